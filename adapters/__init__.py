@@ -1,0 +1,1 @@
+"""Storage adapters, one sub-package per backend. Driver exceptions stop here."""

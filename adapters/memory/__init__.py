@@ -1,0 +1,5 @@
+"""The in-memory adapter (the reference implementation of the ports)."""
+
+from adapters.memory.store import MemoryRepository, MemoryStore, MemoryUnitOfWork
+
+__all__ = ["MemoryRepository", "MemoryStore", "MemoryUnitOfWork"]

@@ -1,0 +1,13 @@
+"""Builds the in-memory store from a :class:`StoreConfig` (``memory://``)."""
+
+from __future__ import annotations
+
+from adapters.config import StoreConfig
+from adapters.memory.store import MemoryStore
+
+__all__ = ["open_store"]
+
+
+def open_store(config: StoreConfig) -> MemoryStore:
+    """A new, empty in-memory store. No I/O happens here."""
+    return MemoryStore(config.codec)

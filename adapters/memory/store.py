@@ -1,0 +1,233 @@
+"""The in-memory adapter: the executable specification of the ports.
+
+Records are kept in storage-record form (deep copies), so the entity/record conversion is
+exercised exactly as on the real backends, and every conditional and atomic rule of
+:mod:`domain.ports` is implemented here in its plainest form.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Iterator, Sequence
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from domain.entities import TENANT_COUNTERS, TenantCounter
+from domain.errors import ConditionFailed, Conflict, LimitExceeded, NotFound
+from domain.fields import utc_now
+from domain.ports import ANY, PRESENT, Condition, ConditionKind
+from domain.query import CursorCodec, Page, Query, ResolvedQuery, next_cursor, resolve
+from domain.records import from_record, to_record
+from domain.schema import EntityKey, EntitySchema
+from domain.tenancy import PartitionKey
+from domain.unit_of_work import Action, BufferedUnitOfWork, DeleteAction, IncrementAction
+
+__all__ = ["MemoryRepository", "MemoryStore", "MemoryUnitOfWork"]
+
+E = TypeVar("E")
+Record = dict[str, Any]
+#: table name -> hash value -> range value -> record
+Tables = dict[str, dict[str, dict[str, Record]]]
+
+
+class MemoryStore:
+    """All tables in one process's memory; a lock makes each unit of work atomic."""
+
+    adapter = "memory"
+
+    def __init__(self, codec: CursorCodec) -> None:
+        self.codec = codec
+        self.tables: Tables = {}
+        self.lock = asyncio.Lock()
+
+    def repository(self, schema: EntitySchema[E]) -> MemoryRepository[E]:
+        return MemoryRepository(self, schema)
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self)
+
+    async def initialize(self) -> None:
+        """Nothing to prepare in memory."""
+
+    async def close(self) -> None:
+        self.tables.clear()
+
+    # -- reference semantics shared by repositories and units of work ---------------------
+
+    def partition(self, schema: EntitySchema[Any], hash_value: str) -> dict[str, Record]:
+        return self.tables.setdefault(schema.name, {}).setdefault(hash_value, {})
+
+    def locate(
+        self, schema: EntitySchema[Any], tenant: PartitionKey, key: EntityKey
+    ) -> tuple[dict[str, Record], str]:
+        if schema.tenant_hashed:
+            return self.partition(schema, str(tenant)), key[0]
+        return self.partition(schema, key[0]), key[1]
+
+    def current(
+        self, schema: EntitySchema[Any], tenant: PartitionKey, key: EntityKey
+    ) -> Record | None:
+        """The tenant's record under ``key``; a foreign record reads as missing."""
+        rows, range_value = self.locate(schema, tenant, key)
+        record = rows.get(range_value)
+        if record is None or record["partition_key"] != str(tenant):
+            return None
+        return record
+
+    def check(
+        self, schema: EntitySchema[Any], tenant: PartitionKey, key: EntityKey, cond: Condition
+    ) -> None:
+        rows, range_value = self.locate(schema, tenant, key)
+        stored = rows.get(range_value)
+        own = stored if stored is not None and stored["partition_key"] == str(tenant) else None
+        if cond.kind is ConditionKind.ABSENT and stored is not None:
+            raise Conflict(f"{schema.name} {key} already exists")
+        if cond.kind is ConditionKind.ANY and stored is not None and own is None:
+            raise Conflict(f"{schema.name} {key} already exists")
+        if cond.kind is ConditionKind.PRESENT:
+            if own is None:
+                raise NotFound(f"{schema.name} {key} not found")
+            if not cond.holds(own):
+                raise ConditionFailed(f"{schema.name} {key} changed since it was read")
+
+    def rows(self, resolved: ResolvedQuery, tenant: PartitionKey) -> Iterator[Record]:
+        """Every record of the listing, unsorted: hash match, tenant, sparse index, filters."""
+        schema, query = resolved.schema, resolved.query
+        if resolved.index is not None and resolved.index.hash_key != schema.hash_key:
+            candidates: Iterator[Record] = (
+                r
+                for part in self.tables.get(schema.name, {}).values()
+                for r in part.values()
+                if r.get(resolved.hash_attr) == resolved.hash_value
+            )
+        else:
+            candidates = iter(
+                self.tables.get(schema.name, {}).get(resolved.hash_value, {}).values()
+            )
+        tenant_text = str(tenant)
+        for record in candidates:
+            if record["partition_key"] != tenant_text:
+                continue
+            if record.get(resolved.range_attr) is None:
+                continue
+            if query.range is not None and not query.range.matches(record[resolved.range_attr]):
+                continue
+            if any(record.get(k) != v for k, v in query.filters.items()):
+                continue
+            yield record
+
+
+class MemoryRepository(Generic[E]):
+    """Repository over :class:`MemoryStore` for one entity."""
+
+    def __init__(self, store: MemoryStore, schema: EntitySchema[E]) -> None:
+        self._store = store
+        self.schema = schema
+
+    async def get(self, tenant: PartitionKey, key: EntityKey) -> E:
+        found = await self.find(tenant, key)
+        if found is None:
+            raise NotFound(f"{self.schema.name} {key} not found")
+        return found
+
+    async def find(self, tenant: PartitionKey, key: EntityKey) -> E | None:
+        record = self._store.current(self.schema, tenant, self.schema.check_key(key))
+        return None if record is None else from_record(self.schema, record)
+
+    async def get_many(self, tenant: PartitionKey, keys: Sequence[EntityKey]) -> list[E | None]:
+        checked = [self.schema.check_key(k) for k in keys]
+        return [await self.find(tenant, key) for key in checked]
+
+    async def put(self, entity: E, *, condition: Condition = ANY) -> None:
+        async with self._store.unit_of_work() as uow:
+            uow.put(entity, condition=condition)
+
+    async def put_many(self, entities: Sequence[E]) -> None:
+        records = [to_record(self.schema, e) for e in entities]
+        async with self._store.lock:
+            for record in records:
+                tenant = PartitionKey.parse(record["partition_key"])
+                rows, range_value = self._store.locate(
+                    self.schema, tenant, self.schema.key_of_record(record)
+                )
+                rows[range_value] = copy.deepcopy(record)
+
+    async def delete(
+        self, tenant: PartitionKey, key: EntityKey, *, condition: Condition = PRESENT
+    ) -> None:
+        async with self._store.unit_of_work() as uow:
+            uow.delete(self.schema, tenant, key, condition=condition)
+
+    async def query(self, tenant: PartitionKey, query: Query) -> Page[E]:
+        resolved = resolve(self.schema, tenant, query, self._store.codec)
+        rows = sorted(
+            self._store.rows(resolved, tenant), key=resolved.sort_key, reverse=query.descending
+        )
+        if resolved.after is not None:
+            after = resolved.sort_key(resolved.after)
+            if query.descending:
+                rows = [r for r in rows if resolved.sort_key(r) < after]
+            else:
+                rows = [r for r in rows if resolved.sort_key(r) > after]
+        page = rows[: query.limit]
+        cursor = None
+        if len(rows) > query.limit:
+            cursor = next_cursor(resolved, tenant, self._store.codec, page[-1])
+        return Page([from_record(self.schema, r) for r in page], cursor)
+
+    async def count(self, tenant: PartitionKey, query: Query) -> int:
+        resolved = resolve(self.schema, tenant, attrs.evolve(query, cursor=None), None)
+        return sum(1 for _ in self._store.rows(resolved, tenant))
+
+
+class MemoryUnitOfWork(BufferedUnitOfWork):
+    """Checks every action against the current state, then applies all, under one lock."""
+
+    max_actions = 100
+
+    def __init__(self, store: MemoryStore) -> None:
+        super().__init__()
+        self._store = store
+
+    async def _apply(self, actions: Sequence[Action]) -> None:
+        store = self._store
+        async with store.lock:
+            writes: list[tuple[dict[str, Record], str, Record | None]] = []
+            for action in actions:
+                if isinstance(action, IncrementAction):
+                    writes.append(self._increment(action))
+                    continue
+                tenant = action.tenant
+                key = action.key
+                store.check(action.schema, tenant, key, action.condition)
+                rows, range_value = store.locate(action.schema, tenant, key)
+                if isinstance(action, DeleteAction):
+                    writes.append((rows, range_value, None))
+                else:
+                    writes.append((rows, range_value, copy.deepcopy(action.record)))
+            for rows, range_value, record in writes:
+                if record is None:
+                    rows.pop(range_value, None)
+                else:
+                    rows[range_value] = record
+
+    def _increment(self, action: IncrementAction) -> tuple[dict[str, Record], str, Record]:
+        store = self._store
+        current = store.current(TENANT_COUNTERS, action.tenant, action.key)
+        value = (current or {}).get("value", 0) + action.by
+        if action.limit is not None and action.by > 0 and value > action.limit:
+            raise LimitExceeded(
+                f"{action.counter_name} would reach {value}, over the limit of {action.limit}"
+            )
+        if value < 0:
+            raise ConditionFailed(f"{action.counter_name} would drop below zero")
+        counter = TenantCounter(
+            partition_key=action.tenant,
+            counter_name=action.counter_name,
+            value=value,
+            updated_at=utc_now(),
+        )
+        rows, range_value = store.locate(TENANT_COUNTERS, action.tenant, action.key)
+        return rows, range_value, to_record(TENANT_COUNTERS, counter)

@@ -1,0 +1,151 @@
+"""Every stored entity, its schema, and the registry adapters build their tables from."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from domain.entities.agent_engine import (
+    AGENTS,
+    ELEMENTS,
+    FLOW_SNIPPETS,
+    MCP_SERVERS,
+    PROMPT_TEMPLATES,
+    THREADS,
+    WIZARD_GROUP_FILTERS,
+    WIZARD_GROUPS,
+    WIZARDS,
+    Agent,
+    Element,
+    FlowSnippet,
+    McpServer,
+    PromptTemplate,
+    Thread,
+    Wizard,
+    WizardGroup,
+    WizardGroupFilter,
+)
+from domain.entities.base import AuditedEntity, Entity
+from domain.entities.bookkeeping import (
+    IDEMPOTENCY,
+    TENANT_COUNTERS,
+    IdempotencyRecord,
+    TenantCounter,
+)
+from domain.entities.conversation import (
+    ASYNC_TASKS,
+    MESSAGES,
+    RUNS,
+    TOOL_CALLS,
+    AsyncTask,
+    Message,
+    Run,
+    ToolCall,
+)
+from domain.entities.coordination import (
+    COORDINATIONS,
+    SESSION_AGENTS,
+    SESSION_RUNS,
+    SESSIONS,
+    TASK_SCHEDULES,
+    TASKS,
+    Coordination,
+    Session,
+    SessionAgent,
+    SessionRun,
+    Task,
+    TaskSchedule,
+    default_agent_action,
+)
+from domain.schema import EntitySchema
+
+__all__ = [
+    "AGENTS",
+    "ALL_SCHEMAS",
+    "ASYNC_TASKS",
+    "COORDINATIONS",
+    "ELEMENTS",
+    "FLOW_SNIPPETS",
+    "IDEMPOTENCY",
+    "MCP_SERVERS",
+    "MESSAGES",
+    "PROMPT_TEMPLATES",
+    "RUNS",
+    "SESSIONS",
+    "SESSION_AGENTS",
+    "SESSION_RUNS",
+    "TASKS",
+    "TASK_SCHEDULES",
+    "TENANT_COUNTERS",
+    "THREADS",
+    "TOOL_CALLS",
+    "WIZARDS",
+    "WIZARD_GROUPS",
+    "WIZARD_GROUP_FILTERS",
+    "Agent",
+    "AsyncTask",
+    "AuditedEntity",
+    "Coordination",
+    "Element",
+    "Entity",
+    "FlowSnippet",
+    "IdempotencyRecord",
+    "McpServer",
+    "Message",
+    "PromptTemplate",
+    "Run",
+    "Session",
+    "SessionAgent",
+    "SessionRun",
+    "Task",
+    "TaskSchedule",
+    "TenantCounter",
+    "Thread",
+    "ToolCall",
+    "Wizard",
+    "WizardGroup",
+    "WizardGroupFilter",
+    "default_agent_action",
+    "schema_for",
+    "schema_named",
+]
+
+#: Every table the package reads or writes, deployed tables first.
+ALL_SCHEMAS: tuple[EntitySchema[Any], ...] = (
+    AGENTS,
+    THREADS,
+    PROMPT_TEMPLATES,
+    FLOW_SNIPPETS,
+    MCP_SERVERS,
+    ELEMENTS,
+    WIZARDS,
+    WIZARD_GROUPS,
+    WIZARD_GROUP_FILTERS,
+    RUNS,
+    MESSAGES,
+    TOOL_CALLS,
+    ASYNC_TASKS,
+    COORDINATIONS,
+    TASKS,
+    SESSIONS,
+    SESSION_AGENTS,
+    SESSION_RUNS,
+    TASK_SCHEDULES,
+    IDEMPOTENCY,
+    TENANT_COUNTERS,
+)
+
+_BY_TYPE: dict[type[Any], EntitySchema[Any]] = {s.entity: s for s in ALL_SCHEMAS}
+_BY_NAME: dict[str, EntitySchema[Any]] = {s.name: s for s in ALL_SCHEMAS}
+
+
+E = TypeVar("E")
+
+
+def schema_for(entity_type: type[E]) -> EntitySchema[E]:
+    """The schema of an entity class."""
+    return _BY_TYPE[entity_type]
+
+
+def schema_named(name: str) -> EntitySchema[Any]:
+    """The schema with this base table name (``agents``, ``session_runs``, …)."""
+    return _BY_NAME[name]

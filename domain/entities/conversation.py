@@ -1,0 +1,128 @@
+"""Conversation tables, hashed on a parent uuid (the thread, or the function for async tasks).
+
+Their hash key is not the tenant, so adapters check ``partition_key`` on every read and make
+every write conditional on it (behaviour.md §2).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from domain.entities.base import AuditedEntity, gsi, lsi, status_field
+from domain.fields import (
+    JsonList,
+    JsonMap,
+    id_field,
+    integer,
+    json_list,
+    json_map,
+    optional_number,
+    optional_text,
+    text,
+)
+from domain.schema import EntitySchema, TableGroup
+
+__all__ = [
+    "ASYNC_TASKS",
+    "MESSAGES",
+    "RUNS",
+    "TOOL_CALLS",
+    "AsyncTask",
+    "Message",
+    "Run",
+    "ToolCall",
+]
+
+
+@attrs.frozen(kw_only=True)
+class Run(AuditedEntity):
+    thread_uuid: str = id_field()
+    run_uuid: str = id_field()
+    run_id: str | None = optional_text()
+    completion_tokens: int = integer(default=0)
+    prompt_tokens: int = integer(default=0)
+    total_tokens: int = integer(default=0)
+    time_spent: float | None = optional_number()
+
+
+RUNS = EntitySchema(
+    name="runs",
+    entity=Run,
+    group=TableGroup.AGENT,
+    hash_key="thread_uuid",
+    range_key="run_uuid",
+    indexes=(lsi("updated_at-index", "updated_at", hash_key="thread_uuid"),),
+)
+
+
+@attrs.frozen(kw_only=True)
+class Message(AuditedEntity):
+    thread_uuid: str = id_field()
+    message_uuid: str = id_field()
+    run_uuid: str = id_field()
+    message_id: str | None = optional_text()
+    role: str = text(nonblank=True)
+    message: str = text()
+
+
+MESSAGES = EntitySchema(
+    name="messages",
+    entity=Message,
+    group=TableGroup.AGENT,
+    hash_key="thread_uuid",
+    range_key="message_uuid",
+    indexes=(
+        lsi("run_uuid-index", "run_uuid", hash_key="thread_uuid"),
+        lsi("updated_at-index", "updated_at", hash_key="thread_uuid"),
+    ),
+)
+
+
+@attrs.frozen(kw_only=True)
+class ToolCall(AuditedEntity):
+    thread_uuid: str = id_field()
+    tool_call_uuid: str = id_field()
+    run_uuid: str = id_field()
+    tool_call_id: str | None = optional_text()
+    tool_type: str = text(nonblank=True)
+    name: str = text(nonblank=True)
+    arguments: str | None = optional_text()
+    content: str | None = optional_text()
+    status: str = status_field("initial")
+    notes: str | None = optional_text()
+    time_spent: float | None = optional_number()
+
+
+TOOL_CALLS = EntitySchema(
+    name="tool_calls",
+    entity=ToolCall,
+    group=TableGroup.AGENT,
+    hash_key="thread_uuid",
+    range_key="tool_call_uuid",
+    indexes=(
+        lsi("run_uuid-index", "run_uuid", hash_key="thread_uuid"),
+        lsi("updated_at-index", "updated_at", hash_key="thread_uuid"),
+    ),
+)
+
+
+@attrs.frozen(kw_only=True)
+class AsyncTask(AuditedEntity):
+    function_name: str = id_field()
+    async_task_uuid: str = id_field()
+    arguments: JsonMap | None = json_map(optional=True, default=None)
+    result: str | None = optional_text()
+    output_files: JsonList = json_list()
+    status: str = status_field("initial")
+    notes: str | None = optional_text()
+    time_spent: float | None = optional_number()
+
+
+ASYNC_TASKS = EntitySchema(
+    name="async_tasks",
+    entity=AsyncTask,
+    group=TableGroup.AGENT,
+    hash_key="function_name",
+    range_key="async_task_uuid",
+    indexes=(gsi("partition_key-updated_at-index", "partition_key", "updated_at"),),
+)

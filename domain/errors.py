@@ -1,0 +1,89 @@
+"""The package's neutral error tree.
+
+Every error a caller can see derives from :class:`AaceError`. Adapters translate driver
+exceptions into these (``raise ... from exc``), so no driver type ever escapes the package.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AaceError",
+    "ConditionFailed",
+    "Conflict",
+    "HasDependents",
+    "IdempotencyConflict",
+    "InvalidCursor",
+    "InvalidPartitionKey",
+    "LimitExceeded",
+    "NotFound",
+    "StorageError",
+    "StorageUnavailable",
+    "TooLarge",
+    "TransactionTooLarge",
+    "ValidationError",
+]
+
+
+class AaceError(Exception):
+    """Root of every error the package raises on purpose."""
+
+
+class ValidationError(AaceError, ValueError):
+    """Input broke a rule; ``field`` names the offending field (dotted path for nesting)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+class InvalidPartitionKey(ValidationError):
+    """A tenant component or a partition-key text broke a rule of behaviour §1."""
+
+
+class TooLarge(ValidationError):
+    """A record or a key exceeds a storage limit; ``limit`` says which one."""
+
+    def __init__(self, field: str, message: str, *, limit: str) -> None:
+        self.limit = limit
+        super().__init__(field, message)
+
+
+class InvalidCursor(AaceError):
+    """A pagination cursor is malformed, tampered with, or issued for another scope."""
+
+
+class NotFound(AaceError):
+    """The record does not exist for this tenant (a foreign record looks exactly the same)."""
+
+
+class Conflict(AaceError):
+    """A create met an existing record with the same key."""
+
+
+class ConditionFailed(Conflict):
+    """A write's precondition on the record's current state was false."""
+
+
+class IdempotencyConflict(Conflict):
+    """An idempotency key was reused with a different input."""
+
+
+class LimitExceeded(AaceError):
+    """A per-tenant limit would be passed by this write."""
+
+
+class HasDependents(AaceError):
+    """A delete was refused because dependent records still exist."""
+
+
+class TransactionTooLarge(AaceError):
+    """A unit of work holds more writes than the backend can apply atomically."""
+
+
+class StorageError(AaceError):
+    """The backend failed in a way no other error describes."""
+
+
+class StorageUnavailable(StorageError):
+    """The backend could not be reached or kept throttling after the retries ran out."""

@@ -1,0 +1,166 @@
+"""The ports every storage adapter implements: repositories, a unit of work, a store.
+
+Semantics (the same on every adapter; the in-memory adapter is the executable reference):
+
+* ``put(entity, condition=ANY)`` writes the record; on a table hashed on a parent uuid a
+  record of another tenant under the same key is never replaced (``Conflict``).
+* ``ABSENT`` fails with ``Conflict`` when any record has the key.
+* ``present(**equals)`` fails with ``NotFound`` when the tenant has no such record and with
+  ``ConditionFailed`` when the record's attributes differ from ``equals``.
+* A record of another tenant behaves exactly as a missing one, for reads, lists, counts,
+  conditional writes and deletes.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any, Protocol, TypeVar
+
+import attrs
+
+from domain.query import Page, Query
+from domain.schema import EntityKey, EntitySchema
+from domain.tenancy import PartitionKey
+
+__all__ = [
+    "ABSENT",
+    "ANY",
+    "PRESENT",
+    "Condition",
+    "ConditionKind",
+    "Repository",
+    "Store",
+    "UnitOfWork",
+]
+
+E = TypeVar("E")
+
+
+class ConditionKind(enum.Enum):
+    ANY = "any"
+    ABSENT = "absent"
+    PRESENT = "present"
+
+
+@attrs.frozen
+class Condition:
+    """A write's precondition on the record's current state."""
+
+    kind: ConditionKind
+    equals: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @classmethod
+    def present(cls, **equals: Any) -> Condition:
+        """The tenant's record exists and (optionally) has these attribute values."""
+        return cls(ConditionKind.PRESENT, equals)
+
+    def holds(self, current: Mapping[str, Any] | None) -> bool:
+        """Reference semantics over the tenant's current record (``None`` when missing)."""
+        if self.kind is ConditionKind.ANY:
+            return True
+        if self.kind is ConditionKind.ABSENT:
+            return current is None
+        return current is not None and all(current.get(k) == v for k, v in self.equals.items())
+
+
+ANY = Condition(ConditionKind.ANY)
+ABSENT = Condition(ConditionKind.ABSENT)
+PRESENT = Condition(ConditionKind.PRESENT)
+
+
+class Repository(Protocol[E]):
+    """Records of one entity, always seen through one tenant."""
+
+    @property
+    def schema(self) -> EntitySchema[E]: ...
+
+    async def get(self, tenant: PartitionKey, key: EntityKey) -> E:
+        """The record, or ``NotFound``."""
+        ...
+
+    async def find(self, tenant: PartitionKey, key: EntityKey) -> E | None:
+        """The record, or ``None``."""
+        ...
+
+    async def get_many(self, tenant: PartitionKey, keys: Sequence[EntityKey]) -> list[E | None]:
+        """One result per key, in the caller's order (``None`` where missing), fetched in
+        the fewest requests the backend allows."""
+        ...
+
+    async def put(self, entity: E, *, condition: Condition = ANY) -> None: ...
+
+    async def put_many(self, entities: Sequence[E]) -> None:
+        """Unconditional bulk upsert in backend-sized chunks; not atomic as a whole (use a
+        unit of work for that). For loading and migration."""
+        ...
+
+    async def delete(
+        self, tenant: PartitionKey, key: EntityKey, *, condition: Condition = PRESENT
+    ) -> None: ...
+
+    async def query(self, tenant: PartitionKey, query: Query) -> Page[E]:
+        """One keyset page; the cursor is bound to the tenant and the listing."""
+        ...
+
+    async def count(self, tenant: PartitionKey, query: Query) -> int:
+        """How many records the listing holds in all (``limit`` and ``cursor`` ignored)."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """Writes that land together or not at all.
+
+    Actions are validated when added (so bad input fails before anything is written); more
+    than ``max_actions``, or two actions on one record, is refused at once. Used as
+    ``async with store.unit_of_work() as uow: ...``: it commits when the block ends cleanly
+    and discards everything when it raises.
+    """
+
+    max_actions: int
+
+    def put(self, entity: Any, *, condition: Condition = ANY) -> None: ...
+
+    def delete(
+        self,
+        schema: EntitySchema[Any],
+        tenant: PartitionKey,
+        key: EntityKey,
+        *,
+        condition: Condition = PRESENT,
+    ) -> None: ...
+
+    def increment(
+        self, tenant: PartitionKey, counter_name: str, by: int, *, limit: int | None = None
+    ) -> None:
+        """Add ``by`` to a tenant counter; ``LimitExceeded`` if it would pass ``limit``."""
+        ...
+
+    async def commit(self) -> None: ...
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class Store(Protocol):
+    """One configured backend: hands out repositories and units of work."""
+
+    #: Which adapter this is (``memory``, ``sqlite``, ``postgresql``, ``dynamodb``).
+    adapter: str
+
+    def repository(self, schema: EntitySchema[E]) -> Repository[E]: ...
+
+    def unit_of_work(self) -> UnitOfWork: ...
+
+    async def initialize(self) -> None:
+        """Create what the backend needs (schema, tables); a no-op where nothing is needed."""
+        ...
+
+    async def close(self) -> None: ...

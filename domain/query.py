@@ -1,0 +1,296 @@
+"""Listing: index queries with a range condition, keyset pages and signed cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from domain.errors import InvalidCursor, ValidationError
+from domain.schema import AttrKind, EntitySchema, IndexSpec
+from domain.tenancy import PartitionKey
+
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "CursorCodec",
+    "Op",
+    "Page",
+    "Query",
+    "RangeCondition",
+    "ResolvedQuery",
+    "next_cursor",
+    "resolve",
+]
+
+T = TypeVar("T")
+MAX_PAGE_SIZE = 1000
+Scalar = str | int | float | bool | datetime
+
+
+class Op(enum.Enum):
+    EQ = "="
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+    BETWEEN = "between"
+    BEGINS_WITH = "begins_with"
+
+
+@attrs.frozen
+class RangeCondition:
+    """A condition on the range attribute of the table or index being listed."""
+
+    op: Op
+    values: tuple[str | datetime, ...]
+
+    @classmethod
+    def eq(cls, value: str | datetime) -> RangeCondition:
+        return cls(Op.EQ, (value,))
+
+    @classmethod
+    def lt(cls, value: str | datetime) -> RangeCondition:
+        return cls(Op.LT, (value,))
+
+    @classmethod
+    def le(cls, value: str | datetime) -> RangeCondition:
+        return cls(Op.LE, (value,))
+
+    @classmethod
+    def gt(cls, value: str | datetime) -> RangeCondition:
+        return cls(Op.GT, (value,))
+
+    @classmethod
+    def ge(cls, value: str | datetime) -> RangeCondition:
+        return cls(Op.GE, (value,))
+
+    @classmethod
+    def between(cls, low: str | datetime, high: str | datetime) -> RangeCondition:
+        """Inclusive on both ends, as DynamoDB's ``BETWEEN``."""
+        return cls(Op.BETWEEN, (low, high))
+
+    @classmethod
+    def begins_with(cls, prefix: str) -> RangeCondition:
+        return cls(Op.BEGINS_WITH, (prefix,))
+
+    def matches(self, value: Any) -> bool:
+        """Whether a stored range value satisfies the condition (the reference semantics)."""
+        if value is None:
+            return False
+        first = self.values[0]
+        if self.op is Op.EQ:
+            return bool(value == first)
+        if self.op is Op.LT:
+            return bool(value < first)
+        if self.op is Op.LE:
+            return bool(value <= first)
+        if self.op is Op.GT:
+            return bool(value > first)
+        if self.op is Op.GE:
+            return bool(value >= first)
+        if self.op is Op.BETWEEN:
+            return bool(first <= value <= self.values[1])
+        return isinstance(value, str) and value.startswith(str(first))
+
+
+@attrs.frozen
+class Query:
+    """What to list.
+
+    ``index`` names a secondary index (``None`` lists by the table's range key). ``parent``
+    is the hash value for tables and indexes hashed on a parent uuid (runs by
+    ``thread_uuid``, sessions by ``coordination_uuid``, …); tables hashed on the tenant take
+    it from the tenant. ``filters`` are equalities on other attributes.
+    """
+
+    index: str | None = None
+    parent: str | None = None
+    range: RangeCondition | None = None
+    descending: bool = False
+    limit: int = 50
+    cursor: str | None = None
+    filters: Mapping[str, Scalar | None] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page of a listing; ``next_cursor`` is ``None`` on the last page."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+@attrs.frozen
+class ResolvedQuery:
+    """A query checked against its schema, with everything an adapter needs spelled out."""
+
+    schema: EntitySchema[Any]
+    index: IndexSpec | None
+    hash_attr: str
+    hash_value: str
+    range_attr: str
+    order_fields: tuple[str, ...]
+    query: Query
+    #: Where the previous page stopped (``None`` for the first page), in record form.
+    after: dict[str, Any] | None
+
+    @property
+    def tenant_filter(self) -> bool:
+        """True when the hash key is not the tenant, so rows must be checked one by one."""
+        return self.hash_attr != "partition_key"
+
+    def sort_key(self, record: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(record[f] for f in self.order_fields)
+
+    def position(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        return {f: record[f] for f in self.order_fields}
+
+
+def _check_value(field: str, kind: AttrKind, value: object) -> None:
+    expected: type = datetime if kind is AttrKind.DT else str
+    if not isinstance(value, expected):
+        raise ValidationError(field, f"must be a {expected.__name__}, got {type(value).__name__}")
+
+
+def resolve(
+    schema: EntitySchema[Any],
+    tenant: PartitionKey,
+    query: Query,
+    codec: CursorCodec | None,
+) -> ResolvedQuery:
+    """Validate ``query`` for ``schema`` and decode its cursor (bound to tenant and scope)."""
+    if not isinstance(query.limit, int) or isinstance(query.limit, bool):
+        raise ValidationError("limit", "must be an integer")
+    if not 1 <= query.limit <= MAX_PAGE_SIZE:
+        raise ValidationError("limit", f"must be between 1 and {MAX_PAGE_SIZE}")
+    index = schema.index(query.index)
+    hash_attr = index.hash_key if index else schema.hash_key
+    range_attr = index.range_key if index else schema.range_key
+    if hash_attr == "partition_key":
+        if query.parent is not None:
+            raise ValidationError("parent", f"{schema.name} is hashed on the tenant")
+        hash_value = str(tenant)
+    else:
+        if query.parent is None:
+            raise ValidationError("parent", f"listing {schema.name} needs its {hash_attr}")
+        hash_value = query.parent
+    kinds = schema.attribute_kinds
+    if query.range is not None:
+        for value in query.range.values:
+            _check_value("range", kinds[range_attr], value)
+        if query.range.op is Op.BEGINS_WITH and kinds[range_attr] is AttrKind.DT:
+            raise ValidationError("range", "begins_with needs a string attribute")
+    for name in query.filters:
+        if name not in kinds:
+            raise ValidationError(f"filters.{name}", f"is not an attribute of {schema.name}")
+    order_fields = schema.order_fields(index)
+    after = None
+    if query.cursor is not None:
+        if codec is None:
+            raise InvalidCursor("this store was configured without a cursor codec")
+        after = codec.decode(_scope(schema, tenant, query, hash_value), query.cursor)
+        if set(after) != set(order_fields):
+            raise InvalidCursor("cursor does not fit this listing")
+        for name in order_fields:
+            if kinds[name] is AttrKind.DT:
+                try:
+                    after[name] = datetime.fromisoformat(after[name])
+                except (TypeError, ValueError) as exc:
+                    raise InvalidCursor("cursor holds a malformed position") from exc
+    return ResolvedQuery(
+        schema, index, hash_attr, hash_value, range_attr, order_fields, query, after
+    )
+
+
+def next_cursor(
+    resolved: ResolvedQuery, tenant: PartitionKey, codec: CursorCodec, last: Mapping[str, Any]
+) -> str:
+    """The cursor that continues ``resolved`` after the record ``last``."""
+    scope = _scope(resolved.schema, tenant, resolved.query, resolved.hash_value)
+    return codec.encode(scope, resolved.position(last))
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot put {type(value).__name__} in a cursor")
+
+
+def _scope(
+    schema: EntitySchema[Any], tenant: PartitionKey, query: Query, hash_value: str
+) -> bytes:
+    parts = {
+        "tenant": str(tenant),
+        "entity": schema.name,
+        "index": query.index,
+        "hash": hash_value,
+        "range": None
+        if query.range is None
+        else [
+            query.range.op.value,
+            *(_json_default(v) if isinstance(v, datetime) else v for v in query.range.values),
+        ],
+        "desc": query.descending,
+        "filters": sorted(query.filters.items()),
+    }
+    return json.dumps(parts, sort_keys=True, default=_json_default).encode("utf-8")
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@attrs.frozen
+class CursorCodec:
+    """Signs cursors with HMAC-SHA256 over the position and the listing's scope.
+
+    The scope (tenant, entity, index, parent, range condition, order, filters) is signed but
+    never written into the cursor, so a cursor reveals no tenant and fits only the listing
+    it was issued for.
+    """
+
+    secret: bytes = attrs.field(repr=False)
+
+    @secret.validator
+    def _check_secret(self, _: attrs.Attribute[bytes], value: bytes) -> None:
+        if not isinstance(value, bytes) or len(value) < 16:
+            raise ValidationError("cursor_secret", "must be at least 16 bytes")
+
+    def _mac(self, scope: bytes, payload: bytes) -> bytes:
+        return hmac.new(self.secret, scope + b"\x00" + payload, hashlib.sha256).digest()
+
+    def encode(self, scope: bytes, position: Mapping[str, Any]) -> str:
+        payload = json.dumps(
+            position, sort_keys=True, separators=(",", ":"), default=_json_default
+        ).encode("utf-8")
+        return f"{_b64(payload)}.{_b64(self._mac(scope, payload))}"
+
+    def decode(self, scope: bytes, token: str) -> dict[str, Any]:
+        if not isinstance(token, str) or token.count(".") != 1:
+            raise InvalidCursor("malformed cursor")
+        body, signature = token.split(".")
+        try:
+            payload, mac = _unb64(body), _unb64(signature)
+        except (binascii.Error, ValueError) as exc:
+            raise InvalidCursor("malformed cursor") from exc
+        if not hmac.compare_digest(mac, self._mac(scope, payload)):
+            raise InvalidCursor("cursor was not issued for this tenant and listing")
+        try:
+            position = json.loads(payload)
+        except ValueError as exc:
+            raise InvalidCursor("malformed cursor") from exc
+        if not isinstance(position, dict):
+            raise InvalidCursor("malformed cursor")
+        return position

@@ -1,0 +1,162 @@
+"""Entities to storage records and back.
+
+A *storage record* is a plain dict whose keys are exactly the attribute names of
+storage-layout.md, with the tenant flattened into the three tenant attributes and datetimes
+kept as aware UTC ``datetime`` objects. Each adapter maps that one shape onto its backend.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar
+
+import cattrs
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
+
+from domain.errors import InvalidPartitionKey, TooLarge, ValidationError
+from domain.schema import TENANT_ATTRS, EntitySchema
+from domain.tenancy import PartitionKey
+
+__all__ = [
+    "MAX_ITEM_BYTES",
+    "check_item_size",
+    "from_record",
+    "item_size",
+    "structure_input",
+    "to_record",
+]
+
+E = TypeVar("E")
+
+MAX_ITEM_BYTES = 400 * 1024
+
+
+def _passthrough(value: Any, _: Any) -> Any:
+    return value
+
+
+def _datetime(value: Any, _: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value  # the field validator names the field and refuses it
+    return value
+
+
+def _make_converter(*, forbid_extra_keys: bool) -> cattrs.Converter:
+    converter = cattrs.Converter(forbid_extra_keys=forbid_extra_keys)
+    # Type checks belong to the entities' validators (they name the field); the converter
+    # must not coerce ("5" -> 5, 5.7 -> 5) on the way in.
+    for primitive in (str, int, float, bool):
+        converter.register_structure_hook(primitive, _passthrough)
+    converter.register_structure_hook(datetime, _datetime)
+    converter.register_structure_hook(PartitionKey, _passthrough)
+    converter.register_unstructure_hook(datetime, lambda value: value)
+    converter.register_unstructure_hook(PartitionKey, lambda value: value)
+    converter.register_structure_hook_func(
+        lambda hint: typing.get_origin(hint) in (list, dict), _passthrough
+    )
+    return converter
+
+
+_records = _make_converter(forbid_extra_keys=False)
+_inputs = _make_converter(forbid_extra_keys=True)
+
+
+def _first_leaf(exc: BaseException) -> BaseException:
+    while isinstance(exc, ClassValidationError) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _translate(exc: ClassValidationError, entity: type[Any]) -> ValidationError:
+    leaf = _first_leaf(exc)
+    if isinstance(leaf, ValidationError):
+        return leaf
+    if isinstance(leaf, ForbiddenExtraKeysError):
+        name = sorted(leaf.extra_fields)[0]
+        return ValidationError(name, f"is not a field of {entity.__name__}")
+    if isinstance(leaf, KeyError):
+        name = str(leaf.args[0]) if leaf.args else "?"
+        return ValidationError(name, "is required")
+    messages = cattrs.transform_error(exc, path=entity.__name__)
+    return ValidationError(entity.__name__, "; ".join(messages))
+
+
+def _structure(converter: cattrs.Converter, data: Mapping[str, Any], entity: type[E]) -> E:
+    try:
+        return converter.structure(data, entity)
+    except ClassValidationError as exc:
+        raise _translate(exc, entity) from exc
+    except (TypeError, KeyError) as exc:  # missing required arguments
+        raise ValidationError(entity.__name__, str(exc)) from exc
+
+
+def to_record(schema: EntitySchema[E], entity: E) -> dict[str, Any]:
+    """The storage record of ``entity``; refuses a record over DynamoDB's 400 KB item limit."""
+    record: dict[str, Any] = _records.unstructure(entity)
+    tenant: PartitionKey = record["partition_key"]
+    record["partition_key"] = str(tenant)
+    record["endpoint_id"] = tenant.endpoint_id
+    record["part_id"] = tenant.part_id
+    check_item_size(schema, record)
+    return record
+
+
+def from_record(schema: EntitySchema[E], record: Mapping[str, Any]) -> E:
+    """The entity stored as ``record``. Attributes the entity does not know are ignored (old
+    readers and writers may add some); tenant attributes that disagree are refused."""
+    data = {k: v for k, v in record.items() if k not in TENANT_ATTRS}
+    tenant = PartitionKey.parse(record["partition_key"])
+    for attr in ("endpoint_id", "part_id"):
+        stored = record.get(attr)
+        if stored is not None and stored != getattr(tenant, attr):
+            raise InvalidPartitionKey(
+                attr, f"{stored!r} disagrees with partition_key {record['partition_key']!r}"
+            )
+    data["partition_key"] = tenant
+    return _structure(_records, data, schema.entity)
+
+
+def structure_input(entity: type[E], data: Mapping[str, Any]) -> E:
+    """Build an entity from caller input, refusing unknown fields by name."""
+    if not isinstance(data, Mapping):
+        raise ValidationError(entity.__name__, f"input must be a mapping, got {type(data)}")
+    return _structure(_inputs, data, entity)
+
+
+def _value_size(value: Any) -> int:
+    if value is None or isinstance(value, bool):
+        return 1
+    if isinstance(value, str):
+        return len(value.encode("utf-8"))
+    if isinstance(value, (int, float)):
+        digits = sum(ch.isdigit() for ch in repr(value))
+        return (digits + 1) // 2 + 1
+    if isinstance(value, datetime):
+        return 31  # "YYYY-MM-DDTHH:MM:SS.ffffff+0000"
+    if isinstance(value, Mapping):
+        return 3 + sum(len(k.encode("utf-8")) + _value_size(v) + 1 for k, v in value.items())
+    if isinstance(value, Iterable):
+        return 3 + sum(_value_size(v) + 1 for v in value)
+    raise TypeError(f"no size rule for {type(value).__name__}")
+
+
+def item_size(record: Mapping[str, Any]) -> int:
+    """An upper estimate of the record's DynamoDB item size in bytes (names plus values)."""
+    return sum(len(k.encode("utf-8")) + _value_size(v) for k, v in record.items())
+
+
+def check_item_size(schema: EntitySchema[Any], record: Mapping[str, Any]) -> None:
+    size = item_size(record)
+    if size > MAX_ITEM_BYTES:
+        largest = max(record, key=lambda k: _value_size(record[k]))
+        raise TooLarge(
+            largest,
+            f"{schema.name} record is {size} bytes, over the {MAX_ITEM_BYTES}-byte item "
+            f"limit ({largest!r} is its largest attribute)",
+            limit="item size",
+        )

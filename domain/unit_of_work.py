@@ -1,0 +1,150 @@
+"""The buffering half of a unit of work, shared by every adapter.
+
+It validates each action as it is added (records encoded and size-checked, keys checked,
+the backend's atomic limit and the one-action-per-record rule enforced), so an adapter only
+implements :meth:`BufferedUnitOfWork._apply`, which must apply all actions or none.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+import attrs
+
+from domain.entities import TENANT_COUNTERS, schema_for
+from domain.errors import TransactionTooLarge, ValidationError
+from domain.fields import check_id
+from domain.ports import ANY, PRESENT, Condition
+from domain.records import to_record
+from domain.schema import EntityKey, EntitySchema
+from domain.tenancy import PartitionKey
+
+__all__ = ["Action", "BufferedUnitOfWork", "DeleteAction", "IncrementAction", "PutAction"]
+
+
+@attrs.frozen
+class PutAction:
+    schema: EntitySchema[Any]
+    record: dict[str, Any]
+    condition: Condition
+
+    @property
+    def tenant(self) -> PartitionKey:
+        return PartitionKey.parse(self.record["partition_key"])
+
+    @property
+    def key(self) -> EntityKey:
+        return self.schema.key_of_record(self.record)
+
+
+@attrs.frozen
+class DeleteAction:
+    schema: EntitySchema[Any]
+    tenant: PartitionKey
+    key: EntityKey
+    condition: Condition
+
+
+@attrs.frozen
+class IncrementAction:
+    tenant: PartitionKey
+    counter_name: str
+    by: int
+    limit: int | None
+
+    @property
+    def schema(self) -> EntitySchema[Any]:
+        return TENANT_COUNTERS
+
+    @property
+    def key(self) -> EntityKey:
+        return (self.counter_name,)
+
+
+Action = PutAction | DeleteAction | IncrementAction
+
+
+def item_identity(
+    schema: EntitySchema[Any], tenant: PartitionKey, key: EntityKey
+) -> tuple[str, ...]:
+    """Which stored item an action touches (table, hash value, range value)."""
+    if schema.tenant_hashed:
+        return (schema.name, str(tenant), *key)
+    return (schema.name, *key)
+
+
+class BufferedUnitOfWork(ABC):
+    """Collects actions, then hands them to :meth:`_apply` in one go."""
+
+    max_actions: int = 100
+
+    def __init__(self) -> None:
+        self.actions: list[Action] = []
+        self._items: set[tuple[str, ...]] = set()
+        self._done = False
+
+    def _add(self, action: Action, tenant: PartitionKey) -> None:
+        if self._done:
+            raise ValidationError("unit_of_work", "was already committed or discarded")
+        identity = item_identity(action.schema, tenant, action.key)
+        if identity in self._items:
+            raise ValidationError("key", f"two actions on one {action.schema.name} record")
+        if len(self.actions) >= self.max_actions:
+            raise TransactionTooLarge(
+                f"a unit of work holds at most {self.max_actions} actions on this backend"
+            )
+        self._items.add(identity)
+        self.actions.append(action)
+
+    def put(self, entity: Any, *, condition: Condition = ANY) -> None:
+        schema = schema_for(type(entity))
+        action = PutAction(schema, to_record(schema, entity), condition)
+        self._add(action, entity.partition_key)
+
+    def delete(
+        self,
+        schema: EntitySchema[Any],
+        tenant: PartitionKey,
+        key: EntityKey,
+        *,
+        condition: Condition = PRESENT,
+    ) -> None:
+        self._add(DeleteAction(schema, tenant, schema.check_key(key), condition), tenant)
+
+    def increment(
+        self, tenant: PartitionKey, counter_name: str, by: int, *, limit: int | None = None
+    ) -> None:
+        check_id("counter_name", counter_name)
+        if isinstance(by, bool) or not isinstance(by, int) or by == 0:
+            raise ValidationError("by", "must be a non-zero integer")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+            raise ValidationError("limit", "must be an integer")
+        self._add(IncrementAction(tenant, counter_name, by, limit), tenant)
+
+    async def commit(self) -> None:
+        if self._done:
+            raise ValidationError("unit_of_work", "was already committed or discarded")
+        self._done = True
+        if self.actions:
+            await self._apply(tuple(self.actions))
+
+    @abstractmethod
+    async def _apply(self, actions: Sequence[Action]) -> None:
+        """Apply every action atomically, or raise the domain error of the first that fails."""
+
+    async def __aenter__(self) -> BufferedUnitOfWork:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None and not self._done:
+            await self.commit()
+        else:
+            self._done = True

@@ -1,0 +1,47 @@
+"""Real test backends, one module per adapter, each exposing ``open_store``.
+
+``open_store(request)`` is an async context manager yielding a ready ``Store`` on a fresh
+namespace (file, database schema, table prefix) and removing it afterwards. A backend that
+cannot be reached calls :func:`unavailable`, which skips with the reason, or fails under CI
+(``CI=true``), where every backend is required.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import NoReturn
+
+import pytest
+
+from domain.ports import Store
+
+ADAPTERS = ("memory", "sqlite", "postgresql", "dynamodb")
+
+StoreOpener = Callable[[pytest.FixtureRequest], AbstractAsyncContextManager[Store]]
+
+#: A cursor secret for tests only.
+TEST_SECRET = b"aace-core-test-cursor-secret-32b"
+
+
+def required() -> bool:
+    """Whether an unreachable backend is a failure (CI) rather than a skip."""
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip with ``reason``, or fail in CI where every backend must run."""
+    if required():
+        pytest.fail(f"backend required in CI but unavailable: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def opener(adapter: str) -> StoreOpener:
+    """The ``open_store`` of ``tests/backends/<adapter>.py``."""
+    module = importlib.import_module(f"tests.backends.{adapter}")
+    return module.open_store  # type: ignore[no-any-return]
+
+
+__all__ = ["ADAPTERS", "TEST_SECRET", "AsyncIterator", "opener", "required", "unavailable"]

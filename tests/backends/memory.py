@@ -1,0 +1,24 @@
+"""The in-memory reference adapter (always available)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+
+from adapters.config import StoreConfig
+from application.storage import build_store
+from domain.ports import Store
+from domain.query import CursorCodec
+from tests.backends import TEST_SECRET
+
+
+@asynccontextmanager
+async def open_store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
+    store = build_store(StoreConfig("memory://", CursorCodec(TEST_SECRET)))
+    await store.initialize()
+    try:
+        yield store
+    finally:
+        await store.close()
