@@ -201,12 +201,18 @@ class MemoryUnitOfWork(BufferedUnitOfWork):
                     continue
                 tenant = action.tenant
                 key = action.key
-                store.check(action.schema, tenant, key, action.condition)
                 rows, range_value = store.locate(action.schema, tenant, key)
                 if isinstance(action, DeleteAction):
+                    if action.condition.kind is ConditionKind.ANY:
+                        # Deleting what is not there (or not ours) is a no-op.
+                        if store.current(action.schema, tenant, key) is not None:
+                            writes.append((rows, range_value, None))
+                        continue
+                    store.check(action.schema, tenant, key, action.condition)
                     writes.append((rows, range_value, None))
-                else:
-                    writes.append((rows, range_value, copy.deepcopy(action.record)))
+                    continue
+                store.check(action.schema, tenant, key, action.condition)
+                writes.append((rows, range_value, copy.deepcopy(action.record)))
             for rows, range_value, record in writes:
                 if record is None:
                     rows.pop(range_value, None)

@@ -1,0 +1,65 @@
+"""Bad input: typed errors naming the field, and nothing written."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.entities import AGENTS, RUNS
+from domain.errors import TooLarge, ValidationError
+from domain.ports import ABSENT, Store
+from domain.query import Query
+from domain.tenancy import PartitionKey
+from tests.factories import new_id, sample
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_an_oversize_record_is_refused_and_nothing_is_written(
+    store: Store, tenant: PartitionKey
+) -> None:
+    agent = sample(AGENTS, tenant, instructions="x" * 410_000)
+    with pytest.raises(TooLarge) as caught:
+        await store.repository(AGENTS).put(agent, condition=ABSENT)
+    assert caught.value.field == "instructions"
+    assert caught.value.limit == "item size"
+    assert await store.repository(AGENTS).find(tenant, AGENTS.key_of(agent)) is None
+
+
+async def test_an_oversize_record_in_a_unit_of_work_writes_nothing(
+    store: Store, tenant: PartitionKey
+) -> None:
+    fine = sample(AGENTS, tenant)
+    with pytest.raises(TooLarge):
+        async with store.unit_of_work() as uow:
+            uow.put(fine, condition=ABSENT)
+            uow.put(sample(AGENTS, tenant, configuration={"blob": "y" * 420_000}))
+    assert await store.repository(AGENTS).count(tenant, Query()) == 0
+
+
+async def test_a_record_just_under_the_limit_is_stored(store: Store, tenant: PartitionKey) -> None:
+    agent = sample(AGENTS, tenant, instructions="z" * 390_000)
+    await store.repository(AGENTS).put(agent, condition=ABSENT)
+    assert await store.repository(AGENTS).get(tenant, AGENTS.key_of(agent)) == agent
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", " padded", "tab\there", "x" * 1025, "é" * 513],
+    ids=["empty", "space", "control", "long", "long-utf8"],
+)
+async def test_a_malformed_key_names_the_key_field(
+    store: Store, tenant: PartitionKey, bad: str
+) -> None:
+    runs = store.repository(RUNS)
+    with pytest.raises(ValidationError) as caught:
+        await runs.get(tenant, (new_id(), bad))
+    assert caught.value.field == "run_uuid"
+    with pytest.raises(ValidationError) as caught:
+        await runs.delete(tenant, (bad, new_id()))
+    assert caught.value.field == "thread_uuid"
+
+
+async def test_a_key_of_the_wrong_shape_is_refused(store: Store, tenant: PartitionKey) -> None:
+    with pytest.raises(ValidationError) as caught:
+        await store.repository(RUNS).get(tenant, (new_id(),))
+    assert caught.value.field == "key"
