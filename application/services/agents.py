@@ -1,0 +1,252 @@
+"""Agents: versioned, idempotent, limited per tenant (behaviour.md §3-5, §9)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from application.services.idempotency import Idempotency, fingerprint
+from application.services.inputs import MANAGED_FIELDS, build_entity
+from domain.entities import AGENTS, THREADS, Agent
+from domain.errors import ConditionFailed, Conflict, HasDependents, NotFound, ValidationError
+from domain.fields import utc_now
+from domain.ports import ABSENT, Condition, Store, UnitOfWork
+from domain.query import MAX_PAGE_SIZE, Page, Query, RangeCondition
+from domain.tenancy import TenantContext
+
+__all__ = ["AGENT_COUNTER", "AgentService"]
+
+#: The tenant counter holding the number of distinct agents (not versions).
+AGENT_COUNTER = "agents"
+_VERSION_FIELDS = frozenset({"agent_uuid", "agent_version_uuid", "status"})
+_CONTENTION_RETRIES = 8
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class AgentService:
+    """Create, version, activate, list and delete agents for one tenant at a time.
+
+    Every change of versions is one unit of work whose conditions re-check what was read,
+    so under any interleaving a tenant's agent has exactly one active version.
+    """
+
+    def __init__(self, store: Store, max_agents_per_tenant: int | None = None) -> None:
+        self._store = store
+        self._agents = store.repository(AGENTS)
+        self._threads = store.repository(THREADS)
+        self._idempotency = Idempotency(store)
+        self._limit = max_agents_per_tenant
+
+    async def create(
+        self,
+        context: TenantContext,
+        data: Mapping[str, Any],
+        *,
+        idempotency_key: str | None = None,
+    ) -> Agent:
+        """A new agent whose first version is active. A repeated ``idempotency_key`` with
+        the same input returns the first result and writes nothing."""
+        operation = "agents.create"
+        digest = fingerprint(operation, data)
+        if idempotency_key is not None:
+            earlier = await self._idempotency.replay(context, idempotency_key, operation, digest)
+            if earlier is not None:
+                return earlier  # type: ignore[no-any-return]
+        agent = build_entity(
+            Agent,
+            context,
+            data,
+            managed={"agent_uuid": _new_id(), "agent_version_uuid": _new_id(), "status": "active"},
+        )
+        try:
+            async with self._store.unit_of_work() as uow:
+                uow.put(agent, condition=ABSENT)
+                uow.increment(context.partition_key, AGENT_COUNTER, 1, limit=self._limit)
+                if idempotency_key is not None:
+                    self._idempotency.remember(
+                        uow,
+                        context,
+                        idempotency_key,
+                        operation,
+                        digest,
+                        AGENTS.name,
+                        AGENTS.key_of(agent),
+                    )
+        except Conflict:
+            if idempotency_key is None:
+                raise
+            # A concurrent call with the same key won the race: answer as it did.
+            earlier = await self._idempotency.replay(context, idempotency_key, operation, digest)
+            if earlier is None:
+                raise
+            return earlier  # type: ignore[no-any-return]
+        return agent
+
+    async def new_version(
+        self, context: TenantContext, agent_uuid: str, changes: Mapping[str, Any]
+    ) -> Agent:
+        """Copy the active version, apply ``changes``, save it as the active version and
+        mark every other version inactive, atomically."""
+        for name in changes:
+            if name in _VERSION_FIELDS or name in MANAGED_FIELDS:
+                raise ValidationError(name, "is set by the package, not by the caller")
+        for _ in range(_CONTENTION_RETRIES):
+            versions = await self.versions(context, agent_uuid)
+            base = _active_of(versions)
+            fields = {
+                k: v
+                for k, v in attrs.asdict(base, recurse=False).items()
+                if k not in MANAGED_FIELDS and k not in _VERSION_FIELDS
+            }
+            agent = build_entity(
+                Agent,
+                context,
+                {**fields, **changes},
+                managed={
+                    "agent_uuid": agent_uuid,
+                    "agent_version_uuid": _new_id(),
+                    "status": "active",
+                },
+            )
+            try:
+                async with self._store.unit_of_work() as uow:
+                    uow.put(agent, condition=ABSENT)
+                    self._deactivate(uow, context, versions, keep=None)
+            except (ConditionFailed, NotFound):
+                continue  # another writer changed the versions: read again
+            return agent
+        raise ConditionFailed(f"agent {agent_uuid} kept changing; try again")
+
+    async def activate(self, context: TenantContext, agent_version_uuid: str) -> Agent:
+        """Make this version the active one and deactivate the others, atomically."""
+        for _ in range(_CONTENTION_RETRIES):
+            target = await self._agents.get(context.partition_key, (agent_version_uuid,))
+            if target.status == "active":
+                return target
+            versions = await self.versions(context, target.agent_uuid)
+            activated = attrs.evolve(
+                target, status="active", updated_at=utc_now(), updated_by=context.updated_by
+            )
+            try:
+                async with self._store.unit_of_work() as uow:
+                    uow.put(activated, condition=_unchanged(target))
+                    self._deactivate(uow, context, versions, keep=agent_version_uuid)
+            except (ConditionFailed, NotFound):
+                continue
+            return activated
+        raise ConditionFailed(f"agent version {agent_version_uuid} kept changing; try again")
+
+    async def delete_version(self, context: TenantContext, agent_version_uuid: str) -> None:
+        """Delete one version. Deleting the active one promotes the most recently updated
+        remaining version; deleting the last one deletes the agent (refused with
+        ``HasDependents`` while it has threads) and frees its slot in the tenant's limit."""
+        tenant = context.partition_key
+        for _ in range(_CONTENTION_RETRIES):
+            target = await self._agents.get(tenant, (agent_version_uuid,))
+            versions = await self.versions(context, target.agent_uuid)
+            remaining = [v for v in versions if v.agent_version_uuid != agent_version_uuid]
+            if not remaining:
+                threads = Query(
+                    index="agent_uuid-index", range=RangeCondition.eq(target.agent_uuid)
+                )
+                if await self._threads.count(tenant, threads):
+                    raise HasDependents(f"agent {target.agent_uuid} still has threads")
+            try:
+                async with self._store.unit_of_work() as uow:
+                    uow.delete(AGENTS, tenant, (agent_version_uuid,), condition=_unchanged(target))
+                    if not remaining:
+                        uow.increment(tenant, AGENT_COUNTER, -1)
+                    elif target.status == "active":
+                        heir = max(remaining, key=lambda v: v.updated_at)
+                        uow.put(
+                            attrs.evolve(
+                                heir,
+                                status="active",
+                                updated_at=utc_now(),
+                                updated_by=context.updated_by,
+                            ),
+                            condition=_unchanged(heir),
+                        )
+            except (ConditionFailed, NotFound):
+                continue
+            return
+        raise ConditionFailed(f"agent version {agent_version_uuid} kept changing; try again")
+
+    async def get(self, context: TenantContext, agent_version_uuid: str) -> Agent:
+        """One version, or ``NotFound``."""
+        return await self._agents.get(context.partition_key, (agent_version_uuid,))
+
+    async def active(self, context: TenantContext, agent_uuid: str) -> Agent:
+        """The active version of an agent, or ``NotFound``."""
+        return _active_of(await self.versions(context, agent_uuid))
+
+    async def versions(self, context: TenantContext, agent_uuid: str) -> list[Agent]:
+        """Every version of an agent (``NotFound`` when it has none)."""
+        query = Query(
+            index="agent_uuid-index", range=RangeCondition.eq(agent_uuid), limit=MAX_PAGE_SIZE
+        )
+        page = await self._agents.query(context.partition_key, query)
+        versions = list(page.items)
+        while page.next_cursor is not None:
+            page = await self._agents.query(
+                context.partition_key, attrs.evolve(query, cursor=page.next_cursor)
+            )
+            versions.extend(page.items)
+        if not versions:
+            raise NotFound(f"agent {agent_uuid} not found")
+        return versions
+
+    async def list_active(
+        self, context: TenantContext, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Agent]:
+        """The active version of each agent, most recently updated first."""
+        return await self._agents.query(context.partition_key, _active_listing(limit, cursor))
+
+    async def count(self, context: TenantContext) -> int:
+        """How many agents (active versions) the tenant has."""
+        return await self._agents.count(context.partition_key, _active_listing(1, None))
+
+    @staticmethod
+    def _deactivate(
+        uow: UnitOfWork, context: TenantContext, versions: list[Agent], keep: str | None
+    ) -> None:
+        for version in versions:
+            if version.status == "active" and version.agent_version_uuid != keep:
+                uow.put(
+                    attrs.evolve(
+                        version,
+                        status="inactive",
+                        updated_at=utc_now(),
+                        updated_by=context.updated_by,
+                    ),
+                    condition=_unchanged(version),
+                )
+
+
+def _unchanged(version: Agent) -> Condition:
+    """The version is still as it was read (status and last update)."""
+    return Condition.present(status=version.status, updated_at=version.updated_at)
+
+
+def _active_of(versions: list[Agent]) -> Agent:
+    for version in versions:
+        if version.status == "active":
+            return version
+    # Only reachable for data written outside this package: prefer the latest version.
+    return max(versions, key=lambda v: v.updated_at)
+
+
+def _active_listing(limit: int, cursor: str | None) -> Query:
+    return Query(
+        index="updated_at-index",
+        descending=True,
+        filters={"status": "active"},
+        limit=limit,
+        cursor=cursor,
+    )

@@ -1,0 +1,133 @@
+"""Coordinations and their tasks, created together or not at all (behaviour.md §8)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from application.services.idempotency import Idempotency, fingerprint
+from application.services.inputs import build_entity
+from domain.entities import COORDINATIONS, TASKS, Coordination, Task
+from domain.errors import Conflict, TransactionTooLarge
+from domain.ports import ABSENT, Store
+from domain.query import Page, Query
+from domain.tenancy import TenantContext
+
+__all__ = ["CoordinationService", "CreatedCoordination"]
+
+
+@attrs.frozen
+class CreatedCoordination:
+    coordination: Coordination
+    tasks: list[Task]
+
+
+class CoordinationService:
+    """Create coordinations with their tasks atomically; read and list them per tenant."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._coordinations = store.repository(COORDINATIONS)
+        self._tasks = store.repository(TASKS)
+        self._idempotency = Idempotency(store)
+
+    async def create(
+        self,
+        context: TenantContext,
+        data: Mapping[str, Any],
+        tasks: Sequence[Mapping[str, Any]] = (),
+        *,
+        idempotency_key: str | None = None,
+    ) -> CreatedCoordination:
+        """One coordination and its tasks in one unit of work. More tasks than the backend
+        writes atomically is ``TransactionTooLarge``, raised before anything is written."""
+        operation = "coordinations.create"
+        digest = fingerprint(operation, {"coordination": data, "tasks": list(tasks)})
+        if idempotency_key is not None:
+            earlier = await self._idempotency.replay(context, idempotency_key, operation, digest)
+            if earlier is not None:
+                return await self._with_tasks(context, earlier)
+        coordination_uuid = str(uuid.uuid4())
+        coordination = build_entity(
+            Coordination, context, data, managed={"coordination_uuid": coordination_uuid}
+        )
+        built = [
+            build_entity(
+                Task,
+                context,
+                task,
+                managed={"coordination_uuid": coordination_uuid, "task_uuid": str(uuid.uuid4())},
+            )
+            for task in tasks
+        ]
+        uow = self._store.unit_of_work()
+        needed = 1 + len(built) + (idempotency_key is not None)
+        if needed > uow.max_actions:
+            raise TransactionTooLarge(
+                f"{len(built)} tasks need {needed} writes; this backend applies at most "
+                f"{uow.max_actions} atomically"
+            )
+        try:
+            async with uow:
+                uow.put(coordination, condition=ABSENT)
+                for task in built:
+                    uow.put(task, condition=ABSENT)
+                if idempotency_key is not None:
+                    self._idempotency.remember(
+                        uow,
+                        context,
+                        idempotency_key,
+                        operation,
+                        digest,
+                        COORDINATIONS.name,
+                        COORDINATIONS.key_of(coordination),
+                    )
+        except Conflict:
+            if idempotency_key is None:
+                raise
+            earlier = await self._idempotency.replay(context, idempotency_key, operation, digest)
+            if earlier is None:
+                raise
+            return await self._with_tasks(context, earlier)
+        return CreatedCoordination(coordination, built)
+
+    async def get(self, context: TenantContext, coordination_uuid: str) -> Coordination:
+        return await self._coordinations.get(context.partition_key, (coordination_uuid,))
+
+    async def list(
+        self, context: TenantContext, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Coordination]:
+        return await self._coordinations.query(
+            context.partition_key, Query(limit=limit, cursor=cursor)
+        )
+
+    async def tasks(
+        self,
+        context: TenantContext,
+        coordination_uuid: str,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[Task]:
+        """The coordination's tasks (``NotFound`` if the tenant has no such coordination)."""
+        await self.get(context, coordination_uuid)
+        return await self._tasks.query(
+            context.partition_key, Query(parent=coordination_uuid, limit=limit, cursor=cursor)
+        )
+
+    async def _with_tasks(
+        self, context: TenantContext, coordination: Coordination
+    ) -> CreatedCoordination:
+        tasks: list[Task] = []
+        cursor = None
+        while True:
+            page = await self.tasks(
+                context, coordination.coordination_uuid, limit=1000, cursor=cursor
+            )
+            tasks.extend(page.items)
+            if page.next_cursor is None:
+                return CreatedCoordination(coordination, tasks)
+            cursor = page.next_cursor

@@ -1,0 +1,74 @@
+"""Idempotent creation: a key remembers what the first call made and with which input."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from domain.entities import IDEMPOTENCY, IdempotencyRecord, schema_named
+from domain.errors import IdempotencyConflict
+from domain.fields import check_id
+from domain.ports import ABSENT, Store, UnitOfWork
+from domain.schema import EntityKey
+from domain.tenancy import TenantContext
+
+__all__ = ["Idempotency", "fingerprint"]
+
+E = TypeVar("E")
+
+
+def fingerprint(operation: str, data: Mapping[str, Any]) -> str:
+    """A stable digest of an operation's input."""
+    text = json.dumps([operation, data], sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Idempotency:
+    """Looks up and records idempotency keys (scoped to the tenant)."""
+
+    def __init__(self, store: Store) -> None:
+        self._records = store.repository(IDEMPOTENCY)
+        self._store = store
+
+    async def replay(
+        self, context: TenantContext, key: str, operation: str, digest: str
+    ) -> Any | None:
+        """What an earlier call with ``key`` created, or ``None`` if there was none.
+        The same key with a different input or operation is ``IdempotencyConflict``."""
+        check_id("idempotency_key", key)
+        record = await self._records.find(context.partition_key, (key,))
+        if record is None:
+            return None
+        if record.operation != operation or record.fingerprint != digest:
+            raise IdempotencyConflict(
+                f"idempotency key {key!r} was used for a different {record.operation} input"
+            )
+        schema = schema_named(record.entity_name)
+        return await self._store.repository(schema).get(
+            context.partition_key, tuple(record.entity_key)
+        )
+
+    @staticmethod
+    def remember(
+        uow: UnitOfWork,
+        context: TenantContext,
+        key: str,
+        operation: str,
+        digest: str,
+        entity_name: str,
+        entity_key: EntityKey,
+    ) -> None:
+        """Add the key's record to the unit of work that creates the entity."""
+        uow.put(
+            IdempotencyRecord(
+                partition_key=context.partition_key,
+                idempotency_key=key,
+                operation=operation,
+                fingerprint=digest,
+                entity_name=entity_name,
+                entity_key=list(entity_key),
+            ),
+            condition=ABSENT,
+        )

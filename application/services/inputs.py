@@ -1,0 +1,50 @@
+"""Turning caller input into entities: tenant and audit fields come from the context only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import attrs
+
+from domain.errors import ValidationError
+from domain.fields import utc_now
+from domain.records import structure_input
+from domain.tenancy import TenantContext
+
+__all__ = ["MANAGED_FIELDS", "build_entity"]
+
+E = TypeVar("E")
+
+#: Fields the package sets; a caller supplying one is refused by name.
+MANAGED_FIELDS = frozenset(
+    {"partition_key", "endpoint_id", "part_id", "updated_by", "created_at", "updated_at"}
+)
+
+
+def build_entity(
+    entity: type[E],
+    context: TenantContext,
+    data: Mapping[str, Any],
+    *,
+    managed: Mapping[str, Any] | None = None,
+) -> E:
+    """An entity from caller ``data`` plus the package-managed fields (ids, status, tenant,
+    who and when). Unknown, managed or mistyped fields raise ``ValidationError`` by name."""
+    if not isinstance(data, Mapping):
+        raise ValidationError(entity.__name__, "input must be a mapping")
+    own = set(managed or {})
+    for name in data:
+        if name in MANAGED_FIELDS or name in own:
+            raise ValidationError(name, "is set by the package, not by the caller")
+    names = {f.name for f in attrs.fields(entity)}  # type: ignore[misc]
+    now = utc_now()
+    values: dict[str, Any] = {**data, **(managed or {}), "partition_key": context.partition_key}
+    for name, value in (
+        ("updated_by", context.updated_by),
+        ("created_at", now),
+        ("updated_at", now),
+    ):
+        if name in names:
+            values[name] = value
+    return structure_input(entity, values)

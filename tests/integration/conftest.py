@@ -1,0 +1,29 @@
+"""Services end to end, on every adapter's real backend."""
+
+from __future__ import annotations
+
+import pytest
+
+from application.services import AgentService, CoordinationService
+from domain.ports import Store
+from domain.tenancy import PartitionKey, TenantContext
+
+
+@pytest.fixture
+def context(tenant: PartitionKey) -> TenantContext:
+    return TenantContext(tenant, updated_by="alice")
+
+
+@pytest.fixture
+def other_context(other_tenant: PartitionKey) -> TenantContext:
+    return TenantContext(other_tenant, updated_by="bob")
+
+
+@pytest.fixture
+def agents(store: Store) -> AgentService:
+    return AgentService(store, max_agents_per_tenant=5)
+
+
+@pytest.fixture
+def coordinations(store: Store) -> CoordinationService:
+    return CoordinationService(store)
