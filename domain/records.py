@@ -46,6 +46,10 @@ def _datetime(value: Any, _: Any) -> Any:
     return value
 
 
+def _is_container(hint: Any) -> bool:
+    return typing.get_origin(hint) in (list, dict)
+
+
 def _make_converter(*, forbid_extra_keys: bool) -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=forbid_extra_keys)
     # Type checks belong to the entities' validators (they name the field); the converter
@@ -56,9 +60,7 @@ def _make_converter(*, forbid_extra_keys: bool) -> cattrs.Converter:
     converter.register_structure_hook(PartitionKey, _passthrough)
     converter.register_unstructure_hook(datetime, lambda value: value)
     converter.register_unstructure_hook(PartitionKey, lambda value: value)
-    converter.register_structure_hook_func(
-        lambda hint: typing.get_origin(hint) in (list, dict), _passthrough
-    )
+    converter.register_structure_hook_func(_is_container, _passthrough)
     return converter
 
 

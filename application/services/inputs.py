@@ -37,7 +37,7 @@ def build_entity(
     for name in data:
         if name in MANAGED_FIELDS or name in own:
             raise ValidationError(name, "is set by the package, not by the caller")
-    names = {f.name for f in attrs.fields(entity)}  # type: ignore[misc]
+    names = {f.name for f in attrs.fields(entity)}  # type: ignore[arg-type]
     now = utc_now()
     values: dict[str, Any] = {**data, **(managed or {}), "partition_key": context.partition_key}
     for name, value in (

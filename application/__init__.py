@@ -1,0 +1,7 @@
+"""Use cases (services), settings, wiring, the sync bridge and the CLI."""
+
+from application.container import Services, open_services
+from application.settings import Settings
+from application.sync import open_sync_services
+
+__all__ = ["Services", "Settings", "open_services", "open_sync_services"]
