@@ -1,0 +1,74 @@
+"""The engine a store runs on: autocommit reads, retried write transactions, dialect bits."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.sql.engine import BEGIN_OPTION, EngineSettings
+from adapters.sql.errors import is_retryable, translate_errors
+
+__all__ = ["Database", "Insert"]
+
+T = TypeVar("T")
+Insert = postgresql.Insert | sqlite.Insert
+
+#: Backoff before retry n (seconds): base * 2**n, capped, with full jitter.
+_BACKOFF_BASE = 0.01
+_BACKOFF_CAP = 0.5
+
+
+class Database:
+    """One engine and the two ways this adapter uses it."""
+
+    def __init__(self, engine: AsyncEngine, settings: EngineSettings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.dialect = engine.dialect.name
+        if self.dialect == "sqlite":
+            self._reader = engine.execution_options(**{BEGIN_OPTION: "none"})
+        else:
+            self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    def insert(self, table: Table) -> Insert:
+        """The dialect's INSERT (it knows ``ON CONFLICT``)."""
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in autocommit mode, for single-statement reads."""
+        with translate_errors():
+            async with self._reader.connect() as connection:
+                yield connection
+
+    async def transaction(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run ``work`` in one transaction (``BEGIN IMMEDIATE`` on SQLite), retrying the
+        whole of it after a deadlock, a serialization failure or a busy database."""
+        attempts = max(1, self.settings.retries)
+        with translate_errors():
+            for attempt in range(attempts):
+                try:
+                    async with self.engine.begin() as connection:
+                        return await work(connection)
+                except Exception as exc:
+                    if attempt + 1 >= attempts or not is_retryable(exc):
+                        raise
+                delay = min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt)
+                await asyncio.sleep(random.uniform(0, delay))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def dispose(self) -> None:
+        with translate_errors():
+            await self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Database({self.dialect})"

@@ -1,0 +1,122 @@
+"""Repository over SQL tables for one entity: reads in autocommit, writes through a unit of
+work, batch reads as one ``IN`` query per chunk, keyset pages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import attrs
+from sqlalchemy import select, tuple_
+
+from adapters.sql.entity_table import EntityTable
+from adapters.sql.listing import count_statement, page_statement
+from adapters.sql.writes import upsert
+from domain.errors import NotFound
+from domain.ports import ANY, PRESENT, Condition
+from domain.query import CursorCodec, Page, Query, next_cursor, resolve
+from domain.records import to_record
+from domain.schema import EntityKey, EntitySchema
+from domain.tenancy import PartitionKey
+
+if TYPE_CHECKING:
+    from adapters.sql.store import SqlStore
+
+__all__ = ["MAX_KEYS_PER_READ", "MAX_ROWS_PER_WRITE", "SqlRepository"]
+
+E = TypeVar("E")
+
+#: Keys per ``IN`` query of get_many (2 bind parameters per key at most).
+MAX_KEYS_PER_READ = 1000
+#: Rows per multi-row upsert of put_many, bounded by bind parameters (columns x rows).
+MAX_ROWS_PER_WRITE = 500
+_MAX_BIND_PARAMETERS = 30000
+
+
+class SqlRepository(Generic[E]):
+    """Records of one entity, always seen through one tenant."""
+
+    def __init__(self, store: SqlStore, table: EntityTable[E], codec: CursorCodec) -> None:
+        self._store = store
+        self._db = store.database
+        self._table = table
+        self._codec = codec
+        self.schema: EntitySchema[E] = table.schema
+
+    async def get(self, tenant: PartitionKey, key: EntityKey) -> E:
+        found = await self.find(tenant, key)
+        if found is None:
+            raise NotFound(f"{self.schema.name} {key} not found")
+        return found
+
+    async def find(self, tenant: PartitionKey, key: EntityKey) -> E | None:
+        checked = self.schema.check_key(key)
+        stmt = select(self._table.table).where(self._table.owned(tenant, checked))
+        async with self._db.read() as connection:
+            row = (await connection.execute(stmt)).first()
+            return None if row is None else self._table.entity(row)
+
+    async def get_many(self, tenant: PartitionKey, keys: Sequence[EntityKey]) -> list[E | None]:
+        checked = [self.schema.check_key(k) for k in keys]
+        wanted = list(dict.fromkeys(checked))
+        found: dict[EntityKey, E] = {}
+        table = self._table
+        async with self._db.read() as connection:
+            for start in range(0, len(wanted), MAX_KEYS_PER_READ):
+                chunk = wanted[start : start + MAX_KEYS_PER_READ]
+                result = await connection.execute(self._many_statement(tenant, chunk))
+                for row in result:
+                    entity = table.entity(row)
+                    found[self.schema.key_of(entity)] = entity
+        return [found.get(key) for key in checked]
+
+    def _many_statement(self, tenant: PartitionKey, keys: Sequence[EntityKey]) -> Any:
+        table = self._table
+        stmt = select(table.table).where(table.partition_key == str(tenant))
+        if self.schema.tenant_hashed:
+            return stmt.where(table.key_columns[1].in_([k[0] for k in keys]))
+        return stmt.where(tuple_(*table.key_columns).in_(keys))
+
+    async def put(self, entity: E, *, condition: Condition = ANY) -> None:
+        async with self._store.unit_of_work() as uow:
+            uow.put(entity, condition=condition)
+
+    async def put_many(self, entities: Sequence[E]) -> None:
+        """Unconditional multi-row upserts, one transaction per chunk (last write wins)."""
+        records: dict[tuple[str, ...], dict[str, Any]] = {}
+        for entity in entities:
+            record = to_record(self.schema, entity)
+            records[tuple(record[c.name] for c in self._table.key_columns)] = record
+        rows = list(records.values())
+        columns = len(self._table.table.c)
+        size = max(1, min(MAX_ROWS_PER_WRITE, _MAX_BIND_PARAMETERS // columns))
+        for start in range(0, len(rows), size):
+            stmt = upsert(self._db, self._table, rows[start : start + size])
+
+            async def write(connection: Any, stmt: Any = stmt) -> None:
+                await connection.execute(stmt)
+
+            await self._db.transaction(write)
+
+    async def delete(
+        self, tenant: PartitionKey, key: EntityKey, *, condition: Condition = PRESENT
+    ) -> None:
+        async with self._store.unit_of_work() as uow:
+            uow.delete(self.schema, tenant, key, condition=condition)
+
+    async def query(self, tenant: PartitionKey, query: Query) -> Page[E]:
+        resolved = resolve(self.schema, tenant, query, self._codec)
+        async with self._db.read() as connection:
+            rows = (await connection.execute(page_statement(self._table, resolved, tenant))).all()
+        page = rows[: query.limit]
+        cursor = None
+        if len(rows) > query.limit:
+            last = self._table.record(page[-1])
+            cursor = next_cursor(resolved, tenant, self._codec, last)
+        return Page(self._table.entities(page), cursor)
+
+    async def count(self, tenant: PartitionKey, query: Query) -> int:
+        resolved = resolve(self.schema, tenant, attrs.evolve(query, cursor=None), None)
+        async with self._db.read() as connection:
+            result = await connection.execute(count_statement(self._table, resolved, tenant))
+            return int(result.scalar_one())

@@ -1,0 +1,63 @@
+"""The SQL store: SQLite (embedded default) or PostgreSQL, one engine, tables from schemas."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Table
+
+from adapters.sql.database import Database
+from adapters.sql.entity_table import EntityTable
+from adapters.sql.migrate import upgrade
+from adapters.sql.repository import SqlRepository
+from adapters.sql.unit_of_work import SqlUnitOfWork
+from domain.query import CursorCodec
+from domain.schema import EntitySchema, TableNames
+
+__all__ = ["SqlStore"]
+
+E = TypeVar("E")
+
+
+class SqlStore:
+    """Hands out repositories and units of work over one database."""
+
+    def __init__(
+        self,
+        database: Database,
+        tables: dict[str, Table],
+        table_names: TableNames,
+        codec: CursorCodec,
+        version_table: str,
+    ) -> None:
+        self.database = database
+        self.adapter = database.dialect
+        self.table_names = table_names
+        self.version_table = version_table
+        self._codec = codec
+        self._tables = tables
+        self._entity_tables: dict[str, EntityTable[Any]] = {}
+
+    def entity_table(self, schema: EntitySchema[E]) -> EntityTable[E]:
+        found = self._entity_tables.get(schema.name)
+        if found is None:
+            found = EntityTable(schema, self._tables[schema.name])
+            self._entity_tables[schema.name] = found
+        return found
+
+    def repository(self, schema: EntitySchema[E]) -> SqlRepository[E]:
+        return SqlRepository(self, self.entity_table(schema), self._codec)
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self)
+
+    async def initialize(self) -> None:
+        """Bring the schema to the newest migration (creates every table on a new database)."""
+        await upgrade(self.database, self.table_names, self.version_table)
+
+    async def close(self) -> None:
+        """Close every pooled connection; the store is unusable afterwards."""
+        await self.database.dispose()
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self.adapter})"

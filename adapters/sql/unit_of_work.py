@@ -1,0 +1,48 @@
+"""A unit of work as one database transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.sql.writes import apply_delete, apply_increment, apply_put
+from domain.entities import TENANT_COUNTERS
+from domain.unit_of_work import Action, BufferedUnitOfWork, DeleteAction, IncrementAction
+
+if TYPE_CHECKING:
+    from adapters.sql.store import SqlStore
+
+__all__ = ["MAX_ACTIONS", "SqlUnitOfWork"]
+
+#: Actions per unit of work. A SQL transaction could hold far more; this bound keeps lock
+#: times short (SQLite has one writer at a time) and the buffered records small.
+MAX_ACTIONS = 1000
+
+
+class SqlUnitOfWork(BufferedUnitOfWork):
+    """Applies the buffered actions in order inside one transaction (retried as a whole
+    after a deadlock or serialization failure); the first failed condition rolls back."""
+
+    max_actions = MAX_ACTIONS
+
+    def __init__(self, store: SqlStore) -> None:
+        super().__init__()
+        self._store = store
+
+    async def _apply(self, actions: Sequence[Action]) -> None:
+        store = self._store
+        db = store.database
+
+        async def work(connection: AsyncConnection) -> None:
+            for action in actions:
+                if isinstance(action, IncrementAction):
+                    counters = store.entity_table(TENANT_COUNTERS)
+                    await apply_increment(db, connection, counters, action)
+                elif isinstance(action, DeleteAction):
+                    await apply_delete(connection, store.entity_table(action.schema), action)
+                else:
+                    await apply_put(db, connection, store.entity_table(action.schema), action)
+
+        await db.transaction(work)
