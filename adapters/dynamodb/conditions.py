@@ -1,0 +1,86 @@
+"""Condition expressions for writes, and the domain error a failed condition means.
+
+Tenant isolation on tables hashed on a parent uuid lives here: every conditional write
+requires the stored record's ``partition_key`` to be the caller's, and an unconditional
+write may only replace the caller's own record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from adapters.dynamodb.codec import ItemCodec
+from domain.errors import AaceError, ConditionFailed, Conflict, NotFound
+from domain.ports import Condition, ConditionKind
+from domain.schema import EntityKey
+from domain.tenancy import PartitionKey
+
+__all__ = ["Expression", "condition_failure", "write_condition"]
+
+
+@attrs.frozen
+class Expression:
+    """A condition expression with its placeholders (``text`` is ``None`` for no condition)."""
+
+    text: str | None
+    names: dict[str, str] = attrs.field(factory=dict)
+    values: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+
+    def into(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``request`` with the condition added."""
+        if self.text is None:
+            return request
+        request["ConditionExpression"] = self.text
+        request["ExpressionAttributeNames"] = self.names
+        if self.values:
+            request["ExpressionAttributeValues"] = self.values
+        return request
+
+
+def write_condition(codec: ItemCodec, tenant: PartitionKey, condition: Condition) -> Expression:
+    """The expression that makes a put or delete obey ``condition`` for ``tenant``."""
+    schema = codec.schema
+    names = {"#h": schema.hash_key, "#pk": "partition_key"}
+    owner = {":pk": {"S": str(tenant)}}
+    if condition.kind is ConditionKind.ABSENT:
+        return Expression("attribute_not_exists(#h)", {"#h": schema.hash_key})
+    if condition.kind is ConditionKind.ANY:
+        if schema.tenant_hashed:
+            return Expression(None)
+        return Expression("attribute_not_exists(#h) OR #pk = :pk", names, owner)
+    clauses = ["#pk = :pk"]
+    values: dict[str, dict[str, Any]] = dict(owner)
+    names = {"#pk": "partition_key"}
+    for number, (name, expected) in enumerate(sorted(condition.equals.items())):
+        alias, placeholder = f"#c{number}", f":c{number}"
+        if expected is None:
+            names[alias] = name
+            clauses.append(f"(attribute_not_exists({alias}) OR attribute_type({alias}, :null))")
+            values[":null"] = {"S": "NULL"}
+        elif name in schema.attribute_kinds and codec.fits(name, expected):
+            names[alias] = name
+            clauses.append(f"{alias} = {placeholder}")
+            values[placeholder] = codec.value(name, expected)
+        else:
+            clauses.append("attribute_not_exists(#pk)")  # can never hold on an own record
+    return Expression(" AND ".join(clauses), names, values)
+
+
+def condition_failure(
+    codec: ItemCodec,
+    tenant: PartitionKey,
+    key: EntityKey,
+    condition: Condition,
+    stored: Mapping[str, Any] | None,
+) -> AaceError:
+    """What a failed ``condition`` means, given the stored item (``None`` when missing)."""
+    name = codec.schema.name
+    if condition.kind is not ConditionKind.PRESENT:
+        return Conflict(f"{name} {key} already exists")
+    owner = None if stored is None else stored.get("partition_key", {}).get("S")
+    if owner != str(tenant):
+        return NotFound(f"{name} {key} not found")
+    return ConditionFailed(f"{name} {key} changed since it was read")

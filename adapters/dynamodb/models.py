@@ -1,0 +1,94 @@
+"""PynamoDB models built from the entity schemas at run time (never bound at import).
+
+Each model mirrors one table of storage-layout.md: its key attributes, every index with an
+``ALL`` projection, and one PynamoDB attribute per stored attribute, which the item codec
+uses to (de)serialise records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    Attribute,
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
+from pynamodb.models import Model
+
+from adapters.dynamodb.settings import DynamoSettings
+from domain.schema import AttrKind, EntitySchema, IndexKind, IndexSpec
+
+__all__ = ["build_model", "model_attribute"]
+
+
+def model_attribute(
+    name: str, kind: AttrKind, *, hash_key: bool = False, range_key: bool = False
+) -> Attribute[Any]:
+    """The PynamoDB attribute that stores one attribute of the layout."""
+    options: dict[str, Any] = {"attr_name": name, "hash_key": hash_key, "range_key": range_key}
+    if not (hash_key or range_key):
+        options["null"] = True
+    if kind is AttrKind.S:
+        return UnicodeAttribute(**options)
+    if kind is AttrKind.N:
+        return NumberAttribute(**options)
+    if kind is AttrKind.B:
+        return BooleanAttribute(**options)
+    if kind is AttrKind.DT:
+        return UTCDateTimeAttribute(**options)
+    if kind is AttrKind.M:
+        return MapAttribute(**options)  # type: ignore[no-untyped-call]
+    if kind is AttrKind.LS:
+        return ListAttribute(of=UnicodeAttribute, **options)
+    return ListAttribute(**options)  # L<M>: a list of raw maps
+
+
+def _index_class(schema: EntitySchema[Any], spec: IndexSpec) -> type[Any]:
+    kinds = schema.attribute_kinds
+    base: type[Any] = (
+        GlobalSecondaryIndex if spec.kind is IndexKind.GLOBAL else LocalSecondaryIndex
+    )
+    meta = type("Meta", (), {"index_name": spec.name, "projection": AllProjection()})
+    namespace: dict[str, Any] = {
+        "Meta": meta,
+        spec.hash_key: model_attribute(spec.hash_key, kinds[spec.hash_key], hash_key=True),
+        spec.range_key: model_attribute(spec.range_key, kinds[spec.range_key], range_key=True),
+    }
+    return type(f"{schema.name}_{spec.name}".replace("-", "_"), (base,), namespace)
+
+
+def build_model(schema: EntitySchema[Any], settings: DynamoSettings) -> type[Model]:
+    """A model class for ``schema``'s table, configured from ``settings``."""
+    meta = type(
+        "Meta",
+        (),
+        {
+            "table_name": settings.table_name(schema),
+            "region": settings.region,
+            "host": settings.endpoint_url,
+            "billing_mode": "PAY_PER_REQUEST",
+            "connect_timeout_seconds": settings.connect_timeout,
+            "read_timeout_seconds": settings.read_timeout,
+            "max_pool_connections": settings.workers,
+            "aws_access_key_id": settings.aws_access_key_id,
+            "aws_secret_access_key": settings.aws_secret_access_key,
+            "aws_session_token": settings.aws_session_token,
+        },
+    )
+    namespace: dict[str, Any] = {"Meta": meta, "__module__": __name__}
+    for spec in schema.attributes:
+        namespace[spec.name] = model_attribute(
+            spec.name,
+            spec.kind,
+            hash_key=spec.name == schema.hash_key,
+            range_key=spec.name == schema.range_key,
+        )
+    for index in schema.indexes:
+        namespace[index.name.replace("-", "_")] = _index_class(schema, index)()
+    return type(f"{schema.name.title().replace('_', '')}Model", (Model,), namespace)

@@ -1,0 +1,118 @@
+"""The repository of one entity over its DynamoDB table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+import attrs
+from botocore.exceptions import BotoCoreError, ClientError
+
+from adapters.dynamodb.batch import batch_get, batch_write
+from adapters.dynamodb.codec import Item, ItemCodec
+from adapters.dynamodb.errors import translate
+from adapters.dynamodb.limits import check_local_index_copies
+from adapters.dynamodb.listing import Listing
+from adapters.dynamodb.unit_of_work import apply_one
+from domain.errors import NotFound
+from domain.ports import ANY, PRESENT, Condition
+from domain.query import Page, Query, next_cursor, resolve
+from domain.records import from_record, to_record
+from domain.schema import EntityKey, EntitySchema
+from domain.tenancy import PartitionKey
+from domain.unit_of_work import DeleteAction, PutAction
+
+if TYPE_CHECKING:
+    from adapters.dynamodb.store import DynamoStore
+
+__all__ = ["DynamoRepository"]
+
+E = TypeVar("E")
+
+
+class DynamoRepository(Generic[E]):
+    """Reads check the tenant; writes go through the same conditions as a unit of work."""
+
+    def __init__(self, store: DynamoStore, schema: EntitySchema[E]) -> None:
+        self._store = store
+        self.schema = schema
+        self._codec: ItemCodec
+        self._codec, self._table = store.target(schema)
+
+    def _own(self, tenant: PartitionKey, item: Item | None) -> E | None:
+        """The entity, or ``None`` when missing or another tenant's (which looks the same)."""
+        if item is None or item.get("partition_key", {}).get("S") != str(tenant):
+            return None
+        return from_record(self.schema, self._codec.decode(item))
+
+    async def get(self, tenant: PartitionKey, key: EntityKey) -> E:
+        found = await self.find(tenant, key)
+        if found is None:
+            raise NotFound(f"{self.schema.name} {key} not found")
+        return found
+
+    async def find(self, tenant: PartitionKey, key: EntityKey) -> E | None:
+        request = {
+            "TableName": self._table,
+            "Key": self._codec.key(tenant, self.schema.check_key(key)),
+            "ConsistentRead": True,
+        }
+        response = await self._store.runner.send("GetItem", request)
+        return self._own(tenant, response.get("Item"))
+
+    async def get_many(self, tenant: PartitionKey, keys: Sequence[EntityKey]) -> list[E | None]:
+        checked = [self.schema.check_key(k) for k in keys]
+        wire = {key: self._codec.key(tenant, key) for key in checked}  # distinct keys
+        found = await batch_get(
+            self._store.runner, self._table, list(wire.values()), self._codec.key_of_item
+        )
+        results: dict[EntityKey, E | None] = {
+            key: self._own(tenant, found.get(self._codec.key_of_item(item)))
+            for key, item in wire.items()
+        }
+        return [results[key] for key in checked]
+
+    async def put(self, entity: E, *, condition: Condition = ANY) -> None:
+        record = to_record(self.schema, entity)
+        await apply_one(
+            self._store.runner, self._store.target, PutAction(self.schema, record, condition)
+        )
+
+    async def put_many(self, entities: Sequence[E]) -> None:
+        latest: dict[tuple[str, str], Item] = {}
+        for entity in entities:
+            record = to_record(self.schema, entity)
+            check_local_index_copies(self.schema, record)
+            item = self._codec.encode(record)
+            latest[self._codec.key_of_item(item)] = item  # the last write of a key wins
+        await batch_write(self._store.runner, self._table, list(latest.values()))
+
+    async def delete(
+        self, tenant: PartitionKey, key: EntityKey, *, condition: Condition = PRESENT
+    ) -> None:
+        action = DeleteAction(self.schema, tenant, self.schema.check_key(key), condition)
+        await apply_one(self._store.runner, self._store.target, action)
+
+    def _listing(self, tenant: PartitionKey, query: Query, *, paged: bool) -> Listing:
+        codec = self._store.codec if paged else None
+        resolved = resolve(self.schema, tenant, query, codec)
+        return Listing(self._store.runner, self._codec, self._table, resolved, tenant)
+
+    async def query(self, tenant: PartitionKey, query: Query) -> Page[E]:
+        listing = self._listing(tenant, query, paged=True)
+        try:
+            rows = await listing.page()
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, table=self._table) from exc
+        page = rows[: query.limit]
+        cursor = None
+        if len(rows) > query.limit:
+            cursor = next_cursor(listing.resolved, tenant, self._store.codec, page[-1])
+        return Page([from_record(self.schema, r) for r in page], cursor)
+
+    async def count(self, tenant: PartitionKey, query: Query) -> int:
+        listing = self._listing(tenant, attrs.evolve(query, cursor=None), paged=False)
+        try:
+            return await listing.count()
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, table=self._table) from exc

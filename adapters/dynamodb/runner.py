@@ -1,0 +1,131 @@
+"""Runs PynamoDB's synchronous requests in a bounded worker pool, retrying transient errors.
+
+The event loop never blocks: each request runs in a worker thread, and at most ``workers``
+run at once (a capacity limiter; the botocore connection pool has the same size). Waiting
+between retries happens on the event loop, so a backing-off request holds no worker.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from functools import partial
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.connection import Connection
+
+from adapters.dynamodb.errors import is_transient, translate
+from adapters.dynamodb.retry import Backoff
+from adapters.dynamodb.settings import DynamoSettings
+from domain.errors import StorageUnavailable
+
+__all__ = ["Runner", "run_concurrently"]
+
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
+
+#: botocore must not retry on its own: this adapter owns retries (and their backoff).
+_NO_BOTOCORE_RETRIES = {"total_max_attempts": 1, "mode": "standard"}
+
+
+def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    error: BaseException = group
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    return error
+
+
+async def run_concurrently(calls: Sequence[Callable[[], Coroutine[Any, Any, None]]]) -> None:
+    """Run ``calls`` at once; the first failure is raised as itself (not as a group)."""
+    if len(calls) == 1:
+        await calls[0]()
+        return
+    try:
+        async with anyio.create_task_group() as group:
+            for call in calls:
+                group.start_soon(call)
+    except BaseExceptionGroup as failures:
+        raise _first_error(failures) from None
+
+
+class Runner:
+    """One PynamoDB connection (one botocore client) and the worker pool that drives it."""
+
+    def __init__(self, settings: DynamoSettings) -> None:
+        self.settings = settings
+        self.connection = Connection(
+            region=settings.region,
+            host=settings.endpoint_url,
+            connect_timeout_seconds=settings.connect_timeout,
+            read_timeout_seconds=settings.read_timeout,
+            max_pool_connections=settings.workers,
+            retry_configuration=_NO_BOTOCORE_RETRIES,
+            aws_access_key_id=settings.aws_access_key_id,
+            aws_secret_access_key=settings.aws_secret_access_key,
+            aws_session_token=settings.aws_session_token,
+        )
+        self.backoff = Backoff(
+            settings.retry_base_delay, settings.retry_max_delay, settings.retry_attempts
+        )
+        #: How the adapter waits between retries (tests may record the delays).
+        self.sleep: Sleep = anyio.sleep
+        self._limiter: anyio.CapacityLimiter | None = None
+        self._client_lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        """The botocore client (created once; its event system accepts hooks)."""
+        with self._client_lock:
+            return self.connection.client
+
+    async def in_worker(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a blocking call in the bounded pool."""
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.settings.workers)
+        return await anyio.to_thread.run_sync(partial(function, *args), limiter=self._limiter)
+
+    def _dispatch(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        self.client  # noqa: B018 - created under the lock before the first request
+        result: dict[str, Any] = self.connection.dispatch(operation, kwargs)
+        return result
+
+    async def pause(self, attempt: int) -> None:
+        """Wait before retry number ``attempt + 1``."""
+        await self.sleep(self.backoff.delay(attempt))
+
+    async def call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """One request, retried with backoff while it fails transiently.
+
+        Final client errors are re-raised as botocore's ``ClientError`` so that callers can
+        read condition failures; exhausted retries become ``StorageUnavailable``.
+        """
+        attempt = 0
+        while True:
+            try:
+                return await self.in_worker(self._dispatch, operation, dict(kwargs))
+            except (ClientError, BotoCoreError) as exc:
+                if not is_transient(exc):
+                    raise
+                if attempt + 1 >= self.backoff.attempts:
+                    error = translate(exc, table=str(kwargs.get("TableName", "")))
+                    if not isinstance(error, StorageUnavailable):
+                        error = StorageUnavailable(str(error))
+                    raise error from exc
+                await self.pause(attempt)
+                attempt += 1
+
+    async def send(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Like :meth:`call`, with every final error translated into a domain error."""
+        try:
+            return await self.call(operation, kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, table=_tables(kwargs)) from exc
+
+
+def _tables(kwargs: dict[str, Any]) -> str:
+    if "TableName" in kwargs:
+        return str(kwargs["TableName"])
+    return ",".join(kwargs.get("RequestItems", {}))

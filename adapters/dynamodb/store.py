@@ -1,0 +1,64 @@
+"""The DynamoDB store: one connection and worker pool, a model and codec per table."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pynamodb.models import Model
+
+from adapters.dynamodb.bootstrap import bootstrap
+from adapters.dynamodb.codec import ItemCodec
+from adapters.dynamodb.models import build_model
+from adapters.dynamodb.repository import DynamoRepository
+from adapters.dynamodb.runner import Runner
+from adapters.dynamodb.settings import DynamoSettings
+from adapters.dynamodb.unit_of_work import DynamoUnitOfWork
+from domain.entities import ALL_SCHEMAS
+from domain.query import CursorCodec
+from domain.schema import EntitySchema
+
+__all__ = ["DynamoStore"]
+
+E = TypeVar("E")
+
+
+class DynamoStore:
+    """Hands out repositories and units of work; builds nothing until first asked."""
+
+    adapter = "dynamodb"
+
+    def __init__(self, settings: DynamoSettings, codec: CursorCodec) -> None:
+        self.settings = settings
+        self.codec = codec
+        self.runner = Runner(settings)
+        self._models: dict[str, type[Model]] = {}
+        self._codecs: dict[str, ItemCodec] = {}
+
+    def model(self, schema: EntitySchema[Any]) -> type[Model]:
+        """The PynamoDB model of ``schema``'s table (built on first use, then cached)."""
+        if schema.name not in self._models:
+            self._models[schema.name] = build_model(schema, self.settings)
+        return self._models[schema.name]
+
+    def target(self, schema: EntitySchema[Any]) -> tuple[ItemCodec, str]:
+        """The item codec and the table name of ``schema``."""
+        codec = self._codecs.get(schema.name)
+        if codec is None:
+            codec = self._codecs[schema.name] = ItemCodec(schema, self.model(schema))
+        return codec, self.settings.table_name(schema)
+
+    def repository(self, schema: EntitySchema[E]) -> DynamoRepository[E]:
+        return DynamoRepository(self, schema)
+
+    def unit_of_work(self) -> DynamoUnitOfWork:
+        return DynamoUnitOfWork(self.runner, self.target)
+
+    async def initialize(self) -> None:
+        """Create the missing tables of every schema; refuse tables that differ."""
+        await bootstrap(self.runner, [self.model(schema) for schema in ALL_SCHEMAS])
+
+    async def close(self) -> None:
+        """Release the HTTP connections (the store must not be used afterwards)."""
+        client = self.runner.connection._client
+        if client is not None:
+            client.close()

@@ -1,0 +1,130 @@
+"""The unit of work: one TransactWriteItems (at most 100 actions), or one plain write.
+
+A cancelled transaction is mapped action by action: a failed condition becomes the domain
+error of the first action that failed; a ``TransactionConflict`` (another transaction on
+the same items) is retried with backoff under a fresh request token. An unconditional
+delete over another tenant's record is a no-op, as in the reference: inside a transaction
+it becomes a check that the record is still foreign, so the rest still lands atomically.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from adapters.dynamodb.errors import error_code, response_of, translate
+from adapters.dynamodb.runner import Runner
+from adapters.dynamodb.writes import (
+    Target,
+    failure_of,
+    forgiving_delete,
+    still_foreign,
+    write_request,
+)
+from domain.errors import AaceError, StorageUnavailable, TooLarge
+from domain.unit_of_work import Action, BufferedUnitOfWork, DeleteAction
+
+__all__ = ["DynamoUnitOfWork", "apply_one", "apply_transaction"]
+
+_SINGLE = {"Put": "PutItem", "Delete": "DeleteItem", "Update": "UpdateItem"}
+_RETRY_REASONS = {
+    "None",
+    "TransactionConflict",
+    "ThrottlingError",
+    "ProvisionedThroughputExceeded",
+    "InternalServerError",
+}
+_COLLECTION_LIMIT = "item collection size (10 GB per partition key value with local indexes)"
+
+
+async def apply_one(runner: Runner, target: Target, action: Action) -> None:
+    """One action as a plain conditional write (atomic on its own)."""
+    operation, request = write_request(action, target)
+    try:
+        await runner.call(_SINGLE[operation], request)
+    except ClientError as exc:
+        if error_code(exc) != "ConditionalCheckFailedException":
+            raise translate(exc, table=request["TableName"]) from exc
+        if forgiving_delete(action):
+            return  # another tenant's record: as for a missing one, nothing to delete
+        raise failure_of(action, target, response_of(exc).get("Item")) from exc
+    except BotoCoreError as exc:
+        raise translate(exc) from exc
+
+
+def _outcome(
+    actions: Sequence[Action], target: Target, reasons: list[dict[str, Any]], foreign: set[int]
+) -> tuple[AaceError | None, set[int]]:
+    """(the error a cancellation means, or ``None`` to retry; forgiving deletes whose
+    record changed hands and must flip between delete and foreign check)."""
+    flips: set[int] = set()
+    codes = [str(reason.get("Code", "None")) for reason in reasons]
+    for number, (action, reason, code) in enumerate(zip(actions, reasons, codes, strict=False)):
+        if code != "ConditionalCheckFailed":
+            continue
+        if forgiving_delete(action) or number in foreign:
+            flips.add(number)
+        else:
+            return failure_of(action, target, reason.get("Item")), flips
+    for action, reason, code in zip(actions, reasons, codes, strict=False):
+        if code == "ItemCollectionSizeLimitExceeded":
+            message = f"{action.schema.name}: {reason.get('Message', code)}"
+            return TooLarge("partition_key", message, limit=_COLLECTION_LIMIT), flips
+    if all(code in _RETRY_REASONS or code == "ConditionalCheckFailed" for code in codes):
+        return None, flips
+    detail = ", ".join(f"{a.schema.name}: {c}" for a, c in zip(actions, codes, strict=False))
+    return StorageUnavailable(f"the unit of work was cancelled ({detail})"), flips
+
+
+async def apply_transaction(runner: Runner, target: Target, actions: Sequence[Action]) -> None:
+    """All ``actions`` in one TransactWriteItems, or none of them."""
+    foreign: set[int] = set()
+    attempt = 0
+    while True:
+        items = [
+            dict([still_foreign(action, target)])
+            if number in foreign and isinstance(action, DeleteAction)
+            else dict([write_request(action, target)])
+            for number, action in enumerate(actions)
+        ]
+        request = {"TransactItems": items, "ClientRequestToken": str(uuid.uuid4())}
+        try:
+            await runner.call("TransactWriteItems", request)
+            return
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise translate(exc, table="TransactWriteItems") from exc
+            reasons = list(response_of(exc).get("CancellationReasons", []))
+            error, flips = _outcome(actions, target, reasons, foreign)
+            if error is not None:
+                raise error from exc
+            if attempt + 1 >= runner.backoff.attempts:
+                raise StorageUnavailable(
+                    f"the unit of work kept conflicting with others ({attempt + 1} tries)"
+                ) from exc
+            foreign ^= flips
+        except BotoCoreError as exc:
+            raise translate(exc) from exc
+        if not flips:
+            await runner.pause(attempt)
+        attempt += 1
+
+
+class DynamoUnitOfWork(BufferedUnitOfWork):
+    """Buffers actions; commits them as one transaction (a single action as one write)."""
+
+    max_actions = 100
+
+    def __init__(self, runner: Runner, target: Target) -> None:
+        super().__init__()
+        self._runner = runner
+        self._target = target
+
+    async def _apply(self, actions: Sequence[Action]) -> None:
+        if len(actions) == 1:
+            await apply_one(self._runner, self._target, actions[0])
+        else:
+            await apply_transaction(self._runner, self._target, actions)

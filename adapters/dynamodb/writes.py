@@ -1,0 +1,120 @@
+"""The unit-of-work actions as DynamoDB write requests, and what their failures mean."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from adapters.dynamodb.codec import ItemCodec
+from adapters.dynamodb.conditions import Expression, condition_failure, write_condition
+from adapters.dynamodb.limits import check_local_index_copies
+from domain.entities import TENANT_COUNTERS
+from domain.errors import AaceError, ConditionFailed, LimitExceeded
+from domain.ports import ConditionKind
+from domain.schema import EntitySchema
+from domain.unit_of_work import Action, DeleteAction, IncrementAction, PutAction
+
+__all__ = [
+    "Target",
+    "WriteRequest",
+    "failure_of",
+    "forgiving_delete",
+    "still_foreign",
+    "write_request",
+]
+
+#: (operation, request) as TransactWriteItems names it: "Put", "Delete" or "Update".
+WriteRequest = tuple[str, dict[str, Any]]
+#: The codec and table name of a schema.
+Target = Callable[[EntitySchema[Any]], tuple[ItemCodec, str]]
+
+
+def _increment(codec: ItemCodec, table: str, action: IncrementAction) -> dict[str, Any]:
+    now = codec.value("updated_at", datetime.now(UTC))
+    values: dict[str, dict[str, Any]] = {
+        ":ep": {"S": action.tenant.endpoint_id},
+        ":part": {"S": action.tenant.part_id},
+        ":ua": now,
+        ":by": {"N": str(action.by)},
+    }
+    condition = None
+    if action.by < 0:
+        condition = "#v >= :floor"
+        values[":floor"] = {"N": str(-action.by)}
+    elif action.limit is not None:
+        most = action.limit - action.by
+        values[":most"] = {"N": str(most)}
+        condition = "attribute_not_exists(#v) OR #v <= :most" if most >= 0 else "#v <= :most"
+    request: dict[str, Any] = {
+        "TableName": table,
+        "Key": codec.key(action.tenant, action.key),
+        "UpdateExpression": "SET #ep = :ep, #part = :part, #ua = :ua ADD #v :by",
+        "ExpressionAttributeNames": {
+            "#ep": "endpoint_id",
+            "#part": "part_id",
+            "#ua": "updated_at",
+            "#v": "value",
+        },
+        "ExpressionAttributeValues": values,
+    }
+    if condition is not None:
+        request["ConditionExpression"] = condition
+        request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return request
+
+
+def write_request(action: Action, target: Target) -> WriteRequest:
+    """The request that applies ``action`` with its condition (and the tenant's guard)."""
+    if isinstance(action, IncrementAction):
+        codec, table = target(TENANT_COUNTERS)
+        return "Update", _increment(codec, table, action)
+    codec, table = target(action.schema)
+    expression: Expression = write_condition(codec, action.tenant, action.condition)
+    if isinstance(action, PutAction):
+        check_local_index_copies(action.schema, action.record)
+        request: dict[str, Any] = {"TableName": table, "Item": codec.encode(action.record)}
+        operation = "Put"
+    else:
+        request = {"TableName": table, "Key": codec.key(action.tenant, action.key)}
+        operation = "Delete"
+    if expression.text is not None:
+        request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return operation, expression.into(request)
+
+
+def forgiving_delete(action: Action) -> bool:
+    """An unconditional delete on a parent-hashed table: a no-op over a foreign record."""
+    return (
+        isinstance(action, DeleteAction)
+        and action.condition.kind is ConditionKind.ANY
+        and not action.schema.tenant_hashed
+    )
+
+
+def still_foreign(action: DeleteAction, target: Target) -> WriteRequest:
+    """Instead of a forgiving delete: check that the record is still another tenant's."""
+    codec, table = target(action.schema)
+    request = {
+        "TableName": table,
+        "Key": codec.key(action.tenant, action.key),
+        "ConditionExpression": "attribute_exists(#h) AND #pk <> :pk",
+        "ExpressionAttributeNames": {"#h": action.schema.hash_key, "#pk": "partition_key"},
+        "ExpressionAttributeValues": {":pk": {"S": str(action.tenant)}},
+    }
+    return "ConditionCheck", request
+
+
+def failure_of(action: Action, target: Target, stored: Mapping[str, Any] | None) -> AaceError:
+    """The domain error of ``action``'s failed condition, given the stored item."""
+    if isinstance(action, IncrementAction):
+        current = None if stored is None else stored.get("value", {}).get("N")
+        if action.by > 0:
+            return LimitExceeded(
+                f"{action.counter_name} is {current or 0}; adding {action.by} would pass "
+                f"the limit of {action.limit}"
+            )
+        return ConditionFailed(f"{action.counter_name} would drop below zero")
+    assert isinstance(action, (PutAction, DeleteAction))
+    codec, _ = target(action.schema)
+    return condition_failure(codec, action.tenant, action.key, action.condition, stored)
