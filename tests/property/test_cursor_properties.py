@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from domain.entities import AGENTS
 from domain.errors import InvalidCursor
-from domain.query import CursorCodec, Query, resolve
+from domain.query import CursorCodec, Query, next_cursor, resolve
 from domain.tenancy import PartitionKey
 from tests.strategies import ids, partition_keys
 
@@ -17,8 +19,6 @@ CODEC = CursorCodec(b"property-test-secret-0123456789")
 
 def _cursor(tenant: PartitionKey, position: str, query: Query) -> str:
     resolved = resolve(AGENTS, tenant, query, CODEC)
-    from domain.query import next_cursor
-
     return next_cursor(resolved, tenant, CODEC, {"agent_version_uuid": position})
 
 
@@ -76,8 +76,6 @@ def test_a_cursor_signed_with_another_secret_is_refused(
 
 @given(partition_keys, ids)
 def test_a_cursor_does_not_reveal_the_tenant(tenant: PartitionKey, position: str) -> None:
-    import base64
-
     body = _cursor(tenant, position, Query()).split(".")[0]
     decoded = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
     assert str(tenant) not in decoded

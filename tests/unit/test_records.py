@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import attrs
 import pytest
 
 from domain.entities import AGENTS, MCP_SERVERS, RUNS, SESSION_AGENTS, McpServer
@@ -74,8 +75,6 @@ def test_mcp_server_headers_never_appear_in_repr_or_errors() -> None:
 
 
 def _fields(server: McpServer) -> dict[str, object]:
-    import attrs
-
     return attrs.asdict(server, recurse=False)
 
 
