@@ -8,10 +8,10 @@ from typing import Any
 
 import attrs
 
-from application.services.idempotency import Idempotency, fingerprint
+from application.services.idempotency import Idempotency
 from application.services.inputs import MANAGED_FIELDS, build_entity
 from domain.entities import AGENTS, THREADS, Agent
-from domain.errors import ConditionFailed, Conflict, HasDependents, NotFound, ValidationError
+from domain.errors import ConditionFailed, HasDependents, NotFound, ValidationError
 from domain.fields import utc_now
 from domain.ports import ABSENT, Condition, Store, UnitOfWork
 from domain.query import MAX_PAGE_SIZE, Page, Query, RangeCondition
@@ -52,41 +52,19 @@ class AgentService:
     ) -> Agent:
         """A new agent whose first version is active. A repeated ``idempotency_key`` with
         the same input returns the first result and writes nothing."""
-        operation = "agents.create"
-        digest = fingerprint(operation, data)
-        if idempotency_key is not None:
-            earlier = await self._idempotency.replay(context, idempotency_key, operation, digest)
-            if earlier is not None:
-                return earlier  # type: ignore[no-any-return]
         agent = build_entity(
             Agent,
             context,
             data,
             managed={"agent_uuid": _new_id(), "agent_version_uuid": _new_id(), "status": "active"},
         )
-        try:
-            async with self._store.unit_of_work() as uow:
-                uow.put(agent, condition=ABSENT)
-                uow.increment(context.partition_key, AGENT_COUNTER, 1, limit=self._limit)
-                if idempotency_key is not None:
-                    self._idempotency.remember(
-                        uow,
-                        context,
-                        idempotency_key,
-                        operation,
-                        digest,
-                        AGENTS.name,
-                        AGENTS.key_of(agent),
-                    )
-        except Conflict:
-            if idempotency_key is None:
-                raise
-            # A concurrent call with the same key won the race: answer as it did.
-            earlier = await self._idempotency.replay(context, idempotency_key, operation, digest)
-            if earlier is None:
-                raise
-            return earlier  # type: ignore[no-any-return]
-        return agent
+        uow = self._store.unit_of_work()
+        uow.put(agent, condition=ABSENT)
+        uow.increment(context.partition_key, AGENT_COUNTER, 1, limit=self._limit)
+        created: Agent = await self._idempotency.commit_once(
+            context, idempotency_key, "agents.create", data, uow, agent
+        )
+        return created
 
     async def new_version(
         self, context: TenantContext, agent_uuid: str, changes: Mapping[str, Any]

@@ -8,10 +8,9 @@ from typing import Any
 
 import attrs
 
-from application.services.idempotency import Idempotency, fingerprint
+from application.services.idempotency import Idempotency
 from application.services.inputs import build_entity
 from domain.entities import COORDINATIONS, TASKS, Coordination, Task
-from domain.errors import Conflict, TransactionTooLarge
 from domain.ports import ABSENT, Store
 from domain.query import Page, Query
 from domain.tenancy import TenantContext
@@ -44,12 +43,6 @@ class CoordinationService:
     ) -> CreatedCoordination:
         """One coordination and its tasks in one unit of work. More tasks than the backend
         writes atomically is ``TransactionTooLarge``, raised before anything is written."""
-        operation = "coordinations.create"
-        digest = fingerprint(operation, {"coordination": data, "tasks": list(tasks)})
-        if idempotency_key is not None:
-            earlier = await self._idempotency.replay(context, idempotency_key, operation, digest)
-            if earlier is not None:
-                return await self._with_tasks(context, earlier)
         coordination_uuid = str(uuid.uuid4())
         coordination = build_entity(
             Coordination, context, data, managed={"coordination_uuid": coordination_uuid}
@@ -63,36 +56,21 @@ class CoordinationService:
             )
             for task in tasks
         ]
-        uow = self._store.unit_of_work()
-        needed = 1 + len(built) + (idempotency_key is not None)
-        if needed > uow.max_actions:
-            raise TransactionTooLarge(
-                f"{len(built)} tasks need {needed} writes; this backend applies at most "
-                f"{uow.max_actions} atomically"
-            )
-        try:
-            async with uow:
-                uow.put(coordination, condition=ABSENT)
-                for task in built:
-                    uow.put(task, condition=ABSENT)
-                if idempotency_key is not None:
-                    self._idempotency.remember(
-                        uow,
-                        context,
-                        idempotency_key,
-                        operation,
-                        digest,
-                        COORDINATIONS.name,
-                        COORDINATIONS.key_of(coordination),
-                    )
-        except Conflict:
-            if idempotency_key is None:
-                raise
-            earlier = await self._idempotency.replay(context, idempotency_key, operation, digest)
-            if earlier is None:
-                raise
-            return await self._with_tasks(context, earlier)
-        return CreatedCoordination(coordination, built)
+        uow = self._store.unit_of_work()  # refuses more actions than it applies atomically
+        uow.put(coordination, condition=ABSENT)
+        for task in built:
+            uow.put(task, condition=ABSENT)
+        created: Coordination = await self._idempotency.commit_once(
+            context,
+            idempotency_key,
+            "coordinations.create",
+            {"coordination": data, "tasks": list(tasks)},
+            uow,
+            coordination,
+        )
+        if created is coordination:
+            return CreatedCoordination(coordination, built)
+        return await self._with_tasks(context, created)
 
     async def get(self, context: TenantContext, coordination_uuid: str) -> Coordination:
         return await self._coordinations.get(context.partition_key, (coordination_uuid,))

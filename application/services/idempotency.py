@@ -7,8 +7,8 @@ import json
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from domain.entities import IDEMPOTENCY, IdempotencyRecord, schema_named
-from domain.errors import IdempotencyConflict
+from domain.entities import IDEMPOTENCY, IdempotencyRecord, schema_for, schema_named
+from domain.errors import Conflict, IdempotencyConflict
 from domain.fields import check_id
 from domain.ports import ABSENT, Store, UnitOfWork
 from domain.schema import EntityKey
@@ -49,6 +49,39 @@ class Idempotency:
         return await self._store.repository(schema).get(
             context.partition_key, tuple(record.entity_key)
         )
+
+    async def commit_once(
+        self,
+        context: TenantContext,
+        key: str | None,
+        operation: str,
+        data: Mapping[str, Any],
+        uow: UnitOfWork,
+        created: Any,
+    ) -> Any:
+        """Commit ``uow``, which creates ``created``, unless ``key`` already made something.
+
+        Returns ``created`` when this call wrote, or what the earlier call with the same key
+        and input created (nothing written). A concurrent twin that commits first is
+        answered the same way; the same key with other input is ``IdempotencyConflict``.
+        """
+        if key is None:
+            await uow.commit()
+            return created
+        digest = fingerprint(operation, data)
+        earlier = await self.replay(context, key, operation, digest)
+        if earlier is not None:
+            return earlier
+        schema = schema_for(type(created))
+        self.remember(uow, context, key, operation, digest, schema.name, schema.key_of(created))
+        try:
+            await uow.commit()
+        except Conflict:
+            earlier = await self.replay(context, key, operation, digest)
+            if earlier is None:
+                raise
+            return earlier
+        return created
 
     @staticmethod
     def remember(
