@@ -37,7 +37,7 @@ class EntityTable(Generic[E]):
         self.partition_key = table.c.partition_key
 
     def column(self, name: str) -> ColumnClause[Any]:
-        return self.table.c[name]  # type: ignore[no-any-return]
+        return self.table.c[name]
 
     def stored_key(self, tenant: PartitionKey, key: EntityKey) -> tuple[str, str]:
         """The primary-key values of ``key`` (tenant tables are hashed on the tenant)."""
@@ -84,7 +84,7 @@ class EntityTable(Generic[E]):
         return dict(row._mapping)
 
     def entity(self, row: Row[Any]) -> E:
-        return from_record(self.schema, row._mapping)
+        return from_record(self.schema, self.record(row))
 
     def entities(self, rows: Sequence[Row[Any]]) -> list[E]:
-        return [from_record(self.schema, row._mapping) for row in rows]
+        return [from_record(self.schema, self.record(row)) for row in rows]

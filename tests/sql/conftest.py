@@ -1,0 +1,54 @@
+"""Stores of the SQL adapter on both backends, fresh per test (a new file or schema)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import pytest
+
+from adapters.config import StoreConfig
+from adapters.sql import SqlStore, open_store
+from domain.query import CursorCodec
+from domain.schema import TableNames
+from tests.backends import TEST_SECRET, opener
+from tests.backends.postgresql import fresh_schema, postgres_url
+from tests.backends.sqlite import sqlite_url
+
+SQL_ADAPTERS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=SQL_ADAPTERS)
+async def sql_store(request: pytest.FixtureRequest, anyio_backend: str) -> AsyncIterator[SqlStore]:
+    """A migrated SQL store on an empty database, one per test."""
+    async with opener(request.param)(request) as store:
+        assert store.adapter == request.param
+        assert isinstance(store, SqlStore)
+        yield store
+
+
+@asynccontextmanager
+async def custom_store(
+    request: pytest.FixtureRequest,
+    adapter: str,
+    *,
+    table_names: TableNames | None = None,
+    options: dict[str, str] | None = None,
+) -> AsyncIterator[SqlStore]:
+    """A migrated store on a fresh file or schema, with its own names and options."""
+    settings = dict(options or {})
+    async with AsyncExitStack() as stack:
+        if adapter == "sqlite":
+            url = sqlite_url(request)
+        else:
+            url = postgres_url()
+            settings["search_path"] = await stack.enter_async_context(fresh_schema(url))
+        config = StoreConfig(
+            url, CursorCodec(TEST_SECRET), table_names or TableNames(), options=settings
+        )
+        store = open_store(config)
+        await store.initialize()
+        try:
+            yield store
+        finally:
+            await store.close()
