@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from domain.entities import AGENTS, RUNS
+from domain.entities import AGENTS, COORDINATIONS, RUNS
 from domain.errors import TooLarge, ValidationError
 from domain.ports import ABSENT, Store
 from domain.query import Query
+from domain.records import MAX_ITEM_BYTES
+from domain.schema import EntitySchema
 from domain.tenancy import PartitionKey
 from tests.factories import new_id, sample
 
@@ -36,10 +40,31 @@ async def test_an_oversize_record_in_a_unit_of_work_writes_nothing(
     assert await store.repository(AGENTS).count(tenant, Query()) == 0
 
 
-async def test_a_record_just_under_the_limit_is_stored(store: Store, tenant: PartitionKey) -> None:
-    agent = sample(AGENTS, tenant, instructions="z" * 390_000)
-    await store.repository(AGENTS).put(agent, condition=ABSENT)
-    assert await store.repository(AGENTS).get(tenant, AGENTS.key_of(agent)) == agent
+@pytest.mark.parametrize(
+    ("schema", "copies"),
+    [(COORDINATIONS, 0), (RUNS, 1), (AGENTS, 2)],
+    ids=lambda v: getattr(v, "name", None),
+)
+async def test_the_item_limit_counts_local_index_copies(
+    store: Store, tenant: PartitionKey, schema: EntitySchema[Any], copies: int
+) -> None:
+    """A record fits when it and its copies in the local indexes fit in 400 KB, as on
+    DynamoDB; one a little larger is refused on every adapter."""
+    field = {
+        "coordinations": "coordination_description",
+        "runs": "run_id",
+        "agents": "instructions",
+    }[schema.name]
+    budget = MAX_ITEM_BYTES // (1 + copies)
+    repo = store.repository(schema)
+    fits = sample(schema, tenant, **{field: "z" * (budget - 2_000)})
+    await repo.put(fits, condition=ABSENT)
+    assert await repo.get(tenant, schema.key_of(fits)) == fits
+    too_big = sample(schema, tenant, **{field: "z" * (budget + 10)})
+    with pytest.raises(TooLarge) as caught:
+        await repo.put(too_big, condition=ABSENT)
+    assert caught.value.field == field
+    assert await repo.find(tenant, schema.key_of(too_big)) is None
 
 
 @pytest.mark.parametrize(
