@@ -121,8 +121,8 @@ class KeyText(TypeDecorator[str]):
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.TEXT(collation="C"))
-        return dialect.type_descriptor(Text())
+            return postgresql.TEXT(collation="C")
+        return Text()
 
 
 def _escape_nul(value: str) -> str:

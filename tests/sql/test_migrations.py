@@ -25,7 +25,7 @@ async def test_the_migrated_schema_equals_the_models(sql_store: SqlStore) -> Non
 
 
 async def test_every_entity_has_its_table_and_every_index(sql_store: SqlStore) -> None:
-    metadata, tables = build_metadata(sql_store.table_names)
+    _, tables = build_metadata(sql_store.table_names)
 
     def describe(sync: object) -> dict[str, tuple[list[str], set[str]]]:
         inspector = inspect(sync)
