@@ -162,7 +162,10 @@ def session_endpoint(config: pytest.Config) -> str:
     if package is not None and shutil.which("java") is not None:
         server = DynamoDBLocal.start(package)
         config.add_cleanup(server.stop)
-        _announce(config, f"DynamoDB tests: DynamoDB Local on {server.endpoint} (pid {server.process.pid})")
+        _announce(
+            config,
+            f"DynamoDB tests: DynamoDB Local on {server.endpoint} (pid {server.process.pid})",
+        )
         _session["endpoint"] = server.endpoint
         return server.endpoint
     if package is not None:

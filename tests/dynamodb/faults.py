@@ -1,0 +1,116 @@
+"""Fault injection through botocore's event hooks on the adapter's own client.
+
+Faults happen at the edge of the real request path: ``before-send`` answers instead of the
+server (throttling, errors), ``before-parameter-build`` holds back part of a batch before it
+is sent and ``after-call`` reports exactly that part as unprocessed, as DynamoDB does.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import attrs
+from botocore.awsrequest import AWSResponse
+
+__all__ = ["Faults", "SleepRecorder"]
+
+
+@attrs.define
+class _Body:
+    data: bytes
+
+    def stream(self) -> Iterator[bytes]:
+        yield self.data
+
+
+def error_response(url: str, code: str, status: int = 400) -> AWSResponse:
+    body = json.dumps(
+        {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "injected"}
+    )
+    headers = {"x-amzn-requestid": "injected", "content-type": "application/x-amz-json-1.0"}
+    return AWSResponse(url, status, headers, _Body(body.encode()))
+
+
+@attrs.define
+class SleepRecorder:
+    """Stands in for the adapter's wait between retries and remembers every delay."""
+
+    delays: list[float] = attrs.field(factory=list)
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        await anyio.lowlevel.checkpoint()
+
+
+@attrs.define
+class Faults:
+    """Hooks on one botocore client; counts every request of each operation."""
+
+    client: Any
+    lock: threading.Lock = attrs.field(factory=threading.Lock)
+    sent: dict[str, int] = attrs.field(factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        self.client.meta.events.register("before-call.dynamodb.*", self._count)
+
+    def _count(self, model: Any, **_: Any) -> None:
+        with self.lock:
+            self.sent[model.name] = self.sent.get(model.name, 0) + 1
+
+    def fail(self, operation: str, code: str, times: int, status: int = 400) -> None:
+        """Answer the next ``times`` requests of ``operation`` with error ``code``."""
+        left = [times]
+
+        def answer(request: Any, **_: Any) -> AWSResponse | None:
+            with self.lock:
+                if left[0] <= 0:
+                    return None
+                left[0] -= 1
+            return error_response(request.url, code, status)
+
+        self.client.meta.events.register(f"before-send.dynamodb.{operation}", answer)
+
+    def hold_back(
+        self,
+        operation: str,
+        rounds: int,
+        split: Callable[[list[Any]], tuple[list[Any], list[Any]]],
+        processed: list[Any],
+    ) -> None:
+        """For the first ``rounds`` requests of a batch ``operation``, send only part of each
+        request and report the rest unprocessed. ``processed`` collects what was sent."""
+        left = [rounds]
+        requests, unprocessed = (
+            ("Keys", "UnprocessedKeys")
+            if operation == "BatchGetItem"
+            else (None, "UnprocessedItems")
+        )
+
+        def before(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            ((table, body),) = params["RequestItems"].items()
+            entries = body[requests] if requests else body
+            with self.lock:
+                hold = left[0] > 0
+                left[0] -= 1
+            kept, held = split(entries) if hold else (entries, [])
+            if requests:
+                body[requests] = kept
+            else:
+                params["RequestItems"][table] = kept
+            context["held_back"] = (table, held)
+            with self.lock:
+                processed.extend(kept)
+
+        def after(parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            table, held = context.get("held_back", ("", []))
+            if held:
+                parsed[unprocessed] = {table: {requests: held} if requests else held}
+
+        events = self.client.meta.events
+        events.register(f"before-parameter-build.dynamodb.{operation}", before)
+        events.register(f"after-call.dynamodb.{operation}", after)

@@ -1,0 +1,83 @@
+"""The storage URL and options; building a store does no I/O."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.config import StoreConfig
+from adapters.dynamodb import DynamoSettings, DynamoStore
+from application.storage import build_store
+from domain.entities import AGENTS, SESSIONS
+from domain.errors import StorageUnavailable, ValidationError
+from domain.query import CursorCodec
+from domain.schema import TableNames
+from domain.tenancy import PartitionKey
+from tests.backends import TEST_SECRET
+from tests.dynamodb.faults import SleepRecorder
+
+CODEC = CursorCodec(TEST_SECRET)
+
+
+def settings(url: str, **options: str) -> DynamoSettings:
+    return DynamoSettings.from_config(StoreConfig(url, CODEC, options=options))
+
+
+def test_a_host_and_port_become_a_local_http_endpoint() -> None:
+    parsed = settings("dynamodb://127.0.0.1:8000?region=eu-west-1&table_prefix=dev-")
+    assert parsed.endpoint_url == "http://127.0.0.1:8000"
+    assert parsed.region == "eu-west-1"
+    assert parsed.table_name(AGENTS) == "dev-aace-agents"
+
+
+def test_without_a_host_the_region_default_endpoint_is_used() -> None:
+    parsed = settings("dynamodb://")
+    assert parsed.endpoint_url is None
+    assert parsed.region == "us-east-1"
+    assert parsed.workers == 16
+
+
+def test_tls_and_worker_options() -> None:
+    parsed = settings("dynamodb://ddb.internal:443?tls=true", workers="4")
+    assert parsed.endpoint_url == "https://ddb.internal:443"
+    assert parsed.workers == 4
+
+
+def test_table_names_follow_the_configured_mapping() -> None:
+    names = TableNames(coordination_prefix="aace-", overrides={"agents": "my-agents"})
+    config = StoreConfig("dynamodb://", CODEC, table_names=names)
+    parsed = DynamoSettings.from_config(config)
+    assert parsed.table_name(AGENTS) == "my-agents"
+    assert parsed.table_name(SESSIONS) == "aace-sessions"
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("workers", "0"), ("workers", "many"), ("retry_attempts", "-1"), ("retry_base_delay", "0")],
+)
+def test_a_bad_option_is_refused_by_name(option: str, value: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        settings("dynamodb://", **{option: value})
+    assert caught.value.field == option
+
+
+def test_credentials_never_appear_in_the_settings_repr() -> None:
+    parsed = settings("dynamodb://", aws_secret_access_key="s3cr3t-value")
+    assert "s3cr3t-value" not in repr(parsed)
+
+
+@pytest.mark.anyio
+async def test_building_a_store_does_no_io_and_an_unreachable_backend_is_unavailable() -> None:
+    config = StoreConfig(
+        "dynamodb://127.0.0.1:9?region=us-east-1&retry_attempts=3",
+        CODEC,
+        options={"aws_access_key_id": "x", "aws_secret_access_key": "x", "connect_timeout": "0.5"},
+    )
+    store = build_store(config)  # nothing listens on port 9: building must not notice
+    assert isinstance(store, DynamoStore)
+    assert store.adapter == "dynamodb"
+    sleeps = SleepRecorder()
+    store.runner.sleep = sleeps
+    with pytest.raises(StorageUnavailable):
+        await store.repository(AGENTS).find(PartitionKey("ep", "t"), ("k",))
+    assert len(sleeps.delays) == 2
+    await store.close()
