@@ -6,6 +6,7 @@ import asyncio
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import Table
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.engine import BEGIN_OPTION, EngineSettings
 from adapters.sql.errors import is_retryable, translate_errors
+from domain.errors import StorageUnavailable
 
 __all__ = ["Database", "Insert"]
 
@@ -65,6 +67,17 @@ class Database:
                 delay = min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt)
                 await asyncio.sleep(random.uniform(0, delay))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def prepare(self) -> None:
+        """Create the SQLite file's folder if needed (the file itself appears on connect)."""
+        database = self.engine.url.database
+        if self.dialect != "sqlite" or not database:
+            return
+        folder = Path(database).parent
+        try:
+            await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageUnavailable(f"cannot create the SQLite folder {folder}") from exc
 
     async def dispose(self) -> None:
         with translate_errors():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from domain.errors import AaceError, Conflict, StorageError, StorageUnavailable, ValidationError
@@ -53,7 +53,7 @@ def translate(exc: BaseException) -> AaceError:
         return ValidationError("record", "holds a value the database cannot store")
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return StorageUnavailable("the database connection was lost")
-    if isinstance(exc, (OSError, ConnectionError)) or (
+    if isinstance(exc, (OSError, OperationalError)) or (
         isinstance(exc, DBAPIError) and isinstance(exc.orig, OSError)
     ):
         return StorageUnavailable("the database cannot be reached")

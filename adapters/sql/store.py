@@ -53,6 +53,7 @@ class SqlStore:
 
     async def initialize(self) -> None:
         """Bring the schema to the newest migration (creates every table on a new database)."""
+        await self.database.prepare()
         await upgrade(self.database, self.table_names, self.version_table)
 
     async def close(self) -> None:
