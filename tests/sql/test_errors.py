@@ -6,6 +6,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from sqlalchemy.pool import QueuePool
 
 from adapters.config import StoreConfig
 from adapters.sql import open_store
@@ -65,7 +66,9 @@ def test_a_malformed_option_names_itself() -> None:
 def test_building_a_store_opens_no_connection() -> None:
     store = open_store(_config(f"postgresql://nobody@127.0.0.1:{_closed_port()}/none"))
     assert store.adapter == "postgresql"
-    assert store.database.engine.pool.checkedout() == 0
+    pool = store.database.engine.pool
+    assert isinstance(pool, QueuePool)
+    assert (pool.checkedout(), pool.checkedin()) == (0, 0)
 
 
 async def test_an_unreachable_postgresql_is_storage_unavailable(anyio_backend: str) -> None:
