@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from typing import Any
 
 import attrs
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -35,9 +37,12 @@ class StoreMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.runner = asyncio.Runner()
-        self.store: Store = build_store(StoreConfig(self.url, CursorCodec(TEST_SECRET)))
+        self.store: Store = build_store(StoreConfig(self.store_url(), CursorCodec(TEST_SECRET)))
         self.run(self.store.initialize())
         self.model: Model = {}
+
+    def store_url(self) -> str:
+        return self.url
 
     def run(self, coroutine: Any) -> Any:
         return self.runner.run(coroutine)
@@ -180,4 +185,20 @@ class StoreMachine(RuleBasedStateMachine):
         return items
 
 
+class SqliteStoreMachine(StoreMachine):
+    """The same machine on a fresh SQLite file per example."""
+
+    def store_url(self) -> str:
+        self.folder = tempfile.TemporaryDirectory()
+        return f"sqlite:///{self.folder.name}/machine.db"
+
+    def teardown(self) -> None:
+        super().teardown()
+        self.folder.cleanup()
+
+
 TestMemoryStore = StoreMachine.TestCase
+TestSqliteStore = SqliteStoreMachine.TestCase
+# Each SQLite example migrates a new file: a third of the profile's examples keeps the default
+# run quick; the thorough profile still runs hundreds.
+TestSqliteStore.settings = settings(max_examples=max(8, settings.default.max_examples // 3))
