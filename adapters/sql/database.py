@@ -10,17 +10,16 @@ from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.sql.dialects import Insert, dialect_insert
 from adapters.sql.engine import BEGIN_OPTION, EngineSettings
 from adapters.sql.errors import is_retryable, translate_errors
 from domain.errors import StorageUnavailable
 
-__all__ = ["Database", "Insert"]
+__all__ = ["Database"]
 
 T = TypeVar("T")
-Insert = postgresql.Insert | sqlite.Insert
 
 #: Backoff before retry n (seconds): base * 2**n, capped, with full jitter.
 _BACKOFF_BASE = 0.01
@@ -41,9 +40,7 @@ class Database:
 
     def insert(self, table: Table) -> Insert:
         """The dialect's INSERT (it knows ``ON CONFLICT``)."""
-        if self.dialect == "postgresql":
-            return postgresql.insert(table)
-        return sqlite.insert(table)
+        return dialect_insert(self.dialect, table)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Table, and_, false, literal, true
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    false,
+    literal,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnClause
 
+from adapters.sql.dialects import Insert
 from adapters.sql.tables import primary_key
 from domain.records import from_record
 from domain.schema import AttrKind, EntityKey, EntitySchema
@@ -19,6 +32,10 @@ __all__ = ["EntityTable", "Record"]
 E = TypeVar("E")
 Record = dict[str, Any]
 
+#: Bind parameter names of the key clauses (never an attribute name, so an UPDATE can take
+#: its SET values from the same parameters).
+_HASH, _RANGE, _TENANT = "key_hash_", "key_range_", "key_tenant_"
+
 #: Python types an equality filter on each kind can match (as ``==`` in the reference).
 _MATCHING: dict[AttrKind, tuple[type, ...]] = {
     AttrKind.S: (str,),
@@ -28,34 +45,66 @@ _MATCHING: dict[AttrKind, tuple[type, ...]] = {
 
 
 class EntityTable(Generic[E]):
-    """An entity's schema and its SQL table."""
+    """An entity's schema, its SQL table, and its key statements (built once, run with
+    parameters from :meth:`key_params`, so SQLAlchemy compiles each of them once)."""
 
-    def __init__(self, schema: EntitySchema[E], table: Table) -> None:
+    def __init__(
+        self, schema: EntitySchema[E], table: Table, insert: Callable[[Table], Insert]
+    ) -> None:
         self.schema = schema
         self.table = table
+        self.insert = insert
         self.key_columns = tuple(table.c[name] for name in primary_key(schema))
+        self.key_names = frozenset(c.name for c in self.key_columns)
         self.partition_key = table.c.partition_key
+        self.at_key = and_(
+            self.key_columns[0] == bindparam(_HASH), self.key_columns[1] == bindparam(_RANGE)
+        )
+        #: The tenant's own row: on parent-hashed tables a foreign row never matches.
+        self.owned = (
+            self.at_key
+            if schema.tenant_hashed
+            else and_(self.at_key, self.partition_key == bindparam(_TENANT))
+        )
+        self.select_owned = select(table).where(self.owned)
+        self.lock_owned = self.select_owned.with_for_update()
+        self.select_stored = select(self.key_columns[0]).where(self.at_key)
+        self.update_owned = update(table).where(self.owned)
+        self.delete_owned = delete(table).where(self.owned)
+        self.insert_absent = insert(table).on_conflict_do_nothing(
+            index_elements=list(self.key_columns)
+        )
+        #: Create or replace; on a parent-hashed table a foreign row is never replaced.
+        self.upsert_own = self.upsert(same_tenant=not schema.tenant_hashed)
+
+    def upsert(
+        self, records: Sequence[Record] | None = None, *, same_tenant: bool = False
+    ) -> Insert:
+        """INSERT … ON CONFLICT (key) DO UPDATE every other column to the new values (rows
+        given here, or as execution parameters); ``same_tenant`` leaves a stored row of
+        another tenant untouched, and then no row is counted."""
+        stmt = self.insert(self.table)
+        if records is not None:
+            stmt = stmt.values(list(records))
+        excluded = stmt.excluded
+        return stmt.on_conflict_do_update(
+            index_elements=list(self.key_columns),
+            set_={c.name: excluded[c.name] for c in self.table.c if c.name not in self.key_names},
+            where=self.partition_key == excluded.partition_key if same_tenant else None,
+        )
 
     def column(self, name: str) -> ColumnClause[Any]:
         return self.table.c[name]
 
-    def stored_key(self, tenant: PartitionKey, key: EntityKey) -> tuple[str, str]:
-        """The primary-key values of ``key`` (tenant tables are hashed on the tenant)."""
+    def key_params(self, tenant: PartitionKey, key: EntityKey) -> dict[str, str]:
+        """Parameters of :attr:`at_key` and :attr:`owned` for ``key`` of ``tenant``."""
         if self.schema.tenant_hashed:
-            return (str(tenant), key[0])
-        return (key[0], key[1])
+            return {_HASH: str(tenant), _RANGE: key[0]}
+        return {_HASH: key[0], _RANGE: key[1], _TENANT: str(tenant)}
 
-    def at_key(self, tenant: PartitionKey, key: EntityKey) -> ColumnElement[bool]:
-        """The row stored under ``key``, whichever tenant wrote it."""
-        hash_value, range_value = self.stored_key(tenant, key)
-        return and_(self.key_columns[0] == hash_value, self.key_columns[1] == range_value)
-
-    def owned(self, tenant: PartitionKey, key: EntityKey) -> ColumnElement[bool]:
-        """The tenant's own row under ``key``: a foreign row never matches."""
-        clause = self.at_key(tenant, key)
-        if self.schema.tenant_hashed:
-            return clause
-        return and_(clause, self.partition_key == str(tenant))
+    def values(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The record's non-key attributes (what an UPDATE sets)."""
+        return {k: v for k, v in record.items() if k not in self.key_names}
 
     def equals(self, name: str, value: Any) -> ColumnElement[bool]:
         """``attribute == value`` with the reference's Python semantics (None matches a

@@ -11,7 +11,6 @@ from sqlalchemy import select, tuple_
 
 from adapters.sql.entity_table import EntityTable
 from adapters.sql.listing import count_statement, page_statement
-from adapters.sql.writes import upsert
 from domain.errors import NotFound
 from domain.ports import ANY, PRESENT, Condition
 from domain.query import CursorCodec, Page, Query, next_cursor, resolve
@@ -51,9 +50,12 @@ class SqlRepository(Generic[E]):
 
     async def find(self, tenant: PartitionKey, key: EntityKey) -> E | None:
         checked = self.schema.check_key(key)
-        stmt = select(self._table.table).where(self._table.owned(tenant, checked))
+        table = self._table
         async with self._db.read() as connection:
-            row = (await connection.execute(stmt)).first()
+            result = await connection.execute(
+                table.select_owned, table.key_params(tenant, checked)
+            )
+            row = result.first()
             return None if row is None else self._table.entity(row)
 
     async def get_many(self, tenant: PartitionKey, keys: Sequence[EntityKey]) -> list[E | None]:
@@ -91,7 +93,7 @@ class SqlRepository(Generic[E]):
         columns = len(self._table.table.c)
         size = max(1, min(MAX_ROWS_PER_WRITE, _MAX_BIND_PARAMETERS // columns))
         for start in range(0, len(rows), size):
-            stmt = upsert(self._db, self._table, rows[start : start + size])
+            stmt = self._table.upsert(rows[start : start + size])
 
             async def write(connection: Any, stmt: Any = stmt) -> None:
                 await connection.execute(stmt)

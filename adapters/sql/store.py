@@ -41,7 +41,7 @@ class SqlStore:
     def entity_table(self, schema: EntitySchema[E]) -> EntityTable[E]:
         found = self._entity_tables.get(schema.name)
         if found is None:
-            found = EntityTable(schema, self._tables[schema.name])
+            found = EntityTable(schema, self._tables[schema.name], self.database.insert)
             self._entity_tables[schema.name] = found
         return found
 

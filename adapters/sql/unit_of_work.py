@@ -39,10 +39,10 @@ class SqlUnitOfWork(BufferedUnitOfWork):
             for action in actions:
                 if isinstance(action, IncrementAction):
                     counters = store.entity_table(TENANT_COUNTERS)
-                    await apply_increment(db, connection, counters, action)
+                    await apply_increment(connection, counters, action)
                 elif isinstance(action, DeleteAction):
                     await apply_delete(connection, store.entity_table(action.schema), action)
                 else:
-                    await apply_put(db, connection, store.entity_table(action.schema), action)
+                    await apply_put(connection, store.entity_table(action.schema), action)
 
         await db.transaction(work)

@@ -7,14 +7,12 @@ failed condition, which rolls the whole transaction back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.database import Database, Insert
-from adapters.sql.entity_table import EntityTable, Record
+from adapters.sql.entity_table import EntityTable
 from domain.entities import TENANT_COUNTERS, TenantCounter
 from domain.errors import ConditionFailed, Conflict, LimitExceeded, NotFound
 from domain.fields import utc_now
@@ -22,79 +20,39 @@ from domain.ports import ConditionKind
 from domain.records import to_record
 from domain.unit_of_work import DeleteAction, IncrementAction, PutAction
 
-__all__ = ["apply_delete", "apply_increment", "apply_put", "upsert"]
-
-
-def upsert(
-    db: Database,
-    table: EntityTable[Any],
-    records: Sequence[Record],
-    *,
-    same_tenant: bool = False,
-) -> Insert:
-    """INSERT … ON CONFLICT (key) DO UPDATE every other column to the new values;
-    ``same_tenant`` leaves a stored row of another tenant untouched (no row counted)."""
-    stmt = db.insert(table.table).values(list(records))
-    keys = _key_names(table)
-    return stmt.on_conflict_do_update(
-        index_elements=list(table.key_columns),
-        set_={c.name: stmt.excluded[c.name] for c in table.table.c if c.name not in keys},
-        where=table.partition_key == stmt.excluded.partition_key if same_tenant else None,
-    )
-
-
-async def _own_row_for_update(
-    connection: AsyncConnection, table: EntityTable[Any], action: PutAction | DeleteAction
-) -> Record | None:
-    stmt = select(table.table).where(table.owned(action.tenant, action.key)).with_for_update()
-    row = (await connection.execute(stmt)).first()
-    return None if row is None else table.record(row)
+__all__ = ["apply_delete", "apply_increment", "apply_put"]
 
 
 async def _check_present(
     connection: AsyncConnection, table: EntityTable[Any], action: PutAction | DeleteAction
 ) -> None:
     """Lock the tenant's record and check the equality precondition in Python."""
-    current = await _own_row_for_update(connection, table, action)
-    if current is None:
+    params = table.key_params(action.tenant, action.key)
+    row = (await connection.execute(table.lock_owned, params)).first()
+    if row is None:
         raise NotFound(f"{table.schema.name} {action.key} not found")
-    if not action.condition.holds(current):
+    if not action.condition.holds(table.record(row)):
         raise ConditionFailed(f"{table.schema.name} {action.key} changed since it was read")
 
 
 async def apply_put(
-    db: Database, connection: AsyncConnection, table: EntityTable[Any], action: PutAction
+    connection: AsyncConnection, table: EntityTable[Any], action: PutAction
 ) -> None:
     kind = action.condition.kind
     name = table.schema.name
     if kind is ConditionKind.ABSENT:
-        stmt = (
-            db.insert(table.table)
-            .values(action.record)
-            .on_conflict_do_nothing(index_elements=list(table.key_columns))
-        )
-        if (await connection.execute(stmt)).rowcount == 0:
+        if (await connection.execute(table.insert_absent, action.record)).rowcount == 0:
             raise Conflict(f"{name} {action.key} already exists")
         return
     if kind is ConditionKind.ANY:
-        # On a parent-hashed table a foreign record under the same key is never replaced.
-        stmt = upsert(db, table, [action.record], same_tenant=not table.schema.tenant_hashed)
-        if (await connection.execute(stmt)).rowcount == 0:
+        if (await connection.execute(table.upsert_own, action.record)).rowcount == 0:
             raise Conflict(f"{name} {action.key} already exists")
         return
     if action.condition.equals:
         await _check_present(connection, table, action)
-    stmt_update = (
-        update(table.table)
-        .where(table.owned(action.tenant, action.key))
-        .values({k: v for k, v in action.record.items() if k not in _key_names(table)})
-    )
-    if (await connection.execute(stmt_update)).rowcount == 0:
+    params = {**table.values(action.record), **table.key_params(action.tenant, action.key)}
+    if (await connection.execute(table.update_owned, params)).rowcount == 0:
         raise NotFound(f"{name} {action.key} not found")
-
-
-def _key_names(table: EntityTable[Any]) -> set[str]:
-    return {c.name for c in table.key_columns}
 
 
 async def apply_delete(
@@ -102,30 +60,28 @@ async def apply_delete(
 ) -> None:
     kind = action.condition.kind
     name = table.schema.name
+    params = table.key_params(action.tenant, action.key)
     if kind is ConditionKind.ABSENT:
-        stored = select(table.key_columns[0]).where(table.at_key(action.tenant, action.key))
-        if (await connection.execute(stored)).first() is not None:
+        if (await connection.execute(table.select_stored, params)).first() is not None:
             raise Conflict(f"{name} {action.key} already exists")
         return
     if action.condition.equals:
         await _check_present(connection, table, action)
-    stmt = delete(table.table).where(table.owned(action.tenant, action.key))
-    deleted = (await connection.execute(stmt)).rowcount
+    deleted = (await connection.execute(table.delete_owned, params)).rowcount
     if deleted == 0 and kind is ConditionKind.PRESENT:
         raise NotFound(f"{name} {action.key} not found")
 
 
 async def apply_increment(
-    db: Database,
     connection: AsyncConnection,
     counters: EntityTable[TenantCounter],
     action: IncrementAction,
 ) -> None:
     """Lock the counter row (or create it), then apply the reference's rules to it."""
-    own = counters.owned(action.tenant, action.key)
-    locked = select(counters.column("value")).where(own).with_for_update()
+    params = counters.key_params(action.tenant, action.key)
+    locked = select(counters.column("value")).where(counters.owned).with_for_update()
     while True:
-        current = (await connection.execute(locked)).scalar_one_or_none()
+        current = (await connection.execute(locked, params)).scalar_one_or_none()
         value = (current or 0) + action.by
         if action.limit is not None and action.by > 0 and value > action.limit:
             raise LimitExceeded(
@@ -143,17 +99,8 @@ async def apply_increment(
             ),
         )
         if current is not None:
-            await connection.execute(
-                update(counters.table)
-                .where(own)
-                .values(value=record["value"], updated_at=record["updated_at"])
-            )
+            await connection.execute(counters.update_owned, {**counters.values(record), **params})
             return
-        create = (
-            db.insert(counters.table)
-            .values(record)
-            .on_conflict_do_nothing(index_elements=list(counters.key_columns))
-        )
-        if (await connection.execute(create)).rowcount == 1:
+        if (await connection.execute(counters.insert_absent, record)).rowcount == 1:
             return
         # Another transaction created the row meanwhile: lock it and start over.

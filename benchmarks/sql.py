@@ -1,0 +1,204 @@
+"""SQL adapter figures, on one SQLite file (and PostgreSQL when ``AACE_TEST_POSTGRES_URL`` is
+set): repository get/put against raw SQLAlchemy Core, statements per 1 000-key get_many,
+and page 50 against page 1 of a 20 000-record listing."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import attrs
+from sqlalchemy import event, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from adapters.config import StoreConfig
+from adapters.sql import SqlStore, open_store
+from adapters.sql.engine import normalize_url
+from benchmarks.report import Report, interleaved_ratio
+from domain.entities import AGENTS, Agent
+from domain.query import CursorCodec, Query
+from domain.records import to_record
+from domain.tenancy import PartitionKey
+
+SECRET = b"aace-core-benchmark-cursor-secret"
+LISTING_SIZE = 20_000
+PAGE_SIZE = 50
+DEEP_PAGE = 50
+MANY_KEYS = 1_000
+
+
+def _agent(tenant: PartitionKey, number: int) -> Agent:
+    return Agent(
+        partition_key=tenant,
+        updated_by="bench",
+        agent_version_uuid=f"v-{number:06d}-{uuid.uuid4().hex[:8]}",
+        agent_uuid=f"a-{number:06d}",
+        agent_name=f"agent {number}",
+        llm_provider="provider",
+        llm_name="model",
+        instructions="Answer briefly.",
+        configuration={"temperature": 0.2, "max_tokens": 512},
+        mcp_server_uuids=["m-1", "m-2"],
+    )
+
+
+async def _get_and_put(report: Report, section: str, store: SqlStore) -> None:
+    tenant = PartitionKey("bench", "single")
+    repo = store.repository(AGENTS)
+    agent = _agent(tenant, 0)
+    await repo.put(agent)
+    table = store.entity_table(AGENTS)
+    key = (agent.agent_version_uuid,)
+    db = store.database
+    columns = table.table.c
+    by_key = select(table.table).where(
+        columns.partition_key == str(tenant), columns.agent_version_uuid == key[0]
+    )
+
+    async def raw_get() -> Any:
+        async with db.read() as connection:
+            return (await connection.execute(by_key)).first()
+
+    ratio, ours, raw = await interleaved_ratio(
+        lambda: repo.get(tenant, key), raw_get, repeat=250, rounds=11
+    )
+    report.add(
+        section,
+        "repository get vs raw Core",
+        ratio,
+        "x",
+        target="<= 1.15x",
+        met=ratio <= 1.15,
+        context=f"{ours * 1e6:.0f} us vs {raw * 1e6:.0f} us per call",
+    )
+    record = to_record(AGENTS, agent)
+    raw_insert = (
+        postgresql.insert(table.table)
+        if db.dialect == "postgresql"
+        else sqlite.insert(table.table)
+    )
+    key_names = (AGENTS.hash_key, AGENTS.range_key)
+    raw_upsert = raw_insert.on_conflict_do_update(
+        index_elements=list(key_names),
+        set_={
+            c.name: raw_insert.excluded[c.name] for c in table.table.c if c.name not in key_names
+        },
+    )
+
+    async def raw_put() -> None:
+        async with db.engine.begin() as connection:
+            await connection.execute(raw_upsert, record)
+
+    ratio, ours, raw = await interleaved_ratio(
+        lambda: repo.put(agent), raw_put, repeat=150, rounds=11
+    )
+    report.add(
+        section,
+        "repository put vs raw Core",
+        ratio,
+        "x",
+        target="<= 1.15x",
+        met=ratio <= 1.15,
+        context=f"{ours * 1e6:.0f} us vs {raw * 1e6:.0f} us per call (upsert, one transaction)",
+    )
+
+
+async def _get_many(report: Report, section: str, store: SqlStore) -> None:
+    tenant = PartitionKey("bench", "many")
+    repo = store.repository(AGENTS)
+    agents = [_agent(tenant, i) for i in range(MANY_KEYS)]
+    await repo.put_many(agents)
+    keys = [AGENTS.key_of(a) for a in reversed(agents)]
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = store.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        found = await repo.get_many(tenant, keys)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert [a.agent_version_uuid for a in found if a] == [k[0] for k in keys]
+    report.add(
+        section,
+        f"get_many of {MANY_KEYS} keys",
+        len(statements),
+        "statements",
+        target="<= 2",
+        met=len(statements) <= 2,
+        context="counted with before_cursor_execute",
+    )
+
+
+async def _deep_page(report: Report, section: str, store: SqlStore) -> None:
+    tenant = PartitionKey("bench", "listing")
+    repo = store.repository(AGENTS)
+    await repo.put_many([_agent(tenant, i) for i in range(LISTING_SIZE)])
+    first = Query(index="updated_at-index", descending=True, limit=PAGE_SIZE)
+    page = await repo.query(tenant, first)
+    for _ in range(DEEP_PAGE - 2):
+        page = await repo.query(tenant, attrs.evolve(first, cursor=page.next_cursor))
+    deep = attrs.evolve(first, cursor=page.next_cursor)
+    assert len((await repo.query(tenant, deep)).items) == PAGE_SIZE
+    ratio, ours, base = await interleaved_ratio(
+        lambda: repo.query(tenant, deep), lambda: repo.query(tenant, first), repeat=40
+    )
+    report.add(
+        section,
+        f"page {DEEP_PAGE} vs page 1 of {LISTING_SIZE} records",
+        ratio,
+        "x",
+        target="<= 1.2x",
+        met=ratio <= 1.2,
+        context=f"{ours * 1e3:.2f} ms vs {base * 1e3:.2f} ms (agents by updated_at, newest first)",
+    )
+
+
+async def _measure(report: Report, section: str, store: SqlStore) -> None:
+    await store.initialize()
+    await _get_and_put(report, section, store)
+    await _get_many(report, section, store)
+    await _deep_page(report, section, store)
+
+
+@asynccontextmanager
+async def _postgres_schema(url: str) -> AsyncIterator[str]:
+    schema = f"aace_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        yield schema
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+async def run(report: Report) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        store = open_store(StoreConfig(url, CursorCodec(SECRET)))
+        try:
+            await _measure(report, "sql/sqlite", store)
+        finally:
+            await store.close()
+    postgres = os.environ.get("AACE_TEST_POSTGRES_URL", "")
+    if not postgres:
+        print("[sql/postgresql] skipped: AACE_TEST_POSTGRES_URL is not set")
+        return
+    async with _postgres_schema(postgres) as schema:
+        config = StoreConfig(postgres, CursorCodec(SECRET), options={"search_path": schema})
+        store = open_store(config)
+        try:
+            await _measure(report, "sql/postgresql", store)
+        finally:
+            await store.close()
