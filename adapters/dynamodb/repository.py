@@ -11,7 +11,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from adapters.dynamodb.batch import batch_get, batch_write
 from adapters.dynamodb.codec import Item, ItemCodec
 from adapters.dynamodb.errors import translate
-from adapters.dynamodb.limits import check_local_index_copies
 from adapters.dynamodb.listing import Listing
 from adapters.dynamodb.unit_of_work import apply_one
 from domain.errors import NotFound
@@ -81,9 +80,7 @@ class DynamoRepository(Generic[E]):
     async def put_many(self, entities: Sequence[E]) -> None:
         latest: dict[tuple[str, str], Item] = {}
         for entity in entities:
-            record = to_record(self.schema, entity)
-            check_local_index_copies(self.schema, record)
-            item = self._codec.encode(record)
+            item = self._codec.encode(to_record(self.schema, entity))
             latest[self._codec.key_of_item(item)] = item  # the last write of a key wins
         await batch_write(self._store.runner, self._table, list(latest.values()))
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from adapters.dynamodb.codec import ItemCodec
 from adapters.dynamodb.conditions import Expression, condition_failure, write_condition
-from adapters.dynamodb.limits import check_local_index_copies
 from domain.entities import TENANT_COUNTERS
 from domain.errors import AaceError, ConditionFailed, LimitExceeded
 from domain.ports import ConditionKind
@@ -72,7 +71,6 @@ def write_request(action: Action, target: Target) -> WriteRequest:
     codec, table = target(action.schema)
     expression: Expression = write_condition(codec, action.tenant, action.condition)
     if isinstance(action, PutAction):
-        check_local_index_copies(action.schema, action.record)
         request: dict[str, Any] = {"TableName": table, "Item": codec.encode(action.record)}
         operation = "Put"
     else:

