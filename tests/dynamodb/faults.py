@@ -73,7 +73,8 @@ class Faults:
                 left[0] -= 1
             return error_response(request.url, code, status)
 
-        self.client.meta.events.register(f"before-send.dynamodb.{operation}", answer)
+        # First in line, so that nothing (not even an in-process mock) sees the request.
+        self.client.meta.events.register_first(f"before-send.dynamodb.{operation}", answer)
 
     def hold_back(
         self,
