@@ -16,8 +16,9 @@ SKIP = {"report"}
 
 async def main(names: list[str]) -> None:
     modules = names or sorted(
-        m.name for m in pkgutil.iter_modules(benchmarks.__path__) if m.name not in SKIP
-        and not m.name.startswith("_")
+        m.name
+        for m in pkgutil.iter_modules(benchmarks.__path__)
+        if m.name not in SKIP and not m.name.startswith("_")
     )
     report = Report()
     for name in modules:
