@@ -149,7 +149,7 @@ async def _deep_page(report: Report, section: str, store: SqlStore) -> None:
     deep = attrs.evolve(first, cursor=page.next_cursor)
     assert len((await repo.query(tenant, deep)).items) == PAGE_SIZE
     ratio, ours, base = await interleaved_ratio(
-        lambda: repo.query(tenant, deep), lambda: repo.query(tenant, first), repeat=40
+        lambda: repo.query(tenant, deep), lambda: repo.query(tenant, first), repeat=20, rounds=15
     )
     report.add(
         section,
