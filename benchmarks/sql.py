@@ -66,7 +66,7 @@ async def _get_and_put(report: Report, section: str, store: SqlStore) -> None:
             return (await connection.execute(by_key)).first()
 
     ratio, ours, raw = await interleaved_ratio(
-        lambda: repo.get(tenant, key), raw_get, repeat=250, rounds=11
+        lambda: repo.get(tenant, key), raw_get, repeat=100, rounds=21
     )
     report.add(
         section,
@@ -96,7 +96,7 @@ async def _get_and_put(report: Report, section: str, store: SqlStore) -> None:
             await connection.execute(raw_upsert, record)
 
     ratio, ours, raw = await interleaved_ratio(
-        lambda: repo.put(agent), raw_put, repeat=150, rounds=11
+        lambda: repo.put(agent), raw_put, repeat=100, rounds=21
     )
     report.add(
         section,
