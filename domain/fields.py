@@ -4,7 +4,7 @@ the field, so bad input is refused at construction, before any adapter sees it."
 from __future__ import annotations
 
 import math
-import unicodedata
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ import attrs
 from domain.errors import TooLarge, ValidationError
 
 __all__ = [
+    "CONTROL_CHARACTERS",
     "MAX_RANGE_KEY_BYTES",
     "JsonList",
     "JsonMap",
@@ -33,6 +34,8 @@ __all__ = [
 ]
 
 MAX_RANGE_KEY_BYTES = 1024
+#: Unicode category Cc (control characters) is exactly these two ranges.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
 _MAX_NUMBER = 10**38
 
 JsonMap = dict[str, Any]
@@ -53,9 +56,9 @@ def check_id(field: str, value: object) -> str:
         raise ValidationError(field, "must not be empty")
     if value != value.strip():
         raise ValidationError(field, "must not have leading or trailing whitespace")
-    if any(unicodedata.category(ch) == "Cc" for ch in value):
+    if CONTROL_CHARACTERS.search(value):
         raise ValidationError(field, "must not contain control characters")
-    size = len(value.encode("utf-8"))
+    size = len(value) if value.isascii() else len(value.encode("utf-8"))
     if size > MAX_RANGE_KEY_BYTES:
         raise TooLarge(
             field,

@@ -130,18 +130,24 @@ def structure_input(entity: type[E], data: Mapping[str, Any]) -> E:
     return _structure(_inputs, data, entity)
 
 
+def _text_size(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
 def _value_size(value: Any) -> int:
+    if isinstance(value, str):
+        return _text_size(value)
     if value is None or isinstance(value, bool):
         return 1
-    if isinstance(value, str):
-        return len(value.encode("utf-8"))
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return (len(str(abs(value))) + 1) // 2 + 1
+    if isinstance(value, float):
         digits = sum(ch.isdigit() for ch in repr(value))
         return (digits + 1) // 2 + 1
     if isinstance(value, datetime):
         return 31  # "YYYY-MM-DDTHH:MM:SS.ffffff+0000"
     if isinstance(value, Mapping):
-        return 3 + sum(len(k.encode("utf-8")) + _value_size(v) + 1 for k, v in value.items())
+        return 3 + sum(_text_size(k) + _value_size(v) + 1 for k, v in value.items())
     if isinstance(value, Iterable):
         return 3 + sum(_value_size(v) + 1 for v in value)
     raise TypeError(f"no size rule for {type(value).__name__}")
@@ -149,7 +155,7 @@ def _value_size(value: Any) -> int:
 
 def item_size(record: Mapping[str, Any]) -> int:
     """An upper estimate of the record's DynamoDB item size in bytes (names plus values)."""
-    return sum(len(k.encode("utf-8")) + _value_size(v) for k, v in record.items())
+    return sum(_text_size(k) + _value_size(v) for k, v in record.items())
 
 
 def check_item_size(schema: EntitySchema[Any], record: Mapping[str, Any]) -> None:

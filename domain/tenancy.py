@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 
 import attrs
 
@@ -12,6 +12,7 @@ __all__ = ["MAX_PARTITION_KEY_BYTES", "SEPARATOR", "PartitionKey", "TenantContex
 
 SEPARATOR = "#"
 MAX_PARTITION_KEY_BYTES = 2048
+_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
 
 
 def _check_component(name: str, value: object) -> None:
@@ -21,7 +22,7 @@ def _check_component(name: str, value: object) -> None:
         raise InvalidPartitionKey(name, "must not be empty")
     if SEPARATOR in value:
         raise InvalidPartitionKey(name, f"must not contain {SEPARATOR!r}")
-    if any(unicodedata.category(ch) == "Cc" for ch in value):
+    if _CONTROL_CHARACTERS.search(value):
         raise InvalidPartitionKey(name, "must not contain control characters")
     if value != value.strip():
         raise InvalidPartitionKey(name, "must not have leading or trailing whitespace")
