@@ -66,3 +66,20 @@ def tenant(new_tenant: Callable[[], PartitionKey]) -> PartitionKey:
 @pytest.fixture
 def other_tenant(new_tenant: Callable[[], PartitionKey]) -> PartitionKey:
     return new_tenant()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say which real backend each adapter's tests used, so no silent fallback goes unseen."""
+    from tests.backends import dynamodb
+
+    postgres = os.environ.get("AACE_TEST_POSTGRES_URL") or "not set (PostgreSQL tests skipped)"
+    endpoint = dynamodb._session.get("endpoint", "not started")
+    if endpoint == dynamodb.MOTO:
+        reason = dynamodb._session.get("fallback_reason", "")
+        endpoint = f"moto's in-process mock (FALLBACK, no DynamoDB Local: {reason})"
+    else:
+        endpoint = f"DynamoDB Local at {endpoint}"
+    terminalreporter.write_sep("-", "backends used")
+    terminalreporter.write_line("memory: in-process reference adapter; sqlite: temporary files")
+    terminalreporter.write_line(f"postgresql: {postgres}")
+    terminalreporter.write_line(f"dynamodb: {endpoint}")

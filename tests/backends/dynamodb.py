@@ -12,7 +12,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -141,15 +140,8 @@ def running_dynamodb_local(package: Path) -> Iterator[DynamoDBLocal]:
         server.stop()
 
 
+#: What the session uses (reported at the end of the run by tests/conftest.py).
 _session: dict[str, str] = {}
-
-
-def _announce(config: pytest.Config, message: str) -> None:
-    reporter: Any = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(message)
-    else:
-        print(message, file=sys.stderr)
 
 
 def session_endpoint(config: pytest.Config) -> str:
@@ -167,10 +159,6 @@ def session_endpoint(config: pytest.Config) -> str:
     if package is not None and shutil.which("java") is not None:
         server = DynamoDBLocal.start(package)
         config.add_cleanup(server.stop)
-        _announce(
-            config,
-            f"DynamoDB tests: DynamoDB Local on {server.endpoint} (pid {server.process.pid})",
-        )
         _session["endpoint"] = server.endpoint
         return server.endpoint
     if package is not None:
@@ -182,8 +170,8 @@ def session_endpoint(config: pytest.Config) -> str:
     mock = mock_aws()
     mock.start()
     config.add_cleanup(mock.stop)
-    _announce(config, f"DynamoDB tests: FALLING BACK to moto's in-process mock ({reason})")
     _session["endpoint"] = MOTO
+    _session["fallback_reason"] = reason
     return MOTO
 
 
