@@ -8,7 +8,7 @@ import enum
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -130,8 +130,10 @@ class Page(Generic[T]):
 
 @attrs.frozen
 class ResolvedQuery:
-    """A query checked against its schema, with everything an adapter needs spelled out."""
+    """A query checked against its schema, with everything an adapter needs spelled out,
+    and the reference rules of a listing (which records it admits, in which order)."""
 
+    tenant: PartitionKey
     schema: EntitySchema[Any]
     index: IndexSpec | None
     hash_attr: str
@@ -149,6 +151,29 @@ class ResolvedQuery:
 
     def sort_key(self, record: Mapping[str, Any]) -> tuple[Any, ...]:
         return tuple(record[f] for f in self.order_fields)
+
+    def admits(self, record: Mapping[str, Any]) -> bool:
+        """Whether the listing holds ``record``: the tenant's own, with the range attribute
+        (indexes are sparse), meeting the range condition and every filter."""
+        if record.get("partition_key") != str(self.tenant):
+            return False
+        value = record.get(self.range_attr)
+        if value is None:
+            return False
+        if self.query.range is not None and not self.query.range.matches(value):
+            return False
+        return all(record.get(k) == v for k, v in self.query.filters.items())
+
+    def ordered(self, records: Iterable[Mapping[str, Any]]) -> list[Any]:
+        """``records`` in the listing's order (range attribute, then the table key)."""
+        return sorted(records, key=self.sort_key, reverse=self.query.descending)
+
+    def beyond(self, record: Mapping[str, Any]) -> bool:
+        """Whether ``record`` comes after the cursor's position (always, on a first page)."""
+        if self.after is None:
+            return True
+        mine, theirs = self.sort_key(record), self.sort_key(self.after)
+        return mine < theirs if self.query.descending else mine > theirs
 
     def position(self, record: Mapping[str, Any]) -> dict[str, Any]:
         return {f: record[f] for f in self.order_fields}
@@ -206,15 +231,13 @@ def resolve(
                 except (TypeError, ValueError) as exc:
                     raise InvalidCursor("cursor holds a malformed position") from exc
     return ResolvedQuery(
-        schema, index, hash_attr, hash_value, range_attr, order_fields, query, after
+        tenant, schema, index, hash_attr, hash_value, range_attr, order_fields, query, after
     )
 
 
-def next_cursor(
-    resolved: ResolvedQuery, tenant: PartitionKey, codec: CursorCodec, last: Mapping[str, Any]
-) -> str:
+def next_cursor(resolved: ResolvedQuery, codec: CursorCodec, last: Mapping[str, Any]) -> str:
     """The cursor that continues ``resolved`` after the record ``last``."""
-    scope = _scope(resolved.schema, tenant, resolved.query, resolved.hash_value)
+    scope = _scope(resolved.schema, resolved.tenant, resolved.query, resolved.hash_value)
     return codec.encode(scope, resolved.position(last))
 
 

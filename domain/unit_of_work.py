@@ -28,12 +28,14 @@ __all__ = ["Action", "BufferedUnitOfWork", "DeleteAction", "IncrementAction", "P
 @attrs.frozen
 class PutAction:
     schema: EntitySchema[Any]
+    tenant: PartitionKey
     record: dict[str, Any]
     condition: Condition
 
-    @property
-    def tenant(self) -> PartitionKey:
-        return PartitionKey.parse(self.record["partition_key"])
+    @classmethod
+    def of(cls, schema: EntitySchema[Any], entity: Any, condition: Condition) -> PutAction:
+        """The write of ``entity``: its record encoded and size-checked."""
+        return cls(schema, entity.partition_key, to_record(schema, entity), condition)
 
     @property
     def key(self) -> EntityKey:
@@ -100,9 +102,8 @@ class BufferedUnitOfWork(ABC):
         self.actions.append(action)
 
     def put(self, entity: Any, *, condition: Condition = ANY) -> None:
-        schema = schema_for(type(entity))
-        action = PutAction(schema, to_record(schema, entity), condition)
-        self._add(action, entity.partition_key)
+        action = PutAction.of(schema_for(type(entity)), entity, condition)
+        self._add(action, action.tenant)
 
     def delete(
         self,

@@ -17,7 +17,6 @@ from adapters.dynamodb.codec import Item, ItemCodec
 from adapters.dynamodb.runner import Runner
 from domain.query import Op, RangeCondition, ResolvedQuery
 from domain.schema import IndexKind
-from domain.tenancy import PartitionKey
 
 __all__ = ["Listing"]
 
@@ -37,13 +36,11 @@ class Listing:
         codec: ItemCodec,
         table: str,
         resolved: ResolvedQuery,
-        tenant: PartitionKey,
     ) -> None:
         self.runner = runner
         self.codec = codec
         self.table = table
         self.resolved = resolved
-        self.tenant = str(tenant)
         schema, index = resolved.schema, resolved.index
         self.key_attrs = {resolved.hash_attr, resolved.range_attr, schema.hash_key}
         self.key_attrs.add(schema.range_key)
@@ -55,23 +52,6 @@ class Listing:
         )
         self.unique_order = index is None  # the table's range key never ties
         self.consistent = index is None or index.kind is IndexKind.LOCAL
-
-    # -- matching ----------------------------------------------------------------------------
-
-    def matches(self, record: Mapping[str, Any]) -> bool:
-        """The reference rules: own tenant, has the range attribute, every filter equal."""
-        if record.get("partition_key") != self.tenant:
-            return False
-        if record.get(self.resolved.range_attr) is None:
-            return False
-        return all(record.get(k) == v for k, v in self.filters.items())
-
-    def _sorted(self, records: list[Record]) -> list[Record]:
-        return sorted(records, key=self.resolved.sort_key, reverse=self.resolved.query.descending)
-
-    def _beyond(self, record: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
-        mine, theirs = self.resolved.sort_key(record), self.resolved.sort_key(after)
-        return mine < theirs if self.resolved.query.descending else mine > theirs
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -104,7 +84,7 @@ class Listing:
         if use_filters:
             if resolved.tenant_filter:
                 names["#fpk"] = "partition_key"
-                values[":fpk"] = {"S": self.tenant}
+                values[":fpk"] = {"S": str(resolved.tenant)}
                 clauses.append("#fpk = :fpk")
             for number, (name, wanted) in enumerate(sorted(self.server_filters.items())):
                 alias = f"#f{number}"
@@ -171,8 +151,8 @@ class Listing:
             else:
                 group = await self._read_group(after[resolved.range_attr])
                 records = (self.codec.decode(item) for item in group)
-                rows = self._sorted(
-                    [r for r in records if self.matches(r) and self._beyond(r, after)]
+                rows = resolved.ordered(
+                    r for r in records if resolved.admits(r) and resolved.beyond(r)
                 )
                 start = self._start_key(group[-1]) if group else self._position_key(after)
         if len(rows) >= wanted:
@@ -190,7 +170,7 @@ class Listing:
             response = await self.runner.call("Query", request)
             for item in response.get("Items", []):
                 record = self.codec.decode(item)
-                if not self.matches(record):
+                if not self.resolved.admits(record):
                     continue
                 if self.unique_order:
                     rows.append(record)
@@ -198,14 +178,14 @@ class Listing:
                         return rows
                     continue
                 if group and record[range_attr] != group[-1][range_attr]:
-                    rows.extend(self._sorted(group))
+                    rows.extend(self.resolved.ordered(group))
                     group = []
                     if len(rows) >= wanted:
                         return rows
                 group.append(record)
             start = response.get("LastEvaluatedKey")
             if not start:
-                rows.extend(self._sorted(group))
+                rows.extend(self.resolved.ordered(group))
                 return rows
 
     async def count(self) -> int:
@@ -223,7 +203,7 @@ class Listing:
                 total += sum(
                     1
                     for item in response.get("Items", [])
-                    if self.matches(self.codec.decode(item))
+                    if self.resolved.admits(self.codec.decode(item))
                 )
             else:
                 total += int(response.get("Count", 0))

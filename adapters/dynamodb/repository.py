@@ -72,9 +72,8 @@ class DynamoRepository(Generic[E]):
         return [results[key] for key in checked]
 
     async def put(self, entity: E, *, condition: Condition = ANY) -> None:
-        record = to_record(self.schema, entity)
         await apply_one(
-            self._store.runner, self._store.target, PutAction(self.schema, record, condition)
+            self._store.runner, self._store.target, PutAction.of(self.schema, entity, condition)
         )
 
     async def put_many(self, entities: Sequence[E]) -> None:
@@ -93,7 +92,7 @@ class DynamoRepository(Generic[E]):
     def _listing(self, tenant: PartitionKey, query: Query, *, paged: bool) -> Listing:
         codec = self._store.codec if paged else None
         resolved = resolve(self.schema, tenant, query, codec)
-        return Listing(self._store.runner, self._codec, self._table, resolved, tenant)
+        return Listing(self._store.runner, self._codec, self._table, resolved)
 
     async def query(self, tenant: PartitionKey, query: Query) -> Page[E]:
         listing = self._listing(tenant, query, paged=True)
@@ -104,7 +103,7 @@ class DynamoRepository(Generic[E]):
         page = rows[: query.limit]
         cursor = None
         if len(rows) > query.limit:
-            cursor = next_cursor(listing.resolved, tenant, self._store.codec, page[-1])
+            cursor = next_cursor(listing.resolved, self._store.codec, page[-1])
         return Page([from_record(self.schema, r) for r in page], cursor)
 
     async def count(self, tenant: PartitionKey, query: Query) -> int:

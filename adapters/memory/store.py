@@ -92,9 +92,9 @@ class MemoryStore:
             if not cond.holds(own):
                 raise ConditionFailed(f"{schema.name} {key} changed since it was read")
 
-    def rows(self, resolved: ResolvedQuery, tenant: PartitionKey) -> Iterator[Record]:
-        """Every record of the listing, unsorted: hash match, tenant, sparse index, filters."""
-        schema, query = resolved.schema, resolved.query
+    def rows(self, resolved: ResolvedQuery) -> Iterator[Record]:
+        """Every record of the listing, unsorted."""
+        schema = resolved.schema
         if resolved.index is not None and resolved.index.hash_key != schema.hash_key:
             candidates: Iterator[Record] = (
                 r
@@ -106,17 +106,7 @@ class MemoryStore:
             candidates = iter(
                 self.tables.get(schema.name, {}).get(resolved.hash_value, {}).values()
             )
-        tenant_text = str(tenant)
-        for record in candidates:
-            if record["partition_key"] != tenant_text:
-                continue
-            if record.get(resolved.range_attr) is None:
-                continue
-            if query.range is not None and not query.range.matches(record[resolved.range_attr]):
-                continue
-            if any(record.get(k) != v for k, v in query.filters.items()):
-                continue
-            yield record
+        return (record for record in candidates if resolved.admits(record))
 
 
 class MemoryRepository(Generic[E]):
@@ -162,24 +152,16 @@ class MemoryRepository(Generic[E]):
 
     async def query(self, tenant: PartitionKey, query: Query) -> Page[E]:
         resolved = resolve(self.schema, tenant, query, self._store.codec)
-        rows = sorted(
-            self._store.rows(resolved, tenant), key=resolved.sort_key, reverse=query.descending
-        )
-        if resolved.after is not None:
-            after = resolved.sort_key(resolved.after)
-            if query.descending:
-                rows = [r for r in rows if resolved.sort_key(r) < after]
-            else:
-                rows = [r for r in rows if resolved.sort_key(r) > after]
+        rows = resolved.ordered(r for r in self._store.rows(resolved) if resolved.beyond(r))
         page = rows[: query.limit]
         cursor = None
         if len(rows) > query.limit:
-            cursor = next_cursor(resolved, tenant, self._store.codec, page[-1])
+            cursor = next_cursor(resolved, self._store.codec, page[-1])
         return Page([from_record(self.schema, r) for r in page], cursor)
 
     async def count(self, tenant: PartitionKey, query: Query) -> int:
         resolved = resolve(self.schema, tenant, attrs.evolve(query, cursor=None), None)
-        return sum(1 for _ in self._store.rows(resolved, tenant))
+        return sum(1 for _ in self._store.rows(resolved))
 
 
 class MemoryUnitOfWork(BufferedUnitOfWork):

@@ -114,7 +114,7 @@ class SqlRepository(Generic[E]):
         cursor = None
         if len(rows) > query.limit:
             last = self._table.record(page[-1])
-            cursor = next_cursor(resolved, tenant, self._codec, last)
+            cursor = next_cursor(resolved, self._codec, last)
         return Page(self._table.entities(page), cursor)
 
     async def count(self, tenant: PartitionKey, query: Query) -> int:

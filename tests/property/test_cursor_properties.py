@@ -19,7 +19,7 @@ CODEC = CursorCodec(b"property-test-secret-0123456789")
 
 def _cursor(tenant: PartitionKey, position: str, query: Query) -> str:
     resolved = resolve(AGENTS, tenant, query, CODEC)
-    return next_cursor(resolved, tenant, CODEC, {"agent_version_uuid": position})
+    return next_cursor(resolved, CODEC, {"agent_version_uuid": position})
 
 
 @given(partition_keys, ids)
