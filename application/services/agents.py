@@ -9,9 +9,9 @@ from typing import Any
 import attrs
 
 from application.services.idempotency import Idempotency
-from application.services.inputs import MANAGED_FIELDS, build_entity
+from application.services.inputs import MANAGED_FIELDS, build_entity, refuse_managed
 from domain.entities import AGENTS, THREADS, Agent
-from domain.errors import ConditionFailed, HasDependents, NotFound, ValidationError
+from domain.errors import ConditionFailed, HasDependents, NotFound
 from domain.fields import utc_now
 from domain.ports import ABSENT, Condition, Store, UnitOfWork
 from domain.query import MAX_PAGE_SIZE, Page, Query, RangeCondition
@@ -71,9 +71,7 @@ class AgentService:
     ) -> Agent:
         """Copy the active version, apply ``changes``, save it as the active version and
         mark every other version inactive, atomically."""
-        for name in changes:
-            if name in _VERSION_FIELDS or name in MANAGED_FIELDS:
-                raise ValidationError(name, "is set by the package, not by the caller")
+        refuse_managed(changes, _VERSION_FIELDS)  # before any read
         for _ in range(_CONTENTION_RETRIES):
             versions = await self.versions(context, agent_uuid)
             base = _active_of(versions)

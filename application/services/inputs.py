@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, TypeVar
 
 import attrs
@@ -12,7 +12,7 @@ from domain.fields import utc_now
 from domain.records import structure_input
 from domain.tenancy import TenantContext
 
-__all__ = ["MANAGED_FIELDS", "build_entity"]
+__all__ = ["MANAGED_FIELDS", "build_entity", "refuse_managed"]
 
 E = TypeVar("E")
 
@@ -20,6 +20,13 @@ E = TypeVar("E")
 MANAGED_FIELDS = frozenset(
     {"partition_key", "endpoint_id", "part_id", "updated_by", "created_at", "updated_at"}
 )
+
+
+def refuse_managed(data: Mapping[str, Any], also: Collection[str] = ()) -> None:
+    """Refuse, by name, a caller field the package sets (tenant, audit, or ``also``)."""
+    for name in data:
+        if name in MANAGED_FIELDS or name in also:
+            raise ValidationError(name, "is set by the package, not by the caller")
 
 
 def build_entity(
@@ -33,10 +40,7 @@ def build_entity(
     who and when). Unknown, managed or mistyped fields raise ``ValidationError`` by name."""
     if not isinstance(data, Mapping):
         raise ValidationError(entity.__name__, "input must be a mapping")
-    own = set(managed or {})
-    for name in data:
-        if name in MANAGED_FIELDS or name in own:
-            raise ValidationError(name, "is set by the package, not by the caller")
+    refuse_managed(data, managed or {})
     names = {f.name for f in attrs.fields(entity)}  # type: ignore[arg-type]
     now = utc_now()
     values: dict[str, Any] = {**data, **(managed or {}), "partition_key": context.partition_key}
