@@ -14,9 +14,9 @@ from typing import Any
 
 import attrs
 
-from domain.entities import TENANT_COUNTERS, schema_for
-from domain.errors import TransactionTooLarge, ValidationError
-from domain.fields import check_id
+from domain.entities import TENANT_COUNTERS, TenantCounter, schema_for
+from domain.errors import ConditionFailed, LimitExceeded, TransactionTooLarge, ValidationError
+from domain.fields import check_id, utc_now
 from domain.ports import ANY, PRESENT, Condition
 from domain.records import to_record
 from domain.schema import EntityKey, EntitySchema
@@ -64,6 +64,24 @@ class IncrementAction:
     @property
     def key(self) -> EntityKey:
         return (self.counter_name,)
+
+    def applied_to(self, current: int | None) -> dict[str, Any]:
+        """The counter's new record given its ``current`` value (``None``: no record yet);
+        ``LimitExceeded`` past the limit, ``ConditionFailed`` below zero."""
+        value = (current or 0) + self.by
+        if self.limit is not None and self.by > 0 and value > self.limit:
+            raise LimitExceeded(
+                f"{self.counter_name} would reach {value}, over the limit of {self.limit}"
+            )
+        if value < 0:
+            raise ConditionFailed(f"{self.counter_name} would drop below zero")
+        counter = TenantCounter(
+            partition_key=self.tenant,
+            counter_name=self.counter_name,
+            value=value,
+            updated_at=utc_now(),
+        )
+        return to_record(TENANT_COUNTERS, counter)
 
 
 Action = PutAction | DeleteAction | IncrementAction

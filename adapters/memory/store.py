@@ -14,9 +14,8 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from domain.entities import TENANT_COUNTERS, TenantCounter
-from domain.errors import ConditionFailed, Conflict, LimitExceeded, NotFound
-from domain.fields import utc_now
+from domain.entities import TENANT_COUNTERS
+from domain.errors import ConditionFailed, Conflict, NotFound
 from domain.ports import ANY, PRESENT, Condition, ConditionKind
 from domain.query import CursorCodec, Page, Query, ResolvedQuery, next_cursor, resolve
 from domain.records import from_record, to_record
@@ -202,20 +201,7 @@ class MemoryUnitOfWork(BufferedUnitOfWork):
                     rows[range_value] = record
 
     def _increment(self, action: IncrementAction) -> tuple[dict[str, Record], str, Record]:
-        store = self._store
-        current = store.current(TENANT_COUNTERS, action.tenant, action.key)
-        value = (current or {}).get("value", 0) + action.by
-        if action.limit is not None and action.by > 0 and value > action.limit:
-            raise LimitExceeded(
-                f"{action.counter_name} would reach {value}, over the limit of {action.limit}"
-            )
-        if value < 0:
-            raise ConditionFailed(f"{action.counter_name} would drop below zero")
-        counter = TenantCounter(
-            partition_key=action.tenant,
-            counter_name=action.counter_name,
-            value=value,
-            updated_at=utc_now(),
-        )
-        rows, range_value = store.locate(TENANT_COUNTERS, action.tenant, action.key)
-        return rows, range_value, to_record(TENANT_COUNTERS, counter)
+        current = self._store.current(TENANT_COUNTERS, action.tenant, action.key)
+        record = action.applied_to(None if current is None else current["value"])
+        rows, range_value = self._store.locate(TENANT_COUNTERS, action.tenant, action.key)
+        return rows, range_value, record

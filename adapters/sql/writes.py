@@ -13,11 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.entity_table import EntityTable
-from domain.entities import TENANT_COUNTERS, TenantCounter
-from domain.errors import ConditionFailed, Conflict, LimitExceeded, NotFound
-from domain.fields import utc_now
+from domain.entities import TenantCounter
+from domain.errors import ConditionFailed, Conflict, NotFound
 from domain.ports import ConditionKind
-from domain.records import to_record
 from domain.unit_of_work import DeleteAction, IncrementAction, PutAction
 
 __all__ = ["apply_delete", "apply_increment", "apply_put"]
@@ -82,22 +80,7 @@ async def apply_increment(
     locked = select(counters.column("value")).where(counters.owned).with_for_update()
     while True:
         current = (await connection.execute(locked, params)).scalar_one_or_none()
-        value = (current or 0) + action.by
-        if action.limit is not None and action.by > 0 and value > action.limit:
-            raise LimitExceeded(
-                f"{action.counter_name} would reach {value}, over the limit of {action.limit}"
-            )
-        if value < 0:
-            raise ConditionFailed(f"{action.counter_name} would drop below zero")
-        record = to_record(
-            TENANT_COUNTERS,
-            TenantCounter(
-                partition_key=action.tenant,
-                counter_name=action.counter_name,
-                value=value,
-                updated_at=utc_now(),
-            ),
-        )
+        record = action.applied_to(current)
         if current is not None:
             await connection.execute(counters.update_owned, {**counters.values(record), **params})
             return
