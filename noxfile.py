@@ -72,7 +72,7 @@ def lint(session: nox.Session) -> None:
 def typing(session: nox.Session) -> None:
     """mypy --strict over the domain, the application and the adapters."""
     session.install("-e", ".[test]", "mypy>=1.13")
-    session.run("mypy", "domain", "application", "adapters")
+    session.run("mypy")
 
 
 @nox.session(python=PYTHON)

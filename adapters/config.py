@@ -11,8 +11,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
-from domain.query import CursorCodec
-from domain.schema import TableNames
+from aace.domain.query import CursorCodec
+from aace.domain.schema import TableNames
 
 __all__ = ["StoreConfig"]
 

@@ -11,11 +11,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from application.container import Services, open_services
-from application.settings import DEFAULT_STORAGE_URL, Settings
-from application.storage import build_store
-from domain.errors import AaceError, NotFound
-from domain.tenancy import TenantContext
+from aace.application.container import Services, open_services
+from aace.application.settings import DEFAULT_STORAGE_URL, Settings
+from aace.application.storage import build_store
+from aace.domain.errors import AaceError, NotFound
+from aace.domain.tenancy import TenantContext
 
 app = typer.Typer(help="aace-core: multi-tenant persistence for AI-agent platforms.")
 console = Console()
@@ -146,4 +146,8 @@ async def _show_agents(services: Services, context: TenantContext) -> None:
 
 
 if __name__ == "__main__":
+    app()
+
+
+def main() -> None:
     app()

@@ -11,10 +11,10 @@ from types import TracebackType
 import attrs
 from injector import Binder, Injector, InstanceProvider, Module, provider, singleton
 
-from application.services import AgentService, CoordinationService
-from application.settings import Settings
-from application.storage import build_store
-from domain.ports import Store
+from aace.application.services import AgentService, CoordinationService
+from aace.application.settings import Settings
+from aace.application.storage import build_store
+from aace.domain.ports import Store
 
 __all__ = ["CoreModule", "Services", "open_services"]
 

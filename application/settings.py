@@ -8,10 +8,10 @@ from collections.abc import Mapping
 
 import attrs
 
-from adapters.config import StoreConfig
-from domain.errors import ValidationError
-from domain.query import CursorCodec
-from domain.schema import TableNames
+from aace.adapters.config import StoreConfig
+from aace.domain.errors import ValidationError
+from aace.domain.query import CursorCodec
+from aace.domain.schema import TableNames
 
 __all__ = ["DEFAULT_STORAGE_URL", "Settings"]
 

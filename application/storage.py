@@ -6,19 +6,19 @@ import importlib
 from collections.abc import Callable
 from typing import cast
 
-from adapters.config import StoreConfig
-from domain.errors import ValidationError
-from domain.ports import Store
+from aace.adapters.config import StoreConfig
+from aace.domain.errors import ValidationError
+from aace.domain.ports import Store
 
 __all__ = ["ADAPTERS", "build_store"]
 
 #: scheme -> "module:function" building a Store from a StoreConfig (imported on demand, so
 #: an installation that never uses DynamoDB never imports PynamoDB).
 ADAPTERS: dict[str, str] = {
-    "memory": "adapters.memory.factory:open_store",
-    "sqlite": "adapters.sql.factory:open_store",
-    "postgresql": "adapters.sql.factory:open_store",
-    "dynamodb": "adapters.dynamodb.factory:open_store",
+    "memory": "aace.adapters.memory.factory:open_store",
+    "sqlite": "aace.adapters.sql.factory:open_store",
+    "postgresql": "aace.adapters.sql.factory:open_store",
+    "dynamodb": "aace.adapters.dynamodb.factory:open_store",
 }
 
 

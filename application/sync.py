@@ -16,8 +16,8 @@ from typing import Any
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from application.container import Services, open_services
-from application.settings import Settings
+from aace.application.container import Services, open_services
+from aace.application.settings import Settings
 
 __all__ = ["SyncProxy", "SyncServices", "open_sync_services"]
 

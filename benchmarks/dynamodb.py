@@ -8,12 +8,12 @@ import threading
 import time
 from typing import Any
 
-from adapters.dynamodb import DynamoStore
-from application.storage import build_store
+from aace.adapters.dynamodb import DynamoStore
+from aace.application.storage import build_store
+from aace.domain.entities import AGENTS
+from aace.domain.records import to_record
+from aace.domain.tenancy import PartitionKey
 from benchmarks.report import Report, interleaved_ratio
-from domain.entities import AGENTS
-from domain.records import to_record
-from domain.tenancy import PartitionKey
 from tests.backends.dynamodb import DynamoDBLocal, dynamodb_local_dir, fresh_prefix, store_config
 from tests.factories import sample
 

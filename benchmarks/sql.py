@@ -17,14 +17,14 @@ from sqlalchemy import event, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.config import StoreConfig
-from adapters.sql import SqlStore, open_store
-from adapters.sql.engine import normalize_url
+from aace.adapters.config import StoreConfig
+from aace.adapters.sql import SqlStore, open_store
+from aace.adapters.sql.engine import normalize_url
+from aace.domain.entities import AGENTS, Agent
+from aace.domain.query import CursorCodec, Query
+from aace.domain.records import to_record
+from aace.domain.tenancy import PartitionKey
 from benchmarks.report import Report, interleaved_ratio
-from domain.entities import AGENTS, Agent
-from domain.query import CursorCodec, Query
-from domain.records import to_record
-from domain.tenancy import PartitionKey
 
 SECRET = b"aace-core-benchmark-cursor-secret"
 LISTING_SIZE = 20_000

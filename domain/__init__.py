@@ -3,11 +3,11 @@
 It imports nothing but the standard library, attrs and cattrs.
 """
 
-from domain.entities import *  # noqa: F403
-from domain.entities import __all__ as _entities_all
-from domain.errors import *  # noqa: F403
-from domain.errors import __all__ as _errors_all
-from domain.ports import (
+from aace.domain.entities import *  # noqa: F403
+from aace.domain.entities import __all__ as _entities_all
+from aace.domain.errors import *  # noqa: F403
+from aace.domain.errors import __all__ as _errors_all
+from aace.domain.ports import (
     ABSENT,
     ANY,
     PRESENT,
@@ -17,11 +17,18 @@ from domain.ports import (
     Store,
     UnitOfWork,
 )
-from domain.query import CursorCodec, Op, Page, Query, RangeCondition
-from domain.records import from_record, structure_input, to_record
-from domain.schema import EntityKey, EntitySchema, IndexKind, IndexSpec, TableGroup, TableNames
-from domain.tenancy import PartitionKey, TenantContext
-from domain.unit_of_work import BufferedUnitOfWork
+from aace.domain.query import CursorCodec, Op, Page, Query, RangeCondition
+from aace.domain.records import from_record, structure_input, to_record
+from aace.domain.schema import (
+    EntityKey,
+    EntitySchema,
+    IndexKind,
+    IndexSpec,
+    TableGroup,
+    TableNames,
+)
+from aace.domain.tenancy import PartitionKey, TenantContext
+from aace.domain.unit_of_work import BufferedUnitOfWork
 
 __all__ = [
     *_entities_all,

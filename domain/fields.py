@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from domain.errors import TooLarge, ValidationError
+from aace.domain.errors import TooLarge, ValidationError
 
 __all__ = [
     "CONTROL_CHARACTERS",

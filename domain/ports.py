@@ -20,9 +20,9 @@ from typing import Any, Protocol, TypeVar
 
 import attrs
 
-from domain.query import Page, Query
-from domain.schema import EntityKey, EntitySchema
-from domain.tenancy import PartitionKey
+from aace.domain.query import Page, Query
+from aace.domain.schema import EntityKey, EntitySchema
+from aace.domain.tenancy import PartitionKey
 
 __all__ = [
     "ABSENT",

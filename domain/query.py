@@ -14,9 +14,9 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from domain.errors import InvalidCursor, ValidationError
-from domain.schema import AttrKind, EntitySchema, IndexSpec
-from domain.tenancy import PartitionKey
+from aace.domain.errors import InvalidCursor, ValidationError
+from aace.domain.schema import AttrKind, EntitySchema, IndexSpec
+from aace.domain.tenancy import PartitionKey
 
 __all__ = [
     "MAX_PAGE_SIZE",

@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 
-from domain.errors import InvalidPartitionKey, TooLarge, ValidationError
-from domain.schema import TENANT_ATTRS, EntitySchema, IndexKind
-from domain.tenancy import PartitionKey
+from aace.domain.errors import InvalidPartitionKey, TooLarge, ValidationError
+from aace.domain.schema import TENANT_ATTRS, EntitySchema, IndexKind
+from aace.domain.tenancy import PartitionKey
 
 __all__ = [
     "MAX_ITEM_BYTES",

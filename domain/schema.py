@@ -16,9 +16,9 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from domain.errors import ValidationError
-from domain.fields import check_id
-from domain.tenancy import PartitionKey
+from aace.domain.errors import ValidationError
+from aace.domain.fields import check_id
+from aace.domain.tenancy import PartitionKey
 
 __all__ = [
     "TENANT_ATTRS",

@@ -6,7 +6,7 @@ import re
 
 import attrs
 
-from domain.errors import InvalidPartitionKey, ValidationError
+from aace.domain.errors import InvalidPartitionKey, ValidationError
 
 __all__ = ["MAX_PARTITION_KEY_BYTES", "SEPARATOR", "PartitionKey", "TenantContext"]
 

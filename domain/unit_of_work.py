@@ -14,13 +14,13 @@ from typing import Any
 
 import attrs
 
-from domain.entities import TENANT_COUNTERS, TenantCounter, schema_for
-from domain.errors import ConditionFailed, LimitExceeded, TransactionTooLarge, ValidationError
-from domain.fields import check_id, utc_now
-from domain.ports import ANY, PRESENT, Condition
-from domain.records import to_record
-from domain.schema import EntityKey, EntitySchema
-from domain.tenancy import PartitionKey
+from aace.domain.entities import TENANT_COUNTERS, TenantCounter, schema_for
+from aace.domain.errors import ConditionFailed, LimitExceeded, TransactionTooLarge, ValidationError
+from aace.domain.fields import check_id, utc_now
+from aace.domain.ports import ANY, PRESENT, Condition
+from aace.domain.records import to_record
+from aace.domain.schema import EntityKey, EntitySchema
+from aace.domain.tenancy import PartitionKey
 
 __all__ = ["Action", "BufferedUnitOfWork", "DeleteAction", "IncrementAction", "PutAction"]
 

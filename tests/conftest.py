@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from hypothesis import HealthCheck, settings
 
-from domain.ports import Store
-from domain.tenancy import PartitionKey
+from aace.domain.ports import Store
+from aace.domain.tenancy import PartitionKey
 from tests.backends import ADAPTERS, opener
 
 settings.register_profile(

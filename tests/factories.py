@@ -7,9 +7,9 @@ from typing import Any, TypeVar
 
 import attrs
 
-from domain.entities import ALL_SCHEMAS
-from domain.schema import AttrKind, EntitySchema
-from domain.tenancy import PartitionKey
+from aace.domain.entities import ALL_SCHEMAS
+from aace.domain.schema import AttrKind, EntitySchema
+from aace.domain.tenancy import PartitionKey
 
 E = TypeVar("E")
 

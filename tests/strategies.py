@@ -8,10 +8,10 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
-from domain.entities import McpServer
-from domain.entities.base import VERSION_STATUSES
-from domain.schema import AttrKind, EntitySchema
-from domain.tenancy import SEPARATOR, PartitionKey
+from aace.domain.entities import McpServer
+from aace.domain.entities.base import VERSION_STATUSES
+from aace.domain.schema import AttrKind, EntitySchema
+from aace.domain.tenancy import SEPARATOR, PartitionKey
 
 # Printable text without control characters (category Cc) or surrogates.
 _TEXT_ALPHABET = st.characters(blacklist_categories=("Cc", "Cs"))

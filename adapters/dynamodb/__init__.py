@@ -6,9 +6,9 @@ PynamoDB is synchronous, so every request runs in a bounded worker pool (option
 
 from __future__ import annotations
 
-from adapters.dynamodb.errors import TableLayoutMismatch
-from adapters.dynamodb.factory import open_store
-from adapters.dynamodb.settings import DynamoSettings
-from adapters.dynamodb.store import DynamoStore
+from aace.adapters.dynamodb.errors import TableLayoutMismatch
+from aace.adapters.dynamodb.factory import open_store
+from aace.adapters.dynamodb.settings import DynamoSettings
+from aace.adapters.dynamodb.store import DynamoStore
 
 __all__ = ["DynamoSettings", "DynamoStore", "TableLayoutMismatch", "open_store"]

@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
-from adapters.dynamodb.codec import Item
-from adapters.dynamodb.runner import Runner, run_concurrently
-from domain.errors import StorageUnavailable
+from aace.adapters.dynamodb.codec import Item
+from aace.adapters.dynamodb.runner import Runner, run_concurrently
+from aace.domain.errors import StorageUnavailable
 
 __all__ = ["GET_CHUNK", "WRITE_CHUNK", "batch_get", "batch_write"]
 

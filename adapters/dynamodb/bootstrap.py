@@ -15,8 +15,8 @@ import anyio
 from botocore.exceptions import ClientError
 from pynamodb.models import Model
 
-from adapters.dynamodb.errors import TableLayoutMismatch, error_code, translate
-from adapters.dynamodb.runner import Runner, run_concurrently
+from aace.adapters.dynamodb.errors import TableLayoutMismatch, error_code, translate
+from aace.adapters.dynamodb.runner import Runner, run_concurrently
 
 __all__ = ["Layout", "bootstrap", "layout_of_description", "layout_of_model"]
 

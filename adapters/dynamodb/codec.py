@@ -9,8 +9,8 @@ from typing import Any
 from pynamodb.attributes import DESERIALIZE_CLASS_MAP, Attribute, ListAttribute, MapAttribute
 from pynamodb.models import Model
 
-from domain.schema import AttrKind, EntityKey, EntitySchema
-from domain.tenancy import PartitionKey
+from aace.domain.schema import AttrKind, EntityKey, EntitySchema
+from aace.domain.tenancy import PartitionKey
 
 __all__ = ["Item", "ItemCodec"]
 

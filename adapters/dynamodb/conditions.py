@@ -12,11 +12,11 @@ from typing import Any
 
 import attrs
 
-from adapters.dynamodb.codec import ItemCodec
-from domain.errors import AaceError, ConditionFailed, Conflict, NotFound
-from domain.ports import Condition, ConditionKind
-from domain.schema import EntityKey
-from domain.tenancy import PartitionKey
+from aace.adapters.dynamodb.codec import ItemCodec
+from aace.domain.errors import AaceError, ConditionFailed, Conflict, NotFound
+from aace.domain.ports import Condition, ConditionKind
+from aace.domain.schema import EntityKey
+from aace.domain.tenancy import PartitionKey
 
 __all__ = ["Expression", "condition_failure", "write_condition"]
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from domain.errors import AaceError, StorageError, StorageUnavailable, TooLarge
+from aace.domain.errors import AaceError, StorageError, StorageUnavailable, TooLarge
 
 __all__ = [
     "TRANSIENT_CODES",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from adapters.config import StoreConfig
-from adapters.dynamodb.settings import DynamoSettings
-from adapters.dynamodb.store import DynamoStore
+from aace.adapters.config import StoreConfig
+from aace.adapters.dynamodb.settings import DynamoSettings
+from aace.adapters.dynamodb.store import DynamoStore
 
 __all__ = ["open_store"]
 

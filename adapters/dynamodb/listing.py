@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.dynamodb.codec import Item, ItemCodec
-from adapters.dynamodb.runner import Runner
-from domain.query import Op, RangeCondition, ResolvedQuery
-from domain.schema import IndexKind
+from aace.adapters.dynamodb.codec import Item, ItemCodec
+from aace.adapters.dynamodb.runner import Runner
+from aace.domain.query import Op, RangeCondition, ResolvedQuery
+from aace.domain.schema import IndexKind
 
 __all__ = ["Listing"]
 

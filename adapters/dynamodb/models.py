@@ -21,8 +21,8 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import Model
 
-from adapters.dynamodb.settings import DynamoSettings
-from domain.schema import AttrKind, EntitySchema, IndexKind, IndexSpec
+from aace.adapters.dynamodb.settings import DynamoSettings
+from aace.domain.schema import AttrKind, EntitySchema, IndexKind, IndexSpec
 
 __all__ = ["build_model", "model_attribute"]
 

@@ -8,21 +8,21 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 import attrs
 from botocore.exceptions import BotoCoreError, ClientError
 
-from adapters.dynamodb.batch import batch_get, batch_write
-from adapters.dynamodb.codec import Item, ItemCodec
-from adapters.dynamodb.errors import translate
-from adapters.dynamodb.listing import Listing
-from adapters.dynamodb.unit_of_work import apply_one
-from domain.errors import NotFound
-from domain.ports import ANY, PRESENT, Condition
-from domain.query import Page, Query, next_cursor, resolve
-from domain.records import from_record, to_record
-from domain.schema import EntityKey, EntitySchema
-from domain.tenancy import PartitionKey
-from domain.unit_of_work import DeleteAction, PutAction
+from aace.adapters.dynamodb.batch import batch_get, batch_write
+from aace.adapters.dynamodb.codec import Item, ItemCodec
+from aace.adapters.dynamodb.errors import translate
+from aace.adapters.dynamodb.listing import Listing
+from aace.adapters.dynamodb.unit_of_work import apply_one
+from aace.domain.errors import NotFound
+from aace.domain.ports import ANY, PRESENT, Condition
+from aace.domain.query import Page, Query, next_cursor, resolve
+from aace.domain.records import from_record, to_record
+from aace.domain.schema import EntityKey, EntitySchema
+from aace.domain.tenancy import PartitionKey
+from aace.domain.unit_of_work import DeleteAction, PutAction
 
 if TYPE_CHECKING:
-    from adapters.dynamodb.store import DynamoStore
+    from aace.adapters.dynamodb.store import DynamoStore
 
 __all__ = ["DynamoRepository"]
 

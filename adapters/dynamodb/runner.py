@@ -17,10 +17,10 @@ import anyio.to_thread
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.connection import Connection
 
-from adapters.dynamodb.errors import is_transient, translate
-from adapters.dynamodb.retry import Backoff
-from adapters.dynamodb.settings import DynamoSettings
-from domain.errors import StorageUnavailable
+from aace.adapters.dynamodb.errors import is_transient, translate
+from aace.adapters.dynamodb.retry import Backoff
+from aace.adapters.dynamodb.settings import DynamoSettings
+from aace.domain.errors import StorageUnavailable
 
 __all__ = ["Runner", "run_concurrently"]
 

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from adapters.config import StoreConfig
-from domain.errors import ValidationError
-from domain.schema import EntitySchema, TableNames
+from aace.adapters.config import StoreConfig
+from aace.domain.errors import ValidationError
+from aace.domain.schema import EntitySchema, TableNames
 
 __all__ = ["DynamoSettings"]
 

@@ -6,16 +6,16 @@ from typing import Any, TypeVar
 
 from pynamodb.models import Model
 
-from adapters.dynamodb.bootstrap import bootstrap
-from adapters.dynamodb.codec import ItemCodec
-from adapters.dynamodb.models import build_model
-from adapters.dynamodb.repository import DynamoRepository
-from adapters.dynamodb.runner import Runner
-from adapters.dynamodb.settings import DynamoSettings
-from adapters.dynamodb.unit_of_work import DynamoUnitOfWork
-from domain.entities import ALL_SCHEMAS
-from domain.query import CursorCodec
-from domain.schema import EntitySchema
+from aace.adapters.dynamodb.bootstrap import bootstrap
+from aace.adapters.dynamodb.codec import ItemCodec
+from aace.adapters.dynamodb.models import build_model
+from aace.adapters.dynamodb.repository import DynamoRepository
+from aace.adapters.dynamodb.runner import Runner
+from aace.adapters.dynamodb.settings import DynamoSettings
+from aace.adapters.dynamodb.unit_of_work import DynamoUnitOfWork
+from aace.domain.entities import ALL_SCHEMAS
+from aace.domain.query import CursorCodec
+from aace.domain.schema import EntitySchema
 
 __all__ = ["DynamoStore"]
 

@@ -15,17 +15,17 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from adapters.dynamodb.errors import error_code, response_of, translate
-from adapters.dynamodb.runner import Runner
-from adapters.dynamodb.writes import (
+from aace.adapters.dynamodb.errors import error_code, response_of, translate
+from aace.adapters.dynamodb.runner import Runner
+from aace.adapters.dynamodb.writes import (
     Target,
     failure_of,
     forgiving_delete,
     still_foreign,
     write_request,
 )
-from domain.errors import AaceError, StorageUnavailable, TooLarge
-from domain.unit_of_work import Action, BufferedUnitOfWork, DeleteAction
+from aace.domain.errors import AaceError, StorageUnavailable, TooLarge
+from aace.domain.unit_of_work import Action, BufferedUnitOfWork, DeleteAction
 
 __all__ = ["DynamoUnitOfWork", "apply_one", "apply_transaction"]
 

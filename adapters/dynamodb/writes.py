@@ -6,13 +6,13 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.dynamodb.codec import ItemCodec
-from adapters.dynamodb.conditions import Expression, condition_failure, write_condition
-from domain.entities import TENANT_COUNTERS
-from domain.errors import AaceError, ConditionFailed, LimitExceeded
-from domain.ports import ConditionKind
-from domain.schema import EntitySchema
-from domain.unit_of_work import Action, DeleteAction, IncrementAction, PutAction
+from aace.adapters.dynamodb.codec import ItemCodec
+from aace.adapters.dynamodb.conditions import Expression, condition_failure, write_condition
+from aace.domain.entities import TENANT_COUNTERS
+from aace.domain.errors import AaceError, ConditionFailed, LimitExceeded
+from aace.domain.ports import ConditionKind
+from aace.domain.schema import EntitySchema
+from aace.domain.unit_of_work import Action, DeleteAction, IncrementAction, PutAction
 
 __all__ = [
     "Target",

@@ -1,5 +1,5 @@
 """The in-memory adapter (the reference implementation of the ports)."""
 
-from adapters.memory.store import MemoryRepository, MemoryStore, MemoryUnitOfWork
+from aace.adapters.memory.store import MemoryRepository, MemoryStore, MemoryUnitOfWork
 
 __all__ = ["MemoryRepository", "MemoryStore", "MemoryUnitOfWork"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from adapters.config import StoreConfig
-from adapters.memory.store import MemoryStore
+from aace.adapters.config import StoreConfig
+from aace.adapters.memory.store import MemoryStore
 
 __all__ = ["open_store"]
 

@@ -14,14 +14,14 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from domain.entities import TENANT_COUNTERS
-from domain.errors import ConditionFailed, Conflict, NotFound
-from domain.ports import ANY, PRESENT, Condition, ConditionKind
-from domain.query import CursorCodec, Page, Query, ResolvedQuery, next_cursor, resolve
-from domain.records import from_record, to_record
-from domain.schema import EntityKey, EntitySchema
-from domain.tenancy import PartitionKey
-from domain.unit_of_work import Action, BufferedUnitOfWork, DeleteAction, IncrementAction
+from aace.domain.entities import TENANT_COUNTERS
+from aace.domain.errors import ConditionFailed, Conflict, NotFound
+from aace.domain.ports import ANY, PRESENT, Condition, ConditionKind
+from aace.domain.query import CursorCodec, Page, Query, ResolvedQuery, next_cursor, resolve
+from aace.domain.records import from_record, to_record
+from aace.domain.schema import EntityKey, EntitySchema
+from aace.domain.tenancy import PartitionKey
+from aace.domain.unit_of_work import Action, BufferedUnitOfWork, DeleteAction, IncrementAction
 
 __all__ = ["MemoryRepository", "MemoryStore", "MemoryUnitOfWork"]
 

@@ -12,10 +12,10 @@ from typing import TypeVar
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.sql.dialects import Insert, dialect_insert
-from adapters.sql.engine import BEGIN_OPTION, EngineSettings
-from adapters.sql.errors import is_retryable, translate_errors
-from domain.errors import StorageUnavailable
+from aace.adapters.sql.dialects import Insert, dialect_insert
+from aace.adapters.sql.engine import BEGIN_OPTION, EngineSettings
+from aace.adapters.sql.errors import is_retryable, translate_errors
+from aace.domain.errors import StorageUnavailable
 
 __all__ = ["Database"]
 

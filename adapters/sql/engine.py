@@ -14,8 +14,8 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from adapters.config import StoreConfig
-from domain.errors import ValidationError
+from aace.adapters.config import StoreConfig
+from aace.domain.errors import ValidationError
 
 __all__ = ["BEGIN_OPTION", "EngineSettings", "create_engine", "normalize_url"]
 

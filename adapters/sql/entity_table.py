@@ -21,11 +21,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnClause
 
-from adapters.sql.dialects import Insert
-from adapters.sql.tables import primary_key
-from domain.records import from_record
-from domain.schema import AttrKind, EntityKey, EntitySchema
-from domain.tenancy import PartitionKey
+from aace.adapters.sql.dialects import Insert
+from aace.adapters.sql.tables import primary_key
+from aace.domain.records import from_record
+from aace.domain.schema import AttrKind, EntityKey, EntitySchema
+from aace.domain.tenancy import PartitionKey
 
 __all__ = ["EntityTable", "Record"]
 

@@ -8,7 +8,13 @@ from contextlib import contextmanager
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from domain.errors import AaceError, Conflict, StorageError, StorageUnavailable, ValidationError
+from aace.domain.errors import (
+    AaceError,
+    Conflict,
+    StorageError,
+    StorageUnavailable,
+    ValidationError,
+)
 
 __all__ = ["is_retryable", "translate_errors"]
 

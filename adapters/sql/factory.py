@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from adapters.config import StoreConfig
-from adapters.sql.database import Database
-from adapters.sql.engine import EngineSettings, create_engine
-from adapters.sql.store import SqlStore
-from adapters.sql.tables import build_metadata
+from aace.adapters.config import StoreConfig
+from aace.adapters.sql.database import Database
+from aace.adapters.sql.engine import EngineSettings, create_engine
+from aace.adapters.sql.store import SqlStore
+from aace.adapters.sql.tables import build_metadata
 
 __all__ = ["open_store"]
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal, select, tuple_
 
-from adapters.sql.entity_table import EntityTable
-from domain.query import Op, RangeCondition, ResolvedQuery
-from domain.tenancy import PartitionKey
+from aace.adapters.sql.entity_table import EntityTable
+from aace.domain.query import Op, RangeCondition, ResolvedQuery
+from aace.domain.tenancy import PartitionKey
 
 __all__ = ["count_statement", "page_statement"]
 

@@ -13,14 +13,14 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.database import Database
-from adapters.sql.migrations import (
+from aace.adapters.sql.database import Database
+from aace.adapters.sql.migrations import (
     CONNECTION_ATTRIBUTE,
     TABLE_NAMES_ATTRIBUTE,
     VERSION_TABLE_ATTRIBUTE,
 )
-from adapters.sql.tables import build_metadata
-from domain.schema import TableNames
+from aace.adapters.sql.tables import build_metadata
+from aace.domain.schema import TableNames
 
 __all__ = ["MIGRATIONS", "current_revision", "schema_differences", "upgrade"]
 

@@ -9,17 +9,17 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 from sqlalchemy import select, tuple_
 
-from adapters.sql.entity_table import EntityTable
-from adapters.sql.listing import count_statement, page_statement
-from domain.errors import NotFound
-from domain.ports import ANY, PRESENT, Condition
-from domain.query import CursorCodec, Page, Query, next_cursor, resolve
-from domain.records import to_record
-from domain.schema import EntityKey, EntitySchema
-from domain.tenancy import PartitionKey
+from aace.adapters.sql.entity_table import EntityTable
+from aace.adapters.sql.listing import count_statement, page_statement
+from aace.domain.errors import NotFound
+from aace.domain.ports import ANY, PRESENT, Condition
+from aace.domain.query import CursorCodec, Page, Query, next_cursor, resolve
+from aace.domain.records import to_record
+from aace.domain.schema import EntityKey, EntitySchema
+from aace.domain.tenancy import PartitionKey
 
 if TYPE_CHECKING:
-    from adapters.sql.store import SqlStore
+    from aace.adapters.sql.store import SqlStore
 
 __all__ = ["MAX_KEYS_PER_READ", "MAX_ROWS_PER_WRITE", "SqlRepository"]
 

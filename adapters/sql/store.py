@@ -6,13 +6,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Table
 
-from adapters.sql.database import Database
-from adapters.sql.entity_table import EntityTable
-from adapters.sql.migrate import upgrade
-from adapters.sql.repository import SqlRepository
-from adapters.sql.unit_of_work import SqlUnitOfWork
-from domain.query import CursorCodec
-from domain.schema import EntitySchema, TableNames
+from aace.adapters.sql.database import Database
+from aace.adapters.sql.entity_table import EntityTable
+from aace.adapters.sql.migrate import upgrade
+from aace.adapters.sql.repository import SqlRepository
+from aace.adapters.sql.unit_of_work import SqlUnitOfWork
+from aace.domain.query import CursorCodec
+from aace.domain.schema import EntitySchema, TableNames
 
 __all__ = ["SqlStore"]
 

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Boolean, Column, Index, MetaData, PrimaryKeyConstraint, Table
 from sqlalchemy.types import TypeEngine
 
-from adapters.sql.types import FreeText, Json, KeyText, Number, UtcDateTime
-from domain.entities import ALL_SCHEMAS
-from domain.schema import AttributeSpec, AttrKind, EntitySchema, IndexSpec, TableNames
+from aace.adapters.sql.types import FreeText, Json, KeyText, Number, UtcDateTime
+from aace.domain.entities import ALL_SCHEMAS
+from aace.domain.schema import AttributeSpec, AttrKind, EntitySchema, IndexSpec, TableNames
 
 __all__ = [
     "MAX_IDENTIFIER_BYTES",

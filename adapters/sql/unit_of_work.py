@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.writes import apply_delete, apply_increment, apply_put
-from domain.entities import TENANT_COUNTERS
-from domain.unit_of_work import Action, BufferedUnitOfWork, DeleteAction, IncrementAction
+from aace.adapters.sql.writes import apply_delete, apply_increment, apply_put
+from aace.domain.entities import TENANT_COUNTERS
+from aace.domain.unit_of_work import Action, BufferedUnitOfWork, DeleteAction, IncrementAction
 
 if TYPE_CHECKING:
-    from adapters.sql.store import SqlStore
+    from aace.adapters.sql.store import SqlStore
 
 __all__ = ["MAX_ACTIONS", "SqlUnitOfWork"]
 

@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.entity_table import EntityTable
-from domain.entities import TenantCounter
-from domain.errors import ConditionFailed, Conflict, NotFound
-from domain.ports import ConditionKind
-from domain.unit_of_work import DeleteAction, IncrementAction, PutAction
+from aace.adapters.sql.entity_table import EntityTable
+from aace.domain.entities import TenantCounter
+from aace.domain.errors import ConditionFailed, Conflict, NotFound
+from aace.domain.ports import ConditionKind
+from aace.domain.unit_of_work import DeleteAction, IncrementAction, PutAction
 
 __all__ = ["apply_delete", "apply_increment", "apply_put"]
 

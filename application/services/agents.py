@@ -8,14 +8,14 @@ from typing import Any
 
 import attrs
 
-from application.services.idempotency import Idempotency
-from application.services.inputs import MANAGED_FIELDS, build_entity, refuse_managed
-from domain.entities import AGENTS, THREADS, Agent
-from domain.errors import ConditionFailed, HasDependents, NotFound
-from domain.fields import utc_now
-from domain.ports import ABSENT, Condition, Store, UnitOfWork
-from domain.query import MAX_PAGE_SIZE, Page, Query, RangeCondition
-from domain.tenancy import TenantContext
+from aace.application.services.idempotency import Idempotency
+from aace.application.services.inputs import MANAGED_FIELDS, build_entity, refuse_managed
+from aace.domain.entities import AGENTS, THREADS, Agent
+from aace.domain.errors import ConditionFailed, HasDependents, NotFound
+from aace.domain.fields import utc_now
+from aace.domain.ports import ABSENT, Condition, Store, UnitOfWork
+from aace.domain.query import MAX_PAGE_SIZE, Page, Query, RangeCondition
+from aace.domain.tenancy import TenantContext
 
 __all__ = ["AGENT_COUNTER", "AgentService"]
 

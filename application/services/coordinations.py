@@ -8,12 +8,12 @@ from typing import Any
 
 import attrs
 
-from application.services.idempotency import Idempotency
-from application.services.inputs import build_entity
-from domain.entities import COORDINATIONS, TASKS, Coordination, Task
-from domain.ports import ABSENT, Store
-from domain.query import Page, Query
-from domain.tenancy import TenantContext
+from aace.application.services.idempotency import Idempotency
+from aace.application.services.inputs import build_entity
+from aace.domain.entities import COORDINATIONS, TASKS, Coordination, Task
+from aace.domain.ports import ABSENT, Store
+from aace.domain.query import Page, Query
+from aace.domain.tenancy import TenantContext
 
 __all__ = ["CoordinationService", "CreatedCoordination"]
 

@@ -7,12 +7,12 @@ import json
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from domain.entities import IDEMPOTENCY, IdempotencyRecord, schema_for, schema_named
-from domain.errors import Conflict, IdempotencyConflict
-from domain.fields import check_id
-from domain.ports import ABSENT, Store, UnitOfWork
-from domain.schema import EntityKey
-from domain.tenancy import TenantContext
+from aace.domain.entities import IDEMPOTENCY, IdempotencyRecord, schema_for, schema_named
+from aace.domain.errors import Conflict, IdempotencyConflict
+from aace.domain.fields import check_id
+from aace.domain.ports import ABSENT, Store, UnitOfWork
+from aace.domain.schema import EntityKey
+from aace.domain.tenancy import TenantContext
 
 __all__ = ["Idempotency", "fingerprint"]
 

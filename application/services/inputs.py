@@ -7,10 +7,10 @@ from typing import Any, TypeVar
 
 import attrs
 
-from domain.errors import ValidationError
-from domain.fields import utc_now
-from domain.records import structure_input
-from domain.tenancy import TenantContext
+from aace.domain.errors import ValidationError
+from aace.domain.fields import utc_now
+from aace.domain.records import structure_input
+from aace.domain.tenancy import TenantContext
 
 __all__ = ["MANAGED_FIELDS", "build_entity", "refuse_managed"]
 

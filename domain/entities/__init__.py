@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from domain.entities.agent_engine import (
+from aace.domain.entities.agent_engine import (
     AGENTS,
     ELEMENTS,
     FLOW_SNIPPETS,
@@ -24,14 +24,14 @@ from domain.entities.agent_engine import (
     WizardGroup,
     WizardGroupFilter,
 )
-from domain.entities.base import AuditedEntity, Entity
-from domain.entities.bookkeeping import (
+from aace.domain.entities.base import AuditedEntity, Entity
+from aace.domain.entities.bookkeeping import (
     IDEMPOTENCY,
     TENANT_COUNTERS,
     IdempotencyRecord,
     TenantCounter,
 )
-from domain.entities.conversation import (
+from aace.domain.entities.conversation import (
     ASYNC_TASKS,
     MESSAGES,
     RUNS,
@@ -41,7 +41,7 @@ from domain.entities.conversation import (
     Run,
     ToolCall,
 )
-from domain.entities.coordination import (
+from aace.domain.entities.coordination import (
     COORDINATIONS,
     SESSION_AGENTS,
     SESSION_RUNS,
@@ -56,7 +56,7 @@ from domain.entities.coordination import (
     TaskSchedule,
     default_agent_action,
 )
-from domain.schema import EntitySchema
+from aace.domain.schema import EntitySchema
 
 __all__ = [
     "AGENTS",

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import attrs
 
-from domain.entities.base import VERSION_STATUSES, AuditedEntity, Entity, lsi, status_field
-from domain.errors import ValidationError
-from domain.fields import (
+from aace.domain.entities.base import VERSION_STATUSES, AuditedEntity, Entity, lsi, status_field
+from aace.domain.errors import ValidationError
+from aace.domain.fields import (
     JsonList,
     JsonMap,
     id_field,
@@ -21,7 +21,7 @@ from domain.fields import (
     text,
     timestamp,
 )
-from domain.schema import EntitySchema, TableGroup
+from aace.domain.schema import EntitySchema, TableGroup
 
 __all__ = [
     "AGENTS",

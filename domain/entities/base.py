@@ -7,10 +7,10 @@ from typing import Any
 
 import attrs
 
-from domain.errors import ValidationError
-from domain.fields import timestamp
-from domain.schema import IndexKind, IndexSpec
-from domain.tenancy import PartitionKey
+from aace.domain.errors import ValidationError
+from aace.domain.fields import timestamp
+from aace.domain.schema import IndexKind, IndexSpec
+from aace.domain.tenancy import PartitionKey
 
 __all__ = ["AuditedEntity", "Entity", "VERSION_STATUSES", "gsi", "lsi", "status_field"]
 

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import attrs
 
-from domain.entities.base import Entity
-from domain.fields import id_field, integer, string_list, text, timestamp
-from domain.schema import EntitySchema, TableGroup
+from aace.domain.entities.base import Entity
+from aace.domain.fields import id_field, integer, string_list, text, timestamp
+from aace.domain.schema import EntitySchema, TableGroup
 
 __all__ = ["IDEMPOTENCY", "TENANT_COUNTERS", "IdempotencyRecord", "TenantCounter"]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import attrs
 
-from domain.entities.base import AuditedEntity, gsi, lsi, status_field
-from domain.fields import (
+from aace.domain.entities.base import AuditedEntity, gsi, lsi, status_field
+from aace.domain.fields import (
     JsonList,
     JsonMap,
     id_field,
@@ -20,7 +20,7 @@ from domain.fields import (
     optional_text,
     text,
 )
-from domain.schema import EntitySchema, TableGroup
+from aace.domain.schema import EntitySchema, TableGroup
 
 __all__ = [
     "ASYNC_TASKS",

@@ -6,8 +6,8 @@ from typing import Any
 
 import attrs
 
-from domain.entities.base import AuditedEntity, lsi, status_field
-from domain.fields import (
+from aace.domain.entities.base import AuditedEntity, lsi, status_field
+from aace.domain.fields import (
     JsonList,
     JsonMap,
     id_field,
@@ -18,7 +18,7 @@ from domain.fields import (
     optional_text,
     text,
 )
-from domain.schema import EntitySchema, TableGroup
+from aace.domain.schema import EntitySchema, TableGroup
 
 __all__ = [
     "COORDINATIONS",

@@ -16,7 +16,7 @@ from typing import NoReturn
 
 import pytest
 
-from domain.ports import Store
+from aace.domain.ports import Store
 
 ADAPTERS = ("memory", "sqlite", "postgresql", "dynamodb")
 

@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from adapters.config import StoreConfig
-from adapters.sql.engine import normalize_url
-from application.storage import build_store
-from domain.ports import Store
-from domain.query import CursorCodec
+from aace.adapters.config import StoreConfig
+from aace.adapters.sql.engine import normalize_url
+from aace.application.storage import build_store
+from aace.domain.ports import Store
+from aace.domain.query import CursorCodec
 from tests.backends import TEST_SECRET, unavailable
 
 URL_VARIABLE = "AACE_TEST_POSTGRES_URL"

@@ -8,10 +8,10 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from adapters.config import StoreConfig
-from application.storage import build_store
-from domain.ports import Store
-from domain.query import CursorCodec
+from aace.adapters.config import StoreConfig
+from aace.application.storage import build_store
+from aace.domain.ports import Store
+from aace.domain.query import CursorCodec
 from tests.backends import TEST_SECRET
 
 

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from domain.entities import AGENTS, COORDINATIONS, RUNS
-from domain.errors import TooLarge, ValidationError
-from domain.ports import ABSENT, Store
-from domain.query import Query
-from domain.records import MAX_ITEM_BYTES
-from domain.schema import EntitySchema
-from domain.tenancy import PartitionKey
+from aace.domain.entities import AGENTS, COORDINATIONS, RUNS
+from aace.domain.errors import TooLarge, ValidationError
+from aace.domain.ports import ABSENT, Store
+from aace.domain.query import Query
+from aace.domain.records import MAX_ITEM_BYTES
+from aace.domain.schema import EntitySchema
+from aace.domain.tenancy import PartitionKey
 from tests.factories import new_id, sample
 
 pytestmark = pytest.mark.anyio

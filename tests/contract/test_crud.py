@@ -8,11 +8,11 @@ from typing import Any
 import attrs
 import pytest
 
-from domain.entities import AGENTS, RUNS, SESSION_AGENTS
-from domain.errors import ConditionFailed, Conflict, NotFound
-from domain.ports import ABSENT, ANY, PRESENT, Condition, Store
-from domain.schema import EntitySchema
-from domain.tenancy import PartitionKey
+from aace.domain.entities import AGENTS, RUNS, SESSION_AGENTS
+from aace.domain.errors import ConditionFailed, Conflict, NotFound
+from aace.domain.ports import ABSENT, ANY, PRESENT, Condition, Store
+from aace.domain.schema import EntitySchema
+from aace.domain.tenancy import PartitionKey
 from tests.factories import SCHEMAS, sample
 
 pytestmark = pytest.mark.anyio

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from domain.entities import AGENTS, TOOL_CALLS
-from domain.errors import ValidationError
-from domain.ports import Store
-from domain.tenancy import PartitionKey
+from aace.domain.entities import AGENTS, TOOL_CALLS
+from aace.domain.errors import ValidationError
+from aace.domain.ports import Store
+from aace.domain.tenancy import PartitionKey
 from tests.factories import new_id, sample
 
 pytestmark = pytest.mark.anyio

@@ -7,12 +7,12 @@ from typing import Any
 import attrs
 import pytest
 
-from domain.entities import AGENTS, ASYNC_TASKS, MESSAGES, RUNS, SESSIONS
-from domain.errors import Conflict, InvalidCursor, NotFound
-from domain.ports import ABSENT, ANY, PRESENT, Store
-from domain.query import Query
-from domain.schema import EntitySchema
-from domain.tenancy import PartitionKey
+from aace.domain.entities import AGENTS, ASYNC_TASKS, MESSAGES, RUNS, SESSIONS
+from aace.domain.errors import Conflict, InvalidCursor, NotFound
+from aace.domain.ports import ABSENT, ANY, PRESENT, Store
+from aace.domain.query import Query
+from aace.domain.schema import EntitySchema
+from aace.domain.tenancy import PartitionKey
 from tests.factories import PARENT_HASHED, SCHEMAS, TENANT_HASHED, sample
 
 pytestmark = pytest.mark.anyio

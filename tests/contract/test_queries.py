@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from domain.entities import AGENTS, MESSAGES, PROMPT_TEMPLATES, SESSIONS, THREADS, Agent
-from domain.errors import InvalidCursor, ValidationError
-from domain.ports import ABSENT, Store
-from domain.query import Page, Query, RangeCondition
-from domain.schema import EntitySchema
-from domain.tenancy import PartitionKey
+from aace.domain.entities import AGENTS, MESSAGES, PROMPT_TEMPLATES, SESSIONS, THREADS, Agent
+from aace.domain.errors import InvalidCursor, ValidationError
+from aace.domain.ports import ABSENT, Store
+from aace.domain.query import Page, Query, RangeCondition
+from aace.domain.schema import EntitySchema
+from aace.domain.tenancy import PartitionKey
 from tests.factories import sample
 
 pytestmark = pytest.mark.anyio

@@ -7,8 +7,8 @@ import asyncio
 import attrs
 import pytest
 
-from domain.entities import AGENTS, COORDINATIONS, TASKS, TENANT_COUNTERS
-from domain.errors import (
+from aace.domain.entities import AGENTS, COORDINATIONS, TASKS, TENANT_COUNTERS
+from aace.domain.errors import (
     ConditionFailed,
     Conflict,
     LimitExceeded,
@@ -16,9 +16,9 @@ from domain.errors import (
     TransactionTooLarge,
     ValidationError,
 )
-from domain.ports import ABSENT, PRESENT, Condition, Store
-from domain.query import Query
-from domain.tenancy import PartitionKey
+from aace.domain.ports import ABSENT, PRESENT, Condition, Store
+from aace.domain.query import Query
+from aace.domain.tenancy import PartitionKey
 from tests.factories import sample
 
 pytestmark = pytest.mark.anyio

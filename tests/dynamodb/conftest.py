@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from adapters.dynamodb import DynamoStore
-from application.storage import build_store
+from aace.adapters.dynamodb import DynamoStore
+from aace.application.storage import build_store
 from tests.backends.dynamodb import boto3_client, fresh_prefix, session_endpoint, store_config
 
 OpenStore = Callable[..., Awaitable[DynamoStore]]

@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from adapters.dynamodb import TableLayoutMismatch
-from adapters.dynamodb.bootstrap import bootstrap
-from domain.entities import AGENTS, RUNS
-from domain.errors import StorageError
-from domain.query import Query
-from domain.tenancy import PartitionKey
+from aace.adapters.dynamodb import TableLayoutMismatch
+from aace.adapters.dynamodb.bootstrap import bootstrap
+from aace.domain.entities import AGENTS, RUNS
+from aace.domain.errors import StorageError
+from aace.domain.query import Query
+from aace.domain.tenancy import PartitionKey
 from tests.backends.dynamodb import fresh_prefix
 from tests.dynamodb.conftest import OpenStore
 from tests.factories import sample

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from domain.entities import AGENTS, RUNS, TENANT_COUNTERS
-from domain.errors import StorageUnavailable, TooLarge
-from domain.query import Query
-from domain.tenancy import PartitionKey
+from aace.domain.entities import AGENTS, RUNS, TENANT_COUNTERS
+from aace.domain.errors import StorageUnavailable, TooLarge
+from aace.domain.query import Query
+from aace.domain.tenancy import PartitionKey
 from tests.dynamodb.conftest import OpenStore
 from tests.dynamodb.faults import Faults, SleepRecorder
 from tests.factories import new_id, sample

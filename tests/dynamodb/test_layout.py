@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from domain.entities import ALL_SCHEMAS
+from aace.domain.entities import ALL_SCHEMAS
 from tests.backends.dynamodb import fresh_prefix
 from tests.dynamodb.conftest import OpenStore
 

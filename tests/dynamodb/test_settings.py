@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.config import StoreConfig
-from adapters.dynamodb import DynamoSettings, DynamoStore
-from application.storage import build_store
-from domain.entities import AGENTS, SESSIONS
-from domain.errors import StorageUnavailable, ValidationError
-from domain.query import CursorCodec
-from domain.schema import TableNames
-from domain.tenancy import PartitionKey
+from aace.adapters.config import StoreConfig
+from aace.adapters.dynamodb import DynamoSettings, DynamoStore
+from aace.application.storage import build_store
+from aace.domain.entities import AGENTS, SESSIONS
+from aace.domain.errors import StorageUnavailable, ValidationError
+from aace.domain.query import CursorCodec
+from aace.domain.schema import TableNames
+from aace.domain.tenancy import PartitionKey
 from tests.backends import TEST_SECRET
 from tests.dynamodb.faults import SleepRecorder
 

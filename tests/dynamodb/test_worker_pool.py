@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from domain.entities import AGENTS
-from domain.tenancy import PartitionKey
+from aace.domain.entities import AGENTS
+from aace.domain.tenancy import PartitionKey
 from tests.dynamodb.conftest import OpenStore
 from tests.factories import sample
 

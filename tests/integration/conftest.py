@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from application.services import AgentService, CoordinationService
-from domain.ports import Store
-from domain.tenancy import PartitionKey, TenantContext
+from aace.application.services import AgentService, CoordinationService
+from aace.domain.ports import Store
+from aace.domain.tenancy import PartitionKey, TenantContext
 
 
 @pytest.fixture

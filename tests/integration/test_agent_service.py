@@ -7,18 +7,18 @@ from typing import Any
 
 import pytest
 
-from application.services import AGENT_COUNTER, AgentService
-from domain.entities import AGENTS, TENANT_COUNTERS, THREADS
-from domain.errors import (
+from aace.application.services import AGENT_COUNTER, AgentService
+from aace.domain.entities import AGENTS, TENANT_COUNTERS, THREADS
+from aace.domain.errors import (
     HasDependents,
     IdempotencyConflict,
     LimitExceeded,
     NotFound,
     ValidationError,
 )
-from domain.ports import ABSENT, Store
-from domain.query import Query
-from domain.tenancy import TenantContext
+from aace.domain.ports import ABSENT, Store
+from aace.domain.query import Query
+from aace.domain.tenancy import TenantContext
 from tests.factories import sample
 
 pytestmark = pytest.mark.anyio

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from application.services import CoordinationService
-from domain.entities import COORDINATIONS, TASKS
-from domain.errors import NotFound, TransactionTooLarge, ValidationError
-from domain.ports import Store
-from domain.query import Query
-from domain.tenancy import TenantContext
+from aace.application.services import CoordinationService
+from aace.domain.entities import COORDINATIONS, TASKS
+from aace.domain.errors import NotFound, TransactionTooLarge, ValidationError
+from aace.domain.ports import Store
+from aace.domain.query import Query
+from aace.domain.tenancy import TenantContext
 
 pytestmark = pytest.mark.anyio
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from domain.entities import AGENTS
-from domain.errors import InvalidCursor
-from domain.query import CursorCodec, Query, next_cursor, resolve
-from domain.tenancy import PartitionKey
+from aace.domain.entities import AGENTS
+from aace.domain.errors import InvalidCursor
+from aace.domain.query import CursorCodec, Query, next_cursor, resolve
+from aace.domain.tenancy import PartitionKey
 from tests.strategies import ids, partition_keys
 
 CODEC = CursorCodec(b"property-test-secret-0123456789")

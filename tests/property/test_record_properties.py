@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.entities import ALL_SCHEMAS
-from domain.records import from_record, to_record
-from domain.schema import TENANT_ATTRS, EntitySchema
+from aace.domain.entities import ALL_SCHEMAS
+from aace.domain.records import from_record, to_record
+from aace.domain.schema import TENANT_ATTRS, EntitySchema
 from tests.strategies import entities
 
 

@@ -11,14 +11,14 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from adapters.config import StoreConfig
-from application.storage import build_store
-from domain.entities import AGENTS, RUNS
-from domain.errors import Conflict, NotFound
-from domain.ports import ABSENT, PRESENT, Store
-from domain.query import CursorCodec, Query
-from domain.schema import EntitySchema
-from domain.tenancy import PartitionKey
+from aace.adapters.config import StoreConfig
+from aace.application.storage import build_store
+from aace.domain.entities import AGENTS, RUNS
+from aace.domain.errors import Conflict, NotFound
+from aace.domain.ports import ABSENT, PRESENT, Store
+from aace.domain.query import CursorCodec, Query
+from aace.domain.schema import EntitySchema
+from aace.domain.tenancy import PartitionKey
 from tests.backends import TEST_SECRET
 from tests.factories import sample
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.errors import InvalidPartitionKey
-from domain.tenancy import PartitionKey, TenantContext
+from aace.domain.errors import InvalidPartitionKey
+from aace.domain.tenancy import PartitionKey, TenantContext
 from tests.strategies import components, invalid_components, partition_keys
 
 

@@ -7,10 +7,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 import pytest
 
-from adapters.config import StoreConfig
-from adapters.sql import SqlStore, open_store
-from domain.query import CursorCodec
-from domain.schema import TableNames
+from aace.adapters.config import StoreConfig
+from aace.adapters.sql import SqlStore, open_store
+from aace.domain.query import CursorCodec
+from aace.domain.schema import TableNames
 from tests.backends import TEST_SECRET, opener
 from tests.backends.postgresql import fresh_schema, postgres_url
 from tests.backends.sqlite import sqlite_url

@@ -8,12 +8,12 @@ from typing import Any
 import attrs
 import pytest
 
-from adapters.sql import SqlStore
-from domain.entities import AGENTS, TENANT_COUNTERS, Agent
-from domain.errors import ConditionFailed, Conflict, LimitExceeded
-from domain.ports import ABSENT, Condition
-from domain.query import Query
-from domain.tenancy import PartitionKey
+from aace.adapters.sql import SqlStore
+from aace.domain.entities import AGENTS, TENANT_COUNTERS, Agent
+from aace.domain.errors import ConditionFailed, Conflict, LimitExceeded
+from aace.domain.ports import ABSENT, Condition
+from aace.domain.query import Query
+from aace.domain.tenancy import PartitionKey
 from tests.factories import sample
 from tests.sql.conftest import SQL_ADAPTERS, custom_store
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.pool import QueuePool
 
-from adapters.config import StoreConfig
-from adapters.sql import open_store
-from adapters.sql.engine import normalize_url
-from domain.entities import AGENTS
-from domain.errors import StorageUnavailable, ValidationError
-from domain.query import CursorCodec, Query
-from domain.tenancy import PartitionKey
+from aace.adapters.config import StoreConfig
+from aace.adapters.sql import open_store
+from aace.adapters.sql.engine import normalize_url
+from aace.domain.entities import AGENTS
+from aace.domain.errors import StorageUnavailable, ValidationError
+from aace.domain.query import CursorCodec, Query
+from aace.domain.tenancy import PartitionKey
 from tests.backends import TEST_SECRET
 
 pytestmark = pytest.mark.anyio

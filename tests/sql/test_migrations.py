@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect
 
-from adapters.sql import SqlStore
-from adapters.sql.migrate import current_revision, schema_differences
-from adapters.sql.tables import build_metadata
-from domain.entities import AGENTS, ALL_SCHEMAS, ASYNC_TASKS
-from domain.schema import TableNames
-from domain.tenancy import PartitionKey
+from aace.adapters.sql import SqlStore
+from aace.adapters.sql.migrate import current_revision, schema_differences
+from aace.adapters.sql.tables import build_metadata
+from aace.domain.entities import AGENTS, ALL_SCHEMAS, ASYNC_TASKS
+from aace.domain.schema import TableNames
+from aace.domain.tenancy import PartitionKey
 from tests.factories import sample
 from tests.sql.conftest import custom_store
 

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from adapters.sql import SqlStore
-from adapters.sql.repository import MAX_KEYS_PER_READ
-from domain.entities import AGENTS, RUNS, THREADS
-from domain.ports import ABSENT
-from domain.query import Query, RangeCondition
-from domain.tenancy import PartitionKey
+from aace.adapters.sql import SqlStore
+from aace.adapters.sql.repository import MAX_KEYS_PER_READ
+from aace.domain.entities import AGENTS, RUNS, THREADS
+from aace.domain.ports import ABSENT
+from aace.domain.query import Query, RangeCondition
+from aace.domain.tenancy import PartitionKey
 from tests.factories import sample
 
 pytestmark = pytest.mark.anyio

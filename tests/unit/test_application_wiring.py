@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from adapters.config import StoreConfig
-from application.cli import app
-from application.container import open_services
-from application.settings import Settings
-from application.storage import ADAPTERS, build_store
-from application.sync import open_sync_services
-from domain.errors import ValidationError
-from domain.query import CursorCodec
-from domain.tenancy import TenantContext
+from aace.adapters.config import StoreConfig
+from aace.application.cli import app
+from aace.application.container import open_services
+from aace.application.settings import Settings
+from aace.application.storage import ADAPTERS, build_store
+from aace.application.sync import open_sync_services
+from aace.domain.errors import ValidationError
+from aace.domain.query import CursorCodec
+from aace.domain.tenancy import TenantContext
 
 SECRET = b"unit-test-secret-0123456789abcdef"
 

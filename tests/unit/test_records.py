@@ -7,10 +7,10 @@ from datetime import datetime
 import attrs
 import pytest
 
-from domain.entities import AGENTS, MCP_SERVERS, RUNS, SESSION_AGENTS, McpServer
-from domain.errors import InvalidPartitionKey, TooLarge, ValidationError
-from domain.records import from_record, item_size, structure_input, to_record
-from domain.tenancy import PartitionKey
+from aace.domain.entities import AGENTS, MCP_SERVERS, RUNS, SESSION_AGENTS, McpServer
+from aace.domain.errors import InvalidPartitionKey, TooLarge, ValidationError
+from aace.domain.records import from_record, item_size, structure_input, to_record
+from aace.domain.tenancy import PartitionKey
 from tests.factories import sample
 
 TENANT = PartitionKey("ep", "acme")

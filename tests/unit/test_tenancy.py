@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import InvalidPartitionKey, ValidationError
-from domain.tenancy import PartitionKey, TenantContext
+from aace.domain.errors import InvalidPartitionKey, ValidationError
+from aace.domain.tenancy import PartitionKey, TenantContext
 
 
 @pytest.mark.parametrize(

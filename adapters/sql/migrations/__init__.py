@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from alembic import op
 
-from adapters.sql import tables
-from domain.entities import schema_named
-from domain.schema import TableNames
+from aace.adapters.sql import tables
+from aace.domain.entities import schema_named
+from aace.domain.schema import TableNames
 
 __all__ = [
     "CONNECTION_ATTRIBUTE",

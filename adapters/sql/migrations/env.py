@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from adapters.sql.migrations import CONNECTION_ATTRIBUTE, VERSION_TABLE_ATTRIBUTE
+from aace.adapters.sql.migrations import CONNECTION_ATTRIBUTE, VERSION_TABLE_ATTRIBUTE
 
 
 def run_migrations_online() -> None:

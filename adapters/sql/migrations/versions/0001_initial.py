@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from adapters.sql import types
-from adapters.sql.migrations import index_name, table_name
+from aace.adapters.sql import types
+from aace.adapters.sql.migrations import index_name, table_name
 
 revision = "0001"
 down_revision: str | None = None
