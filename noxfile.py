@@ -40,7 +40,7 @@ def _install_dynamodb_local(session: nox.Session) -> dict[str, str]:
             DYNAMODB_LOCAL,
             external=True,
         )
-    return {"AACE_DYNAMODB_LOCAL_DIR": str(package_dir)}
+    return {"AACE_TEST_DYNAMODB_LOCAL_DIR": str(package_dir)}
 
 
 @nox.session(python=PYTHON)

@@ -17,6 +17,7 @@ __all__ = [
     "LimitExceeded",
     "NotFound",
     "StorageError",
+    "StorageMisconfigured",
     "StorageUnavailable",
     "TooLarge",
     "TransactionTooLarge",
@@ -25,7 +26,13 @@ __all__ = [
 
 
 class AaceError(Exception):
-    """Root of every error the package raises on purpose."""
+    """Root of every error the package raises on purpose.
+
+    ``hint`` says what a person can do about it, where the package knows (the ``aace``
+    command prints it after the message).
+    """
+
+    hint: str | None = None
 
 
 class ValidationError(AaceError, ValueError):
@@ -86,4 +93,16 @@ class StorageError(AaceError):
 
 
 class StorageUnavailable(StorageError):
-    """The backend could not be reached or kept throttling after the retries ran out."""
+    """The backend could not be reached or kept throttling after the retries ran out.
+
+    Transient by nature: the same call may succeed later.
+    """
+
+    hint = "check that the backend is running and that the URL's host and port are right"
+
+
+class StorageMisconfigured(StorageError):
+    """The backend answered but cannot serve this configuration: bad or missing
+    credentials, a missing database, missing or outdated tables. Retrying will not help."""
+
+    hint = "check the storage URL and credentials, or prepare the store with `aace init`"

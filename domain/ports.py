@@ -160,7 +160,16 @@ class Store(Protocol):
     def unit_of_work(self) -> UnitOfWork: ...
 
     async def initialize(self) -> None:
-        """Create what the backend needs (schema, tables); a no-op where nothing is needed."""
+        """Create what the backend needs (run migrations, create missing tables) and refuse
+        what differs from the layout; a no-op where nothing is needed."""
+        ...
+
+    async def verify(self) -> None:
+        """Check that the backend holds the layout this package needs, creating nothing.
+
+        Missing tables, an outdated schema or a table that differs is
+        ``StorageMisconfigured`` naming what is wrong.
+        """
         ...
 
     async def close(self) -> None: ...

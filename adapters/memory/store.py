@@ -50,6 +50,9 @@ class MemoryStore:
     async def initialize(self) -> None:
         """Nothing to prepare in memory."""
 
+    async def verify(self) -> None:
+        """Memory always holds the layout."""
+
     async def close(self) -> None:
         self.tables.clear()
 

