@@ -14,7 +14,12 @@ import attrs
 from aace.domain.query import CursorCodec
 from aace.domain.schema import TableNames
 
-__all__ = ["StoreConfig"]
+__all__ = ["StoreConfig", "scheme_of"]
+
+
+def scheme_of(url: str) -> str:
+    """The adapter part of a URL's scheme (``postgresql+asyncpg`` gives ``postgresql``)."""
+    return urlsplit(url).scheme.split("+", 1)[0]
 
 
 @attrs.frozen
@@ -34,7 +39,7 @@ class StoreConfig:
     @property
     def scheme(self) -> str:
         """The adapter part of the scheme (``postgresql+asyncpg`` gives ``postgresql``)."""
-        return urlsplit(self.url).scheme.split("+", 1)[0]
+        return scheme_of(self.url)
 
     @property
     def query(self) -> dict[str, str]:

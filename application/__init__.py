@@ -1,7 +1,7 @@
-"""Use cases (services), settings, wiring, the sync bridge and the CLI."""
+"""Use cases (services), settings, wiring, the facade and its blocking twin, the CLI."""
 
-from aace.application.container import Services, open_services
-from aace.application.settings import Settings
-from aace.application.sync import open_sync_services
+from aace.application.blocking import Blocking, BlockingAace
+from aace.application.facade import Aace
+from aace.application.settings import Settings, UnknownSettingWarning
 
-__all__ = ["Services", "Settings", "open_services", "open_sync_services"]
+__all__ = ["Aace", "Blocking", "BlockingAace", "Settings", "UnknownSettingWarning"]

@@ -1,153 +1,183 @@
-"""The ``aace`` command: prepare a store, run the multi-tenant demo."""
+"""The ``aace`` command: prepare a store, run the multi-tenant demo.
+
+Errors print one line, ``aace: error: <what>; <what to do>``, and exit with 2 for a usage or
+settings error and 1 for a failure at run time; a user's error never prints a traceback.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
-from typing import Annotated
+import secrets
+import sys
+import warnings
+from collections.abc import Sequence
+from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from aace.application.container import Services, open_services
-from aace.application.settings import DEFAULT_STORAGE_URL, Settings
-from aace.application.storage import build_store
-from aace.domain.errors import AaceError, NotFound
-from aace.domain.tenancy import TenantContext
+from aace.adapters.config import scheme_of
+from aace.application.container import open_store
+from aace.application.demo import run_demo
+from aace.application.settings import Settings
+from aace.domain.errors import AaceError, ValidationError
 
-app = typer.Typer(help="aace-core: multi-tenant persistence for AI-agent platforms.")
-console = Console()
+__all__ = ["app", "main", "redacted"]
+
+USAGE, FAILURE = 2, 1
+
+app = typer.Typer(
+    help="aace-core: multi-tenant persistence for AI-agent platforms.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 
 StorageOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--storage",
-        envvar="AACE_STORAGE_URL",
-        help="memory://, sqlite:///file.db, postgresql+asyncpg://…, dynamodb://host:port?region=…",
+        help="memory://, sqlite:///file.db, postgresql+asyncpg://…, dynamodb://host:port?region=…"
+        " (default: AACE_STORAGE_URL, the config file, then sqlite:///aace.db)",
+        show_default=False,
     ),
 ]
 
 
-def _settings(storage: str) -> Settings:
-    return attrs.evolve(Settings.from_env(), storage_url=storage)
+@app.callback()
+def configure(
+    context: typer.Context,
+    config: Annotated[
+        str | None,
+        typer.Option("--config", help="a TOML settings file (default: AACE_CONFIG)"),
+    ] = None,
+) -> None:
+    """Settings come from the options, then AACE_* variables, then the TOML file."""
+    context.obj = config
+
+
+def redacted(url: str) -> str:
+    """``url`` without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _settings(context: typer.Context, storage: str | None, **extra: Any) -> Settings:
+    overrides: dict[str, Any] = {"storage_url": storage} if storage else {}
+    settings = Settings.load(config=context.obj, **overrides, **extra)
+    if not settings.cursor_secret:  # these commands never hand a cursor to another process
+        settings = attrs.evolve(settings, cursor_secret=secrets.token_bytes(32))
+    return settings
+
+
+def _dynamodb_options(
+    billing_mode: str | None,
+    read_capacity: int | None,
+    write_capacity: int | None,
+    point_in_time_recovery: bool,
+    deletion_protection: bool,
+    stream: str | None,
+) -> dict[str, str]:
+    given = {
+        "billing_mode": billing_mode,
+        "read_capacity": read_capacity,
+        "write_capacity": write_capacity,
+        "point_in_time_recovery": "true" if point_in_time_recovery else None,
+        "deletion_protection": "true" if deletion_protection else None,
+        "stream": stream,
+    }
+    return {name: str(value) for name, value in given.items() if value is not None}
 
 
 @app.command()
-def init(storage: StorageOption = DEFAULT_STORAGE_URL) -> None:
-    """Prepare the store: run SQL migrations or create DynamoDB tables (nothing for memory)."""
-
-    async def run() -> None:
-        store = build_store(_settings(storage).store_config())
-        try:
-            await store.initialize()
-        finally:
-            await store.close()
-
-    try:
-        asyncio.run(run())
-    except AaceError as exc:
-        console.print(f"[red]init failed:[/red] {exc}")
-        raise typer.Exit(1) from exc
-    console.print(f"[green]ready:[/green] {storage}")
-
-
-@app.command()
-def demo(storage: StorageOption = "sqlite:///aace-demo.db") -> None:
-    """Two tenants, agents with versions, a coordination with tasks: each sees only its own."""
-    try:
-        asyncio.run(_demo(_settings(storage)))
-    except AaceError as exc:
-        console.print(f"[red]demo failed:[/red] {type(exc).__name__}: {exc}")
-        raise typer.Exit(1) from exc
-
-
-async def _demo(settings: Settings) -> None:
-    endpoint = f"demo-{uuid.uuid4().hex[:8]}"
-    acme = TenantContext.from_request(endpoint, "acme-corp", updated_by="demo@acme")
-    globex = TenantContext.from_request(endpoint, "globex", updated_by="demo@globex")
-    async with await open_services(settings) as services:
-        console.print(f"store: [bold]{services.store.adapter}[/bold] ({settings.storage_url})")
-        console.print(f"tenants: {acme.partition_key}  and  {globex.partition_key}\n")
-        acme_bot = await _agents_with_versions(services, acme, "Acme support bot")
-        await _agents_with_versions(services, globex, "Globex sales bot")
-        await _idempotent_create(services, acme)
-        await _coordination(services, acme)
-        for context in (acme, globex):
-            await _show_agents(services, context)
-        try:
-            await services.agents.get(globex, acme_bot)
-        except NotFound:
-            console.print(
-                f"[green]isolation:[/green] {globex.part_id} asked for {acme.part_id}'s agent "
-                f"version {acme_bot[:8]}… and got NotFound, as for a missing record."
-            )
-        else:  # pragma: no cover - would be a defect
-            raise AssertionError("tenant isolation broken")
-
-
-async def _agents_with_versions(services: Services, context: TenantContext, name: str) -> str:
-    first = await services.agents.create(
-        context,
-        {
-            "agent_name": name,
-            "llm_provider": "openai",
-            "llm_name": "gpt-4o",
-            "instructions": "Be brief.",
-        },
+def init(
+    context: typer.Context,
+    storage: StorageOption = None,
+    billing_mode: Annotated[
+        str | None, typer.Option(help="DynamoDB: PAY_PER_REQUEST (default) or PROVISIONED")
+    ] = None,
+    read_capacity: Annotated[int | None, typer.Option(help="DynamoDB, provisioned")] = None,
+    write_capacity: Annotated[int | None, typer.Option(help="DynamoDB, provisioned")] = None,
+    point_in_time_recovery: Annotated[
+        bool, typer.Option("--point-in-time-recovery", help="DynamoDB: continuous backups")
+    ] = False,
+    deletion_protection: Annotated[
+        bool, typer.Option("--deletion-protection", help="DynamoDB: refuse DeleteTable")
+    ] = False,
+    stream: Annotated[
+        str | None,
+        typer.Option(help="DynamoDB: NEW_AND_OLD_IMAGES, NEW_IMAGE, OLD_IMAGE or KEYS_ONLY"),
+    ] = None,
+) -> None:
+    """Prepare the store: run SQL migrations or create the DynamoDB tables."""
+    settings = _settings(context, storage, initialize="create")
+    options = _dynamodb_options(
+        billing_mode,
+        read_capacity,
+        write_capacity,
+        point_in_time_recovery,
+        deletion_protection,
+        stream,
     )
-    await services.agents.new_version(
-        context, first.agent_uuid, {"instructions": "Be brief and kind."}
-    )
-    versions = await services.agents.versions(context, first.agent_uuid)
-    table = Table(title=f"{context.part_id}: versions of {name}")
-    for column in ("version", "status", "instructions"):
-        table.add_column(column)
-    for version in sorted(versions, key=lambda v: v.created_at):
-        table.add_row(version.agent_version_uuid[:8], version.status, version.instructions or "")
-    console.print(table)
-    return first.agent_version_uuid
-
-
-async def _idempotent_create(services: Services, context: TenantContext) -> None:
-    data = {"agent_name": "Acme triage bot", "llm_provider": "anthropic", "llm_name": "claude"}
-    key = f"create-triage-{context.endpoint_id}"
-    once = await services.agents.create(context, data, idempotency_key=key)
-    again = await services.agents.create(context, data, idempotency_key=key)
-    same = once.agent_version_uuid == again.agent_version_uuid
-    console.print(f"idempotent create: the same key twice gave one agent: [green]{same}[/green]\n")
-
-
-async def _coordination(services: Services, context: TenantContext) -> None:
-    created = await services.coordinations.create(
-        context,
-        {"coordination_name": "Onboarding", "agents": [{"agent_name": "Acme support bot"}]},
-        [{"task_name": f"step {i}", "initial_task_query": f"Do step {i}"} for i in range(1, 4)],
-    )
-    page = await services.coordinations.tasks(context, created.coordination.coordination_uuid)
-    console.print(
-        f"{context.part_id}: coordination '{created.coordination.coordination_name}' written "
-        f"atomically with {len(page.items)} tasks\n"
-    )
-
-
-async def _show_agents(services: Services, context: TenantContext) -> None:
-    page = await services.agents.list_active(context, limit=10)
-    table = Table(title=f"what {context.part_id} sees: active agents")
-    for column in ("agent", "name", "version", "updated by"):
-        table.add_column(column)
-    for agent in page.items:
-        table.add_row(
-            agent.agent_uuid[:8], agent.agent_name, agent.agent_version_uuid[:8], agent.updated_by
+    if options and scheme_of(settings.storage_url) != "dynamodb":
+        raise ValidationError(
+            "--" + next(iter(options)).replace("_", "-"), "applies to dynamodb:// stores only"
         )
-    console.print(table)
-    console.print(f"{context.part_id} has {await services.agents.count(context)} agents\n")
+    settings = attrs.evolve(settings, store_options={**settings.store_options, **options})
+
+    async def prepare() -> None:
+        store = await open_store(settings)
+        await store.close()
+
+    asyncio.run(prepare())
+    typer.echo(f"ready: {redacted(settings.storage_url)}")
+
+
+@app.command()
+def demo(
+    context: typer.Context,
+    storage: Annotated[
+        str,
+        typer.Option("--storage", envvar="AACE_STORAGE_URL", help="where the demo writes"),
+    ] = "sqlite:///aace-demo.db",
+) -> None:
+    """Two tenants, agents with versions, coordinations with tasks: each sees only its own."""
+    asyncio.run(run_demo(_settings(context, storage)))
+
+
+def _fail(message: str, hint: str, code: int) -> None:
+    if message:  # empty when the help was shown instead (``aace`` alone)
+        print(f"aace: error: {message}; {hint}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def _warn(message: Warning | str, *_: object, **__: object) -> None:
+    print(f"aace: warning: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The console script: run a command, turning errors into one line and an exit code."""
+    warnings.showwarning = _warn
+    try:
+        result = app(args=argv, prog_name="aace", standalone_mode=False)
+    except typer.Abort:
+        _fail("interrupted", "nothing more was done", FAILURE)
+    except typer.TyperException as exc:  # a usage error: unknown option, bad value, …
+        context = getattr(exc, "ctx", None)
+        command = context.command_path if context is not None else "aace"
+        message = getattr(exc, "format_message", exc.__str__)()
+        _fail(message, f"see '{command} --help'", getattr(exc, "exit_code", USAGE))
+    except ValidationError as exc:
+        _fail(str(exc), exc.hint or "correct that setting or option and run it again", USAGE)
+    except AaceError as exc:
+        _fail(str(exc), exc.hint or "see the message above", FAILURE)
+    if isinstance(result, int) and result:
+        raise SystemExit(result)
 
 
 if __name__ == "__main__":
-    app()
-
-
-def main() -> None:
-    app()
+    main()

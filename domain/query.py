@@ -280,6 +280,15 @@ def _unb64(text: str) -> bytes:
     return data
 
 
+def _as_tuple(secrets: Iterable[bytes]) -> tuple[bytes, ...]:
+    return tuple(secrets)
+
+
+def _check_one_secret(value: object) -> None:
+    if not isinstance(value, bytes) or len(value) < 16:
+        raise ValidationError("cursor_secret", "must be at least 16 bytes")
+
+
 @attrs.frozen
 class CursorCodec:
     """Signs cursors with HMAC-SHA256 over the position and the listing's scope.
@@ -287,17 +296,34 @@ class CursorCodec:
     The scope (tenant, entity, index, parent, range condition, order, filters) is signed but
     never written into the cursor, so a cursor reveals no tenant and fits only the listing
     it was issued for.
+
+    ``secret`` signs; ``previous`` (older secrets, during a rotation) still verify, so
+    cursors issued before a rotation keep working until those secrets are dropped.
     """
 
     secret: bytes = attrs.field(repr=False)
+    previous: tuple[bytes, ...] = attrs.field(default=(), repr=False, converter=_as_tuple)
 
     @secret.validator
     def _check_secret(self, _: attrs.Attribute[bytes], value: bytes) -> None:
-        if not isinstance(value, bytes) or len(value) < 16:
-            raise ValidationError("cursor_secret", "must be at least 16 bytes")
+        _check_one_secret(value)
 
-    def _mac(self, scope: bytes, payload: bytes) -> bytes:
-        return hmac.new(self.secret, scope + b"\x00" + payload, hashlib.sha256).digest()
+    @previous.validator
+    def _check_previous(
+        self, _: attrs.Attribute[tuple[bytes, ...]], value: tuple[bytes, ...]
+    ) -> None:
+        for secret in value:
+            _check_one_secret(secret)
+
+    def _mac(self, scope: bytes, payload: bytes, secret: bytes | None = None) -> bytes:
+        key = self.secret if secret is None else secret
+        return hmac.new(key, scope + b"\x00" + payload, hashlib.sha256).digest()
+
+    def _verifies(self, scope: bytes, payload: bytes, mac: bytes) -> bool:
+        return any(
+            hmac.compare_digest(mac, self._mac(scope, payload, secret))
+            for secret in (self.secret, *self.previous)
+        )
 
     def encode(self, scope: bytes, position: Mapping[str, Any]) -> str:
         payload = json.dumps(
@@ -313,7 +339,7 @@ class CursorCodec:
             payload, mac = _unb64(body), _unb64(signature)
         except (binascii.Error, ValueError) as exc:
             raise InvalidCursor("malformed cursor") from exc
-        if not hmac.compare_digest(mac, self._mac(scope, payload)):
+        if not self._verifies(scope, payload, mac):
             raise InvalidCursor("cursor was not issued for this tenant and listing")
         try:
             position = json.loads(payload)

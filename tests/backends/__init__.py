@@ -16,11 +16,13 @@ from typing import NoReturn
 
 import pytest
 
+from aace.application.settings import Settings
 from aace.domain.ports import Store
 
 ADAPTERS = ("memory", "sqlite", "postgresql", "dynamodb")
 
 StoreOpener = Callable[[pytest.FixtureRequest], AbstractAsyncContextManager[Store]]
+SettingsOpener = Callable[[pytest.FixtureRequest], AbstractAsyncContextManager[Settings]]
 
 #: A cursor secret for tests only.
 TEST_SECRET = b"aace-core-test-cursor-secret-32b"
@@ -44,4 +46,19 @@ def opener(adapter: str) -> StoreOpener:
     return module.open_store  # type: ignore[no-any-return]
 
 
-__all__ = ["ADAPTERS", "TEST_SECRET", "AsyncIterator", "opener", "required", "unavailable"]
+def settings_opener(adapter: str) -> SettingsOpener:
+    """The ``fresh_settings`` of ``tests/backends/<adapter>.py``: ``Settings`` naming a new,
+    unprepared namespace of that backend (nothing created yet), cleaned up afterwards."""
+    module = importlib.import_module(f"tests.backends.{adapter}")
+    return module.fresh_settings  # type: ignore[no-any-return]
+
+
+__all__ = [
+    "ADAPTERS",
+    "TEST_SECRET",
+    "AsyncIterator",
+    "opener",
+    "required",
+    "settings_opener",
+    "unavailable",
+]

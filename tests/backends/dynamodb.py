@@ -26,6 +26,7 @@ import attrs
 import pytest
 
 from aace.adapters.config import StoreConfig
+from aace.application.settings import Settings
 from aace.application.storage import build_store
 from aace.domain.ports import Store
 from aace.domain.query import CursorCodec
@@ -36,6 +37,7 @@ __all__ = [
     "DynamoDBLocal",
     "boto3_client",
     "dynamodb_local_dir",
+    "fresh_settings",
     "open_store",
     "session_endpoint",
     "store_config",
@@ -217,4 +219,18 @@ async def open_store(
         yield store
     finally:
         await store.close()
+        _drop_tables(endpoint, prefix)
+
+
+@asynccontextmanager
+async def fresh_settings(request: pytest.FixtureRequest) -> AsyncIterator[Settings]:
+    """Settings on a table prefix no table has yet (its tables are dropped afterwards)."""
+    endpoint = session_endpoint(request.config)
+    prefix = fresh_prefix()
+    config = store_config(endpoint, prefix)
+    try:
+        yield Settings(
+            storage_url=config.url, cursor_secret=TEST_SECRET, store_options=config.options
+        )
+    finally:
         _drop_tables(endpoint, prefix)

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import pytest
 
 from aace.adapters.config import StoreConfig
+from aace.application.settings import Settings
 from aace.application.storage import build_store
 from aace.domain.ports import Store
 from aace.domain.query import CursorCodec
@@ -22,3 +23,8 @@ async def open_store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
         yield store
     finally:
         await store.close()
+
+
+@asynccontextmanager
+async def fresh_settings(request: pytest.FixtureRequest) -> AsyncIterator[Settings]:
+    yield Settings(storage_url="memory://", cursor_secret=TEST_SECRET)

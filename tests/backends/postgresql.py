@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from aace.adapters.config import StoreConfig
 from aace.adapters.sql.engine import normalize_url
+from aace.application.settings import Settings
 from aace.application.storage import build_store
 from aace.domain.ports import Store
 from aace.domain.query import CursorCodec
@@ -65,3 +66,13 @@ async def open_store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
             yield store
         finally:
             await store.close()
+
+
+@asynccontextmanager
+async def fresh_settings(request: pytest.FixtureRequest) -> AsyncIterator[Settings]:
+    """Settings on a new, empty schema (dropped afterwards)."""
+    url = postgres_url()
+    async with fresh_schema(url) as schema:
+        yield Settings(
+            storage_url=url, cursor_secret=TEST_SECRET, store_options={"search_path": schema}
+        )

@@ -1,0 +1,132 @@
+"""The ``aace`` command as a person sees it: one error form, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from aace.application.cli import main, redacted
+from aace.application.demo import counted
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        main(list(argv))
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    else:
+        code = 0
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_the_demo_shows_each_tenants_records_and_isolation(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "demo", "--storage", "memory://")
+    assert (code, err) == (0, "")
+    assert "acme-corp has 2 agents" in out
+    assert "globex has 1 agent\n" in out
+    assert "acme-corp has 1 coordination" in out
+    assert "Onboarding: do step 3" in out
+    assert "Quarterly review: do step 2" in out
+    assert "got NotFound" in out
+    assert "coordination" in out.split("isolation:")[-1]
+
+
+def test_counts_are_said_in_plain_words() -> None:
+    assert [counted(n, "agent") for n in (0, 1, 2)] == ["0 agents", "1 agent", "2 agents"]
+
+
+def test_init_prepares_a_store_and_says_where(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    assert run(capsys, "init", "--storage", url) == (0, f"ready: {url}\n", "")
+
+
+def test_init_reads_the_storage_url_from_a_config_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = tmp_path / "aace.toml"
+    config.write_text(f'storage_url = "sqlite:///{tmp_path / "b.db"}"\n')
+    code, _out, _ = run(capsys, "--config", str(config), "init")
+    assert code == 0
+    assert (tmp_path / "b.db").exists()
+
+
+def test_an_unknown_scheme_is_a_usage_error_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _out, err = run(capsys, "init", "--storage", "nosuch://x")
+    assert code == 2
+    assert err.startswith("aace: error: storage_url: unknown scheme 'nosuch'")
+    assert "; correct that setting or option and run it again\n" in err
+    assert err.count("\n") == 1
+
+
+def test_an_unknown_option_is_a_usage_error_in_the_same_form(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(capsys, "init", "--bogus")
+    assert code == 2
+    assert err == "aace: error: No such option: --bogus; see 'aace init --help'\n"
+
+
+def test_dynamodb_table_options_on_another_store_are_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(capsys, "init", "--storage", "memory://", "--deletion-protection")
+    assert code == 2
+    assert err.startswith("aace: error: --deletion-protection: applies to dynamodb:// stores")
+
+
+def test_an_unreachable_server_is_a_runtime_error_naming_host_and_port_without_password(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    port = closed_port()
+    url = f"postgresql+asyncpg://app:hunter2secret@127.0.0.1:{port}/test"
+    code, out, err = run(capsys, "init", "--storage", url)
+    assert code == 1
+    assert err.startswith("aace: error: ")
+    assert f"127.0.0.1:{port}" in err
+    assert "hunter2secret" not in out + err
+    assert "Traceback" not in out + err
+
+
+def test_an_unknown_aace_variable_is_a_one_line_warning(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AACE_STORGE_URL", "memory://")
+    code, _, err = run(capsys, "init", "--storage", "memory://")
+    assert code == 0
+    assert err.startswith("aace: warning: AACE_STORGE_URL names no aace setting")
+
+
+def test_a_bad_setting_in_the_environment_names_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AACE_MAX_AGENTS_PER_TENANT", "lots")
+    code, _, err = run(capsys, "init", "--storage", "memory://")
+    assert code == 2
+    assert err.startswith("aace: error: max_agents_per_tenant: must be a whole number")
+
+
+def test_the_command_alone_shows_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    _code, out, err = run(capsys)
+    assert "init" in out
+    assert "demo" in out
+    assert "error" not in err
+
+
+def test_urls_are_shown_without_their_password() -> None:
+    assert redacted("postgresql://u:pw@h:5432/d") == "postgresql://u:***@h:5432/d"
+    assert redacted("sqlite:///a.db") == "sqlite:///a.db"
