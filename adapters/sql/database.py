@@ -13,9 +13,14 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from aace.adapters.sql.dialects import Insert, dialect_insert
+from aace.adapters.sql.endpoint import Endpoint
 from aace.adapters.sql.engine import BEGIN_OPTION, EngineSettings
-from aace.adapters.sql.errors import is_retryable, translate_errors
-from aace.domain.errors import StorageUnavailable
+from aace.adapters.sql.errors import (
+    SQLITE_PATH_HINT,
+    is_retryable,
+    misconfigured,
+    translate_errors,
+)
 
 __all__ = ["Database"]
 
@@ -29,9 +34,11 @@ _BACKOFF_CAP = 0.5
 class Database:
     """One engine and the two ways this adapter uses it."""
 
-    def __init__(self, engine: AsyncEngine, settings: EngineSettings) -> None:
+    def __init__(self, engine: AsyncEngine, settings: EngineSettings, where: Endpoint) -> None:
         self.engine = engine
         self.settings = settings
+        #: Where the database is, for error messages (computed once, never the password).
+        self.where = where
         self.dialect = engine.dialect.name
         if self.dialect == "sqlite":
             self._reader = engine.execution_options(**{BEGIN_OPTION: "none"})
@@ -45,7 +52,7 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A connection in autocommit mode, for single-statement reads."""
-        with translate_errors():
+        with translate_errors(self.where):
             async with self._reader.connect() as connection:
                 yield connection
 
@@ -53,7 +60,7 @@ class Database:
         """Run ``work`` in one transaction (``BEGIN IMMEDIATE`` on SQLite), retrying the
         whole of it after a deadlock, a serialization failure or a busy database."""
         attempts = max(1, self.settings.retries)
-        with translate_errors():
+        with translate_errors(self.where):
             for attempt in range(attempts):
                 try:
                     async with self.engine.begin() as connection:
@@ -65,19 +72,42 @@ class Database:
                 await asyncio.sleep(random.uniform(0, delay))
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _sqlite_file(self) -> Path | None:
+        """The SQLite file (``None`` for PostgreSQL, or a ``file:`` URI SQLite resolves)."""
+        database = self.engine.url.database
+        if self.dialect != "sqlite" or not database or self.engine.url.query.get("uri"):
+            return None
+        return Path(database)
+
     async def prepare(self) -> None:
         """Create the SQLite file's folder if needed (the file itself appears on connect)."""
-        database = self.engine.url.database
-        if self.dialect != "sqlite" or not database:
+        path = self._sqlite_file()
+        if path is None:
             return
-        folder = Path(database).parent
+        folder = path.parent
         try:
             await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+        except FileExistsError as exc:
+            raise misconfigured(
+                f"cannot create the folder of {self.where}: "
+                f"{folder.absolute()} exists and is not a folder",
+                SQLITE_PATH_HINT,
+            ) from exc
         except OSError as exc:
-            raise StorageUnavailable(f"cannot create the SQLite folder {folder}") from exc
+            raise misconfigured(
+                f"cannot create the folder of {self.where}: {exc}",
+                SQLITE_PATH_HINT,
+            ) from exc
+
+    async def exists(self) -> bool:
+        """Whether the database is there, asked without creating it: something exists at the
+        SQLite path (opening it tells whether it is a database); a server database is
+        assumed to be (connecting tells)."""
+        path = self._sqlite_file()
+        return path is None or await asyncio.to_thread(path.exists)
 
     async def dispose(self) -> None:
-        with translate_errors():
+        with translate_errors(self.where):
             await self.engine.dispose()
 
     def __repr__(self) -> str:

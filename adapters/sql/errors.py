@@ -1,38 +1,84 @@
-"""Driver and SQLAlchemy exceptions translated into the domain's errors."""
+"""Driver and SQLAlchemy exceptions translated into the domain's errors.
+
+Messages name the database (:class:`Endpoint`: backend, host and port or file, database)
+and the driver's own reason, never the password. Translation happens only on failure.
+"""
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from aace.adapters.sql.endpoint import Endpoint
 from aace.domain.errors import (
     AaceError,
     Conflict,
     StorageError,
+    StorageMisconfigured,
     StorageUnavailable,
     ValidationError,
 )
 
-__all__ = ["is_retryable", "translate_errors"]
+__all__ = [
+    "SQLITE_PATH_HINT",
+    "folder_problem",
+    "is_retryable",
+    "misconfigured",
+    "missing_tables",
+    "translate",
+    "translate_errors",
+]
 
 #: PostgreSQL SQLSTATEs worth retrying the whole transaction for.
 _RETRYABLE_STATES = frozenset({"40001", "40P01", "55P03"})
 #: PostgreSQL SQLSTATE classes that mean the input could not be stored as given.
 _DATA_STATES = ("22",)
+#: Invalid authorization specification (unknown role, wrong password, pg_hba refusal).
+_AUTH_STATES = ("28",)
+#: invalid_catalog_name: the URL's database does not exist.
+_MISSING_DATABASE = "3D000"
+#: invalid_schema_name: no schema of the ``search_path`` option exists.
+_MISSING_SCHEMA_NAME = "3F000"
+#: undefined_table, undefined_column: the schema is missing or older than this package.
+_MISSING_SCHEMA_STATES = frozenset({"42P01", "42703"})
+#: Connection exceptions, insufficient resources, shutdown or start-up: try again later.
+_UNAVAILABLE_STATES = ("08", "53", "57P01", "57P02", "57P03")
+#: What to do about a SQLite path that cannot work.
+SQLITE_PATH_HINT = "point the URL at a file in a folder this process can create and write to"
 _SQLITE_BUSY = ("database is locked", "database is busy", "database table is locked")
+_SQLITE_MISSING_SCHEMA = ("no such table", "no such column")
+#: Top-level modules whose exceptions are the drivers' (none may escape the adapter).
+_DRIVER_MODULES = frozenset({"asyncpg", "sqlite3", "aiosqlite", "alembic"})
 
 
 def _sqlstate(exc: BaseException) -> str | None:
-    for candidate in (getattr(exc, "orig", None), exc.__cause__):
+    for candidate in (exc, getattr(exc, "orig", None), exc.__cause__):
         while candidate is not None:
             state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
             if isinstance(state, str):
                 return state
             candidate = candidate.__cause__
     return None
+
+
+def _driver_exception(exc: BaseException) -> BaseException:
+    orig = getattr(exc, "orig", None) if isinstance(exc, DBAPIError) else None
+    return orig if isinstance(orig, BaseException) else exc
+
+
+def _reason(exc: BaseException, where: Endpoint) -> str:
+    """The driver's own words (without the SQL SQLAlchemy adds, without the password)."""
+    driver = _driver_exception(exc)
+    text = str(driver).strip()
+    if not text:
+        text = "timed out" if isinstance(driver, TimeoutError) else type(driver).__name__
+    return where.scrub(text)
 
 
 def _sqlite_busy(exc: BaseException) -> bool:
@@ -46,34 +92,131 @@ def is_retryable(exc: BaseException) -> bool:
     return False
 
 
-def translate(exc: BaseException) -> AaceError:
+def misconfigured(message: str, hint: str) -> StorageMisconfigured:
+    """A :class:`StorageMisconfigured` with its own hint."""
+    error = StorageMisconfigured(message)
+    error.hint = hint
+    return error
+
+
+def missing_tables(where: Endpoint, reason: str) -> StorageMisconfigured:
+    """The tables are missing or older than this package (no ``aace init`` yet)."""
+    return misconfigured(
+        f"{where} lacks the aace tables or holds an older version of them ({reason}): "
+        "run `aace init`",
+        f"run `{where.init_command}`",
+    )
+
+
+def folder_problem(path: str) -> str | None:
+    """Why SQLite cannot open or create ``path``, in the operating system's words (checked
+    only after SQLite said "unable to open database file", which names no cause)."""
+    target = Path(path)
+    folder = target.parent
+    try:
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        if target.exists():
+            with target.open("r+b"):
+                return None
+        if not folder.exists():
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(folder))
+        if not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
+    except OSError as exc:
+        return str(exc)
+    return None
+
+
+def _sqlite(exc: DBAPIError, where: Endpoint, reason: str) -> AaceError | None:
+    name = getattr(exc.orig, "sqlite_errorname", "")
+    lowered = reason.lower()
+    if name == "SQLITE_CANTOPEN" or "unable to open database file" in lowered:
+        return misconfigured(
+            f"cannot open {where}: {folder_problem(where.address) or reason}", SQLITE_PATH_HINT
+        )
+    if name == "SQLITE_NOTADB" or "file is not a database" in lowered:
+        return misconfigured(f"{where} is not a SQLite database: {reason}", "check the path")
+    if name == "SQLITE_READONLY" or "readonly database" in lowered:
+        return misconfigured(
+            f"{where} is read-only: {reason}", "let this process write the file and its folder"
+        )
+    if lowered.startswith(_SQLITE_MISSING_SCHEMA):
+        return missing_tables(where, reason)
+    return None
+
+
+def _postgresql(state: str, where: Endpoint, reason: str) -> AaceError | None:
+    if state.startswith(_AUTH_STATES):
+        role = where.role or "(the driver's default)"
+        return misconfigured(
+            f"authentication failed for role {role} at {where.backend} {where.address}: {reason}",
+            "check the user name and password in the storage URL",
+        )
+    if state == _MISSING_DATABASE:
+        return misconfigured(
+            f"the database {where.database} does not exist on {where.backend} {where.address}: "
+            f"{reason}",
+            f"create it (CREATE DATABASE {where.database}) or correct the storage URL",
+        )
+    if state == _MISSING_SCHEMA_NAME:
+        return misconfigured(
+            f"{where} has no schema to keep the aace tables in: {reason}",
+            "create the schema the search_path option names, or correct the option",
+        )
+    if state in _MISSING_SCHEMA_STATES:
+        return missing_tables(where, reason)
+    if state.startswith(_UNAVAILABLE_STATES):
+        return StorageUnavailable(f"cannot use {where}: {reason}")
+    return None
+
+
+def translate(exc: BaseException, where: Endpoint) -> AaceError:
     """The domain error that stands for a driver or SQLAlchemy exception."""
     if isinstance(exc, PoolTimeout):
-        return StorageUnavailable("no database connection became free in time")
+        return StorageUnavailable(f"no connection to {where} became free in time")
     state = _sqlstate(exc)
     if isinstance(exc, IntegrityError):
         return Conflict(f"the write conflicts with a stored record ({state or 'constraint'})")
     if is_retryable(exc):
-        return StorageUnavailable("the database stayed busy after every retry")
+        return StorageUnavailable(f"{where} stayed busy after every retry")
     if state is not None and state.startswith(_DATA_STATES):
         return ValidationError("record", "holds a value the database cannot store")
+    reason = _reason(exc, where)
+    found = None
+    if state is not None:
+        found = _postgresql(state, where, reason)
+    elif where.is_sqlite and isinstance(exc, DBAPIError):
+        found = _sqlite(exc, where, reason)
+    if found is not None:
+        return found
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return StorageUnavailable("the database connection was lost")
-    if isinstance(exc, (OSError, OperationalError)) or (
-        isinstance(exc, DBAPIError) and isinstance(exc.orig, OSError)
-    ):
-        return StorageUnavailable("the database cannot be reached")
+        return StorageUnavailable(f"the connection to {where} was lost: {reason}")
+    if isinstance(_driver_exception(exc), OSError):
+        return StorageUnavailable(f"cannot reach {where}: {reason}")
+    if isinstance(exc, OperationalError):
+        return StorageUnavailable(f"{where} failed: {reason}")
     if isinstance(exc, UnicodeError):
         return ValidationError("record", "holds text that is not valid Unicode")
-    return StorageError(f"the database failed: {type(exc).__name__}")
+    return StorageError(f"{where} failed{f' ({state})' if state else ''}: {reason}")
+
+
+def _from_driver(exc: BaseException) -> bool:
+    if isinstance(exc, (SQLAlchemyError, OSError, UnicodeError)):
+        return True
+    return type(exc).__module__.partition(".")[0] in _DRIVER_MODULES
 
 
 @contextmanager
-def translate_errors() -> Iterator[None]:
+def translate_errors(where: Endpoint) -> Iterator[None]:
     """Let domain errors through; turn every driver or SQLAlchemy exception into one."""
     try:
         yield
     except AaceError:
         raise
-    except (SQLAlchemyError, OSError, UnicodeError) as exc:
-        raise translate(exc) from exc
+    except Exception as exc:
+        if not _from_driver(exc):
+            raise
+        raise translate(exc, where) from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aace.adapters.config import StoreConfig
 from aace.adapters.sql.database import Database
+from aace.adapters.sql.endpoint import Endpoint
 from aace.adapters.sql.engine import EngineSettings, create_engine
 from aace.adapters.sql.store import SqlStore
 from aace.adapters.sql.tables import build_metadata
@@ -19,6 +20,5 @@ def open_store(config: StoreConfig) -> SqlStore:
     version_table = config.option(
         "version_table", f"{config.table_names.agent_prefix}alembic_version"
     )
-    return SqlStore(
-        Database(engine, settings), tables, config.table_names, config.codec, version_table
-    )
+    database = Database(engine, settings, Endpoint.from_url(engine.url, config.url))
+    return SqlStore(database, tables, config.table_names, config.codec, version_table)

@@ -8,7 +8,7 @@ from sqlalchemy import Table
 
 from aace.adapters.sql.database import Database
 from aace.adapters.sql.entity_table import EntityTable
-from aace.adapters.sql.migrate import upgrade
+from aace.adapters.sql.migrate import check_revision, upgrade
 from aace.adapters.sql.repository import SqlRepository
 from aace.adapters.sql.unit_of_work import SqlUnitOfWork
 from aace.domain.query import CursorCodec
@@ -55,6 +55,11 @@ class SqlStore:
         """Bring the schema to the newest migration (creates every table on a new database)."""
         await self.database.prepare()
         await upgrade(self.database, self.table_names, self.version_table)
+
+    async def verify(self) -> None:
+        """Check, creating nothing, that the database is at the newest shipped migration
+        (``StorageMisconfigured`` naming the revision found and what to run otherwise)."""
+        await check_revision(self.database, self.version_table)
 
     async def close(self) -> None:
         """Close every pooled connection; the store is unusable afterwards."""

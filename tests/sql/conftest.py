@@ -28,14 +28,14 @@ async def sql_store(request: pytest.FixtureRequest, anyio_backend: str) -> Async
 
 
 @asynccontextmanager
-async def custom_store(
+async def unprepared_store(
     request: pytest.FixtureRequest,
     adapter: str,
     *,
     table_names: TableNames | None = None,
     options: dict[str, str] | None = None,
 ) -> AsyncIterator[SqlStore]:
-    """A migrated store on a fresh file or schema, with its own names and options."""
+    """A store on a fresh file (not created yet) or an empty schema, not initialized."""
     settings = dict(options or {})
     async with AsyncExitStack() as stack:
         if adapter == "sqlite":
@@ -47,8 +47,31 @@ async def custom_store(
             url, CursorCodec(TEST_SECRET), table_names or TableNames(), options=settings
         )
         store = open_store(config)
-        await store.initialize()
         try:
             yield store
         finally:
             await store.close()
+
+
+@asynccontextmanager
+async def custom_store(
+    request: pytest.FixtureRequest,
+    adapter: str,
+    *,
+    table_names: TableNames | None = None,
+    options: dict[str, str] | None = None,
+) -> AsyncIterator[SqlStore]:
+    """A migrated store on a fresh file or schema, with its own names and options."""
+    async with unprepared_store(
+        request, adapter, table_names=table_names, options=options
+    ) as store:
+        await store.initialize()
+        yield store
+
+
+@pytest.fixture
+async def postgres_server(anyio_backend: str) -> str:
+    """The test server's URL once it answered (a skip, or a failure under CI, otherwise)."""
+    url = postgres_url()
+    async with fresh_schema(url):
+        return url
