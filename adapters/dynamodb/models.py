@@ -72,7 +72,7 @@ def build_model(schema: EntitySchema[Any], settings: DynamoSettings) -> type[Mod
             "table_name": settings.table_name(schema),
             "region": settings.region,
             "host": settings.endpoint_url,
-            "billing_mode": "PAY_PER_REQUEST",
+            "billing_mode": settings.table_options.billing_mode,
             "connect_timeout_seconds": settings.connect_timeout,
             "read_timeout_seconds": settings.read_timeout,
             "max_pool_connections": settings.workers,

@@ -3,6 +3,11 @@
 The event loop never blocks: each request runs in a worker thread, and at most ``workers``
 run at once (a capacity limiter; the botocore connection pool has the same size). Waiting
 between retries happens on the event loop, so a backing-off request holds no worker.
+
+Failures at the edge are final here: a missing or refused credential, or an endpoint that
+still does not answer after :data:`CONNECTION_ATTEMPTS` tries, leaves the runner as a domain
+error naming the endpoint (see :func:`translate_edge`); callers only ever see botocore's
+``ClientError`` for requests the service itself refused.
 """
 
 from __future__ import annotations
@@ -17,7 +22,13 @@ import anyio.to_thread
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.connection import Connection
 
-from aace.adapters.dynamodb.errors import is_transient, translate
+from aace.adapters.dynamodb.errors import (
+    CONNECTION_ATTEMPTS,
+    is_connection_failure,
+    is_transient,
+    translate,
+    translate_edge,
+)
 from aace.adapters.dynamodb.retry import Backoff
 from aace.adapters.dynamodb.settings import DynamoSettings
 from aace.domain.errors import StorageUnavailable
@@ -29,6 +40,12 @@ Sleep = Callable[[float], Awaitable[None]]
 
 #: botocore must not retry on its own: this adapter owns retries (and their backoff).
 _NO_BOTOCORE_RETRIES = {"total_max_attempts": 1, "mode": "standard"}
+_BUSY_HINT = (
+    "DynamoDB throttled or failed on every try: retry later, raise retry_attempts or "
+    "retry_max_delay, or give the tables more capacity"
+)
+#: Operations PynamoDB does not know, whose requests take no ReturnConsumedCapacity.
+_WITHOUT_CAPACITY = frozenset({"UpdateContinuousBackups", "DescribeContinuousBackups"})
 
 
 def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
@@ -89,6 +106,10 @@ class Runner:
 
     def _dispatch(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         self.client  # noqa: B018 - created under the lock before the first request
+        if operation in _WITHOUT_CAPACITY:
+            # PynamoDB's dispatch would add ReturnConsumedCapacity, which these lack.
+            plain: dict[str, Any] = self.connection._make_api_call(operation, kwargs)
+            return plain
         result: dict[str, Any] = self.connection.dispatch(operation, kwargs)
         return result
 
@@ -96,26 +117,41 @@ class Runner:
         """Wait before retry number ``attempt + 1``."""
         await self.sleep(self.backoff.delay(attempt))
 
+    def _gives_up(self, exc: Exception, attempt: int, connection_failures: int) -> bool:
+        if not is_transient(exc):
+            return True
+        if attempt + 1 >= self.backoff.attempts:
+            return True
+        return is_connection_failure(exc) and connection_failures >= CONNECTION_ATTEMPTS
+
     async def call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         """One request, retried with backoff while it fails transiently.
 
         Final client errors are re-raised as botocore's ``ClientError`` so that callers can
-        read condition failures; exhausted retries become ``StorageUnavailable``.
+        read condition failures. Failures at the edge (credentials, an endpoint that does
+        not answer) become ``StorageMisconfigured`` or ``StorageUnavailable`` naming the
+        endpoint; exhausted retries become ``StorageUnavailable``.
         """
-        attempt = 0
+        attempt = connection_failures = 0
         while True:
             try:
                 return await self.in_worker(self._dispatch, operation, dict(kwargs))
             except (ClientError, BotoCoreError) as exc:
+                connection_failures += is_connection_failure(exc)
+                if not self._gives_up(exc, attempt, connection_failures):
+                    await self.pause(attempt)
+                    attempt += 1
+                    continue
+                edge = translate_edge(exc, self.settings)
+                if edge is not None:
+                    raise edge from exc
                 if not is_transient(exc):
                     raise
-                if attempt + 1 >= self.backoff.attempts:
-                    error = translate(exc, table=str(kwargs.get("TableName", "")))
-                    if not isinstance(error, StorageUnavailable):
-                        error = StorageUnavailable(str(error))
-                    raise error from exc
-                await self.pause(attempt)
-                attempt += 1
+                error = translate(exc, table=str(kwargs.get("TableName", "")))
+                if not isinstance(error, StorageUnavailable):
+                    error = StorageUnavailable(str(error))
+                error.hint = _BUSY_HINT
+                raise error from exc
 
     async def send(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         """Like :meth:`call`, with every final error translated into a domain error."""

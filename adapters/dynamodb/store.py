@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from pynamodb.models import Model
 
-from aace.adapters.dynamodb.bootstrap import bootstrap
+from aace.adapters.dynamodb.bootstrap import bootstrap, check
 from aace.adapters.dynamodb.codec import ItemCodec
 from aace.adapters.dynamodb.models import build_model
 from aace.adapters.dynamodb.repository import DynamoRepository
@@ -54,8 +54,14 @@ class DynamoStore:
         return DynamoUnitOfWork(self.runner, self.target)
 
     async def initialize(self) -> None:
-        """Create the missing tables of every schema; refuse tables that differ."""
+        """Create the missing tables of every schema (with the production table options);
+        refuse tables that differ from the layout."""
         await bootstrap(self.runner, [self.model(schema) for schema in ALL_SCHEMAS])
+
+    async def verify(self) -> None:
+        """Describe the table of every schema, creating nothing: missing tables are
+        ``StorageMisconfigured`` naming them all, tables that differ ``TableLayoutMismatch``."""
+        await check(self.runner, [self.model(schema) for schema in ALL_SCHEMAS])
 
     async def close(self) -> None:
         """Release the HTTP connections (the store must not be used afterwards)."""

@@ -96,7 +96,7 @@ async def apply_transaction(runner: Runner, target: Target, actions: Sequence[Ac
             return
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
-                raise translate(exc, table="TransactWriteItems") from exc
+                raise translate(exc, table=_tables(items)) from exc
             reasons = list(response_of(exc).get("CancellationReasons", []))
             error, flips = _outcome(actions, target, reasons, foreign)
             if error is not None:
@@ -111,6 +111,12 @@ async def apply_transaction(runner: Runner, target: Target, actions: Sequence[Ac
         if not flips:
             await runner.pause(attempt)
         attempt += 1
+
+
+def _tables(items: list[dict[str, Any]]) -> str:
+    """The tables a TransactWriteItems request touches, for messages."""
+    names = {body["TableName"] for item in items for body in item.values()}
+    return ",".join(sorted(names))
 
 
 class DynamoUnitOfWork(BufferedUnitOfWork):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import anyio
@@ -28,12 +28,14 @@ class _Body:
         yield self.data
 
 
-def error_response(url: str, code: str, status: int = 400) -> AWSResponse:
-    body = json.dumps(
-        {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "injected"}
-    )
+def json_response(url: str, body: dict[str, Any], status: int = 200) -> AWSResponse:
     headers = {"x-amzn-requestid": "injected", "content-type": "application/x-amz-json-1.0"}
-    return AWSResponse(url, status, headers, _Body(body.encode()))
+    return AWSResponse(url, status, headers, _Body(json.dumps(body).encode()))
+
+
+def error_response(url: str, code: str, status: int = 400) -> AWSResponse:
+    body = {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "injected"}
+    return json_response(url, body, status)
 
 
 @attrs.define
@@ -74,6 +76,30 @@ class Faults:
             return error_response(request.url, code, status)
 
         # First in line, so that nothing (not even an in-process mock) sees the request.
+        self.client.meta.events.register_first(f"before-send.dynamodb.{operation}", answer)
+
+    def answer(
+        self,
+        operation: str,
+        body: dict[str, Any],
+        requests: list[dict[str, Any]],
+        *,
+        errors: Sequence[str] = (),
+    ) -> None:
+        """Answer every request of ``operation`` with ``body`` (as if the server accepted
+        it), except the first ones, answered with the error codes ``errors`` in turn.
+        The parameters of the accepted requests are collected in ``requests``."""
+        pending = list(errors)
+
+        def answer(request: Any, **_: Any) -> AWSResponse:
+            with self.lock:
+                code = pending.pop(0) if pending else None
+                if code is None:
+                    requests.append(json.loads(request.body))
+            if code is not None:
+                return error_response(request.url, code)
+            return json_response(request.url, body)
+
         self.client.meta.events.register_first(f"before-send.dynamodb.{operation}", answer)
 
     def hold_back(

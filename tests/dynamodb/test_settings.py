@@ -6,6 +6,7 @@ import pytest
 
 from aace.adapters.config import StoreConfig
 from aace.adapters.dynamodb import DynamoSettings, DynamoStore
+from aace.adapters.dynamodb.settings import TableOptions
 from aace.application.storage import build_store
 from aace.domain.entities import AGENTS, SESSIONS
 from aace.domain.errors import StorageUnavailable, ValidationError
@@ -58,6 +59,61 @@ def test_a_bad_option_is_refused_by_name(option: str, value: str) -> None:
     with pytest.raises(ValidationError) as caught:
         settings("dynamodb://", **{option: value})
     assert caught.value.field == option
+
+
+def test_tables_are_created_on_demand_without_extras_unless_asked() -> None:
+    assert settings("dynamodb://").table_options == TableOptions(
+        billing_mode="PAY_PER_REQUEST",
+        read_capacity=None,
+        write_capacity=None,
+        point_in_time_recovery=False,
+        deletion_protection=False,
+        stream=None,
+    )
+
+
+def test_production_table_options_are_read_from_the_url_and_the_options() -> None:
+    parsed = settings(
+        "dynamodb://?billing_mode=provisioned&stream=new_and_old_images",
+        read_capacity="5",
+        write_capacity="7",
+        point_in_time_recovery="true",
+        deletion_protection="TRUE",
+    )
+    assert parsed.table_options == TableOptions(
+        billing_mode="PROVISIONED",
+        read_capacity=5,
+        write_capacity=7,
+        point_in_time_recovery=True,
+        deletion_protection=True,
+        stream="NEW_AND_OLD_IMAGES",
+    )
+    assert parsed.table_options.throughput == {"ReadCapacityUnits": 5, "WriteCapacityUnits": 7}
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "says"),
+    [
+        ({"billing_mode": "ON_DEMAND"}, "billing_mode", "PAY_PER_REQUEST, PROVISIONED"),
+        ({"billing_mode": "PROVISIONED", "write_capacity": "5"}, "read_capacity", "required"),
+        ({"billing_mode": "PROVISIONED", "read_capacity": "5"}, "write_capacity", "required"),
+        (
+            {"billing_mode": "PROVISIONED", "read_capacity": "0", "write_capacity": "1"},
+            "read_capacity",
+            "at least 1",
+        ),
+        ({"read_capacity": "5"}, "read_capacity", "only with billing_mode=PROVISIONED"),
+        ({"point_in_time_recovery": "maybe"}, "point_in_time_recovery", "true or false"),
+        ({"deletion_protection": "2"}, "deletion_protection", "true or false"),
+        ({"stream": "ALL"}, "stream", "OFF, NEW_AND_OLD_IMAGES, NEW_IMAGE, OLD_IMAGE, KEYS_ONLY"),
+    ],
+)
+def test_a_bad_table_option_is_refused_by_name(
+    options: dict[str, str], field: str, says: str
+) -> None:
+    with pytest.raises(ValidationError, match=says) as caught:
+        settings("dynamodb://", **options)
+    assert caught.value.field == field
 
 
 def test_credentials_never_appear_in_the_settings_repr() -> None:
