@@ -27,14 +27,20 @@ async def fresh(request: pytest.FixtureRequest) -> AsyncIterator[Settings]:
         yield settings
 
 
+#: Memory keeps nothing between two openings, so there is nothing to prepare or verify.
+PERSISTENT = [adapter for adapter in ADAPTERS if adapter != "memory"]
+
+
+@pytest.fixture(params=PERSISTENT)
+async def stored(request: pytest.FixtureRequest) -> AsyncIterator[Settings]:
+    """Like ``fresh``, for the backends that keep data between openings."""
+    async with settings_opener(request.param)(request) as settings:
+        yield settings
+
+
 @pytest.fixture
 def context() -> TenantContext:
     return TenantContext.from_request("aws-prod-us-east-1", "acme-corp", updated_by="me")
-
-
-def persistent(settings: Settings) -> None:
-    if settings.storage_url == "memory://":
-        pytest.skip("memory keeps nothing between two openings: there is nothing to prepare")
 
 
 @pytest.mark.anyio
@@ -50,32 +56,29 @@ async def test_the_default_is_the_adapters_own(fresh: Settings, context: TenantC
 
 
 @pytest.mark.anyio
-async def test_verify_refuses_a_store_that_was_never_prepared(fresh: Settings) -> None:
-    persistent(fresh)
+async def test_verify_refuses_a_store_that_was_never_prepared(stored: Settings) -> None:
     with pytest.raises(StorageMisconfigured, match="aace init"):
-        await Aace.open(attrs.evolve(fresh, initialize="verify"))
+        await Aace.open(attrs.evolve(stored, initialize="verify"))
 
 
 @pytest.mark.anyio
 async def test_create_then_verify_then_off_serve_the_same_records(
-    fresh: Settings, context: TenantContext
+    stored: Settings, context: TenantContext
 ) -> None:
-    persistent(fresh)
-    async with Aace.open(attrs.evolve(fresh, initialize="create")) as app:
+    async with Aace.open(attrs.evolve(stored, initialize="create")) as app:
         agent = await app.agents.create(context, AGENT)
     for mode in ("verify", "off", "create"):  # a second create changes nothing
-        async with Aace.open(attrs.evolve(fresh, initialize=mode)) as app:
+        async with Aace.open(attrs.evolve(stored, initialize=mode)) as app:
             assert await app.agents.get(context, agent.agent_version_uuid) == agent
 
 
 @pytest.mark.anyio
 async def test_off_does_no_schema_io_at_start_or_afterwards(
-    fresh: Settings, context: TenantContext
+    stored: Settings, context: TenantContext
 ) -> None:
-    persistent(fresh)
-    async with Aace.open(attrs.evolve(fresh, initialize="create")):
+    async with Aace.open(attrs.evolve(stored, initialize="create")):
         pass
-    async with Aace.open(attrs.evolve(fresh, initialize="off")) as app:
+    async with Aace.open(attrs.evolve(stored, initialize="off")) as app:
         store: Any = app.store
         if store.adapter == "dynamodb":
             assert store.runner.connection._client is None, "a request was sent while opening"
@@ -107,11 +110,10 @@ async def test_off_on_an_unprepared_sqlite_file_creates_nothing(tmp_path: Path) 
 
 @pytest.mark.anyio
 async def test_cursors_survive_a_rotation_of_the_secret(
-    fresh: Settings, context: TenantContext
+    stored: Settings, context: TenantContext
 ) -> None:
-    persistent(fresh)
     opened: Callable[..., Any] = lambda *secrets: Aace.open(  # noqa: E731
-        attrs.evolve(fresh, initialize="create", cursor_secret=list(secrets))
+        attrs.evolve(stored, initialize="create", cursor_secret=list(secrets))
     )
     async with opened(OLD_SECRET) as app:
         for _ in range(3):
