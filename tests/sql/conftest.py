@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import TypeVar
 
 import pytest
 
 from aace.adapters.config import StoreConfig
 from aace.adapters.sql import SqlStore, open_store
+from aace.domain.errors import AaceError
 from aace.domain.query import CursorCodec
 from aace.domain.schema import TableNames
 from tests.backends import TEST_SECRET, opener
@@ -75,3 +77,18 @@ async def postgres_server(anyio_backend: str) -> str:
     url = postgres_url()
     async with fresh_schema(url):
         return url
+
+
+E = TypeVar("E", bound=AaceError)
+
+
+async def refusal(config: StoreConfig, step: str, error: type[E]) -> E:
+    """The ``error`` that ``store.<step>()`` raises on a store built from ``config``
+    (``initialize`` or ``verify``); the store is closed afterwards."""
+    store = open_store(config)
+    try:
+        with pytest.raises(error) as refused:
+            await getattr(store, step)()
+    finally:
+        await store.close()
+    return refused.value

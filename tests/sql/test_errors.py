@@ -18,7 +18,7 @@ from aace.domain.errors import StorageMisconfigured, StorageUnavailable, Validat
 from aace.domain.query import CursorCodec, Query
 from aace.domain.tenancy import PartitionKey
 from tests.backends import TEST_SECRET
-from tests.sql.conftest import SQL_ADAPTERS, unprepared_store
+from tests.sql.conftest import SQL_ADAPTERS, refusal, unprepared_store
 
 pytestmark = pytest.mark.anyio
 
@@ -96,17 +96,16 @@ async def test_an_unreachable_postgresql_names_its_address_and_the_drivers_reaso
 
 
 async def test_an_unknown_host_is_unavailable_naming_the_host(anyio_backend: str) -> None:
-    store = open_store(_config("postgresql://postgres@no-such-host.invalid/test"))
-    try:
-        with pytest.raises(StorageUnavailable) as refused:
-            await store.initialize()
-    finally:
-        await store.close()
-    message = str(refused.value)
+    refused = await refusal(
+        _config("postgresql://postgres@no-such-host.invalid/test"),
+        "initialize",
+        StorageUnavailable,
+    )
+    message = str(refused)
     assert message.startswith(
         "cannot reach PostgreSQL at no-such-host.invalid:5432 (database test): [Errno "
     )
-    assert isinstance(refused.value.__cause__, OSError)
+    assert isinstance(refused.__cause__, OSError)
 
 
 def _chain(error: BaseException) -> list[BaseException]:
@@ -121,16 +120,10 @@ def _chain(error: BaseException) -> list[BaseException]:
 async def test_the_password_never_appears_in_an_error(anyio_backend: str) -> None:
     secret = "s3cret-Pa55-in-url"
     url = f"postgresql://app:{secret}@127.0.0.1:{_closed_port()}/test?search_path=s"
-    store = open_store(_config(url))
-    try:
-        with pytest.raises(StorageUnavailable) as refused:
-            await store.initialize()
-    finally:
-        await store.close()
-    error = refused.value
+    error = await refusal(_config(url), "initialize", StorageUnavailable)
     shown = [str(error), repr(error), str(error.hint), *map(repr, _chain(error))]
     assert not [text for text in shown if secret in text]
-    where = store.database.where
+    where = open_store(_config(url)).database.where
     assert secret not in repr(where)
     assert secret not in where.init_command
     assert where.init_command.startswith("aace init --storage 'postgresql://app:***@127.0.0.1:")
@@ -160,13 +153,10 @@ async def test_an_unknown_role_is_misconfigured_with_the_servers_reason(
 async def test_a_missing_database_is_misconfigured_naming_it(postgres_server: str) -> None:
     url = make_url(postgres_server).set(database="aace_no_such_database")
     where = f"{url.host}:{url.port or 5432}"
-    store = open_store(_config(url.render_as_string(hide_password=False)))
-    try:
-        with pytest.raises(StorageMisconfigured) as refused:
-            await store.verify()
-    finally:
-        await store.close()
-    assert str(refused.value) == (
+    refused = await refusal(
+        _config(url.render_as_string(hide_password=False)), "verify", StorageMisconfigured
+    )
+    assert str(refused) == (
         f"the database aace_no_such_database does not exist on PostgreSQL {where}: "
         'database "aace_no_such_database" does not exist'
     )
@@ -209,13 +199,10 @@ async def test_a_sqlite_file_in_a_new_folder_is_created_and_migrated(
 async def test_an_uncreatable_sqlite_folder_names_the_path_and_the_reason(
     anyio_backend: str,
 ) -> None:
-    store = open_store(_config("sqlite:////proc/aace-cannot-exist/aace.db"))
-    try:
-        with pytest.raises(StorageMisconfigured) as refused:
-            await store.initialize()
-    finally:
-        await store.close()
-    assert str(refused.value) == (
+    refused = await refusal(
+        _config("sqlite:////proc/aace-cannot-exist/aace.db"), "initialize", StorageMisconfigured
+    )
+    assert str(refused) == (
         "cannot create the folder of SQLite file /proc/aace-cannot-exist/aace.db: "
         "[Errno 2] No such file or directory: '/proc/aace-cannot-exist'"
     )
@@ -249,15 +236,8 @@ async def test_a_sqlite_path_that_is_a_folder_cannot_be_opened(
 ) -> None:
     path = tmp_path / "aace.db"
     path.mkdir()
-    store = open_store(_config(f"sqlite:///{path}"))
-    try:
-        with pytest.raises(StorageMisconfigured) as refused:
-            await store.initialize()
-    finally:
-        await store.close()
-    assert str(refused.value) == (
-        f"cannot open SQLite file {path}: [Errno 21] Is a directory: '{path}'"
-    )
+    refused = await refusal(_config(f"sqlite:///{path}"), "initialize", StorageMisconfigured)
+    assert str(refused) == (f"cannot open SQLite file {path}: [Errno 21] Is a directory: '{path}'")
 
 
 async def test_a_file_that_is_not_a_sqlite_database_is_misconfigured(
@@ -265,12 +245,5 @@ async def test_a_file_that_is_not_a_sqlite_database_is_misconfigured(
 ) -> None:
     path = tmp_path / "notes.db"
     path.write_bytes(b"these are notes, not a database " * 64)
-    store = open_store(_config(f"sqlite:///{path}"))
-    try:
-        with pytest.raises(StorageMisconfigured) as refused:
-            await store.verify()
-    finally:
-        await store.close()
-    assert str(refused.value) == (
-        f"SQLite file {path} is not a SQLite database: file is not a database"
-    )
+    refused = await refusal(_config(f"sqlite:///{path}"), "verify", StorageMisconfigured)
+    assert str(refused) == (f"SQLite file {path} is not a SQLite database: file is not a database")

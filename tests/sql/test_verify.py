@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import inspect
 
 from aace.adapters.config import StoreConfig
-from aace.adapters.sql import SqlStore, migrate, open_store
+from aace.adapters.sql import SqlStore, migrate
 from aace.domain.errors import StorageMisconfigured
 from aace.domain.query import CursorCodec
 from tests.backends import TEST_SECRET
-from tests.sql.conftest import SQL_ADAPTERS, unprepared_store
+from tests.sql.conftest import SQL_ADAPTERS, refusal, unprepared_store
 
 pytestmark = pytest.mark.anyio
 
@@ -53,17 +53,14 @@ async def test_verify_on_a_new_sqlite_path_creates_neither_file_nor_folder(
     anyio_backend: str, tmp_path: Path
 ) -> None:
     path = tmp_path / "new" / "aace.db"
-    store = open_store(StoreConfig(f"sqlite:///{path}", CursorCodec(TEST_SECRET)))
-    try:
-        with pytest.raises(StorageMisconfigured) as refused:
-            await store.verify()
-    finally:
-        await store.close()
-    assert str(refused.value) == (
+    refused = await refusal(
+        StoreConfig(f"sqlite:///{path}", CursorCodec(TEST_SECRET)), "verify", StorageMisconfigured
+    )
+    assert str(refused) == (
         f"SQLite file {path} does not exist, so it has no aace tables: "
         "run `aace init` to create it"
     )
-    assert refused.value.hint == f"run `aace init --storage sqlite:///{path}`"
+    assert refused.hint == f"run `aace init --storage sqlite:///{path}`"
     assert not (tmp_path / "new").exists()
 
 
@@ -72,12 +69,10 @@ async def test_verify_on_an_empty_sqlite_file_leaves_no_tables_behind(
 ) -> None:
     path = tmp_path / "empty.db"
     path.touch()
-    store = open_store(StoreConfig(f"sqlite:///{path}", CursorCodec(TEST_SECRET)))
-    try:
-        with pytest.raises(StorageMisconfigured, match=r"has no aace tables \(no revision in"):
-            await store.verify()
-    finally:
-        await store.close()
+    error = await refusal(
+        StoreConfig(f"sqlite:///{path}", CursorCodec(TEST_SECRET)), "verify", StorageMisconfigured
+    )
+    assert "has no aace tables (no revision in" in str(error)
     with sqlite3.connect(path) as connection:
         found = connection.execute("SELECT name FROM sqlite_master").fetchall()
     assert found == []
