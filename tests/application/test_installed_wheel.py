@@ -15,16 +15,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 HOST_APP = """
 import asyncio
-import sys
+import importlib
 
-import adapters
-import application
-import domain
+# The host's own packages, imported first, under the names a careless package would take.
+host_packages = [importlib.import_module(name) for name in ("application", "domain", "adapters")]
 
 import aace
 from aace import Aace, Settings, TenantContext
 
-assert application.HOST and domain.HOST and adapters.HOST, "the host's packages came first"
+assert all(package.HOST for package in host_packages), "the host's packages came first"
 settings = Settings(storage_url="sqlite:///host.db")
 ctx = TenantContext.from_request("aws-prod-us-east-1", "acme-corp", updated_by="host")
 data = {"agent_name": "Support", "llm_provider": "openai", "llm_name": "gpt-4o"}
