@@ -58,13 +58,12 @@ def _codec(settings: Settings, entry: AdapterEntry) -> CursorCodec:
         return CursorCodec(first, previous)
     if entry.in_process:
         return CursorCodec(secrets.token_bytes(32))
-    error = ValidationError(
+    raise ValidationError(
         "cursor_secret",
         "must be set for a server store: a secret drawn per process would make cursors "
         "fail in every other process or function invocation",
+        hint="set AACE_CURSOR_SECRET (16 bytes or more) or Settings(cursor_secret=…)",
     )
-    error.hint = "set AACE_CURSOR_SECRET (16 bytes or more) or Settings(cursor_secret=…)"
-    raise error
 
 
 def store_config(settings: Settings) -> StoreConfig:

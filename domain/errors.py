@@ -29,19 +29,25 @@ class AaceError(Exception):
     """Root of every error the package raises on purpose.
 
     ``hint`` says what a person can do about it, where the package knows (the ``aace``
-    command prints it after the message).
+    command prints it after the message). A class may set a default; ``hint=`` overrides
+    it for one error.
     """
 
     hint: str | None = None
+
+    def __init__(self, *args: object, hint: str | None = None) -> None:
+        super().__init__(*args)
+        if hint is not None:
+            self.hint = hint
 
 
 class ValidationError(AaceError, ValueError):
     """Input broke a rule; ``field`` names the offending field (dotted path for nesting)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, hint: str | None = None) -> None:
         self.field = field
         self.message = message
-        super().__init__(f"{field}: {message}")
+        super().__init__(f"{field}: {message}", hint=hint)
 
 
 class InvalidPartitionKey(ValidationError):

@@ -181,12 +181,11 @@ async def _until_active(runner: Runner, table: str) -> dict[str, Any] | None:
 
 def _unsupported(exc: ClientError, option: str, runner: Runner) -> StorageMisconfigured:
     """The endpoint refused a production option (DynamoDB Local lacks some of them)."""
-    error = StorageMisconfigured(
+    return StorageMisconfigured(
         f"{option}=true, but DynamoDB at {runner.settings.endpoint} refused it "
-        f"({error_code(exc)}: {error_message(exc)})"
+        f"({error_code(exc)}: {error_message(exc)})",
+        hint=f"leave {option} off for this endpoint (DynamoDB Local does not support it)",
     )
-    error.hint = f"leave {option} off for this endpoint (DynamoDB Local does not support it)"
-    return error
 
 
 async def _point_in_time_recovery(runner: Runner, table: str) -> None:
@@ -245,7 +244,7 @@ async def _ensure(
     table = model.Meta.table_name
     description = await _describe(runner, table)
     created = description is None
-    if description is None:
+    if created:
         try:
             await runner.call("CreateTable", create_request(model, options))
         except ClientError as exc:
@@ -309,12 +308,9 @@ async def check(runner: Runner, models: list[type[Model]]) -> None:
     if problems:
         raise layout_mismatch(problems, missing)
     if missing:
-        error = StorageMisconfigured(
+        raise StorageMisconfigured(
             f"{len(missing)} of {len(models)} DynamoDB tables are missing at "
-            f"{runner.settings.endpoint}: {', '.join(missing)}; run `aace init` to create them"
+            f"{runner.settings.endpoint}: {', '.join(missing)}; run `aace init` to create them",
+            hint="run `aace init --storage URL` (or `await store.initialize()`) with the same "
+            "storage URL, table prefix and table names",
         )
-        error.hint = (
-            "run `aace init --storage URL` (or `await store.initialize()`) with the same "
-            "storage URL, table prefix and table names"
-        )
-        raise error

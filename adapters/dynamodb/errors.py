@@ -173,11 +173,6 @@ def _redact(text: str, secrets: tuple[str, ...]) -> str:
     return text
 
 
-def _with_hint(error: AaceError, hint: str) -> AaceError:
-    error.hint = hint
-    return error
-
-
 def translate_edge(exc: Exception, settings: DynamoSettings) -> AaceError | None:
     """The domain error of a failure at the edge (transport, credentials, configuration),
     naming the endpoint; ``None`` for anything else (a request the service refused)."""
@@ -188,26 +183,25 @@ def translate_edge(exc: Exception, settings: DynamoSettings) -> AaceError | None
             return None
         reason = _redact(f"{code}: {error_message(exc)}", settings.secrets)
         verb = "denied access" if code.startswith("AccessDenied") else "refused the credentials"
-        error = StorageMisconfigured(f"DynamoDB at {where} {verb} ({reason})")
-        return _with_hint(error, _REJECTED_HINT)
+        return StorageMisconfigured(f"DynamoDB at {where} {verb} ({reason})", hint=_REJECTED_HINT)
     if not isinstance(exc, BotoCoreError):
         return None
     reason = _redact(str(exc), settings.secrets)
     if isinstance(exc, boto.NoCredentialsError):
-        error = StorageMisconfigured(
-            f"no AWS credentials found for DynamoDB at {where} (botocore: {reason})"
+        return StorageMisconfigured(
+            f"no AWS credentials found for DynamoDB at {where} (botocore: {reason})",
+            hint=_LOCAL_CREDENTIALS_HINT,
         )
-        return _with_hint(error, _LOCAL_CREDENTIALS_HINT)
     if isinstance(exc, _CREDENTIALS):
-        error = StorageMisconfigured(
-            f"the AWS credentials for DynamoDB at {where} cannot be used (botocore: {reason})"
+        return StorageMisconfigured(
+            f"the AWS credentials for DynamoDB at {where} cannot be used (botocore: {reason})",
+            hint=_LOCAL_CREDENTIALS_HINT,
         )
-        return _with_hint(error, _LOCAL_CREDENTIALS_HINT)
     if isinstance(exc, boto.SSLError):
-        error = StorageMisconfigured(
-            f"TLS with the DynamoDB endpoint at {address} failed: {reason}"
+        return StorageMisconfigured(
+            f"TLS with the DynamoDB endpoint at {address} failed: {reason}",
+            hint="check the `tls` option: DynamoDB Local speaks plain HTTP",
         )
-        return _with_hint(error, "check the `tls` option: DynamoDB Local speaks plain HTTP")
     if isinstance(exc, boto.ConnectionError):
         return StorageUnavailable(f"no DynamoDB endpoint answers at {address}: {reason}")
     if isinstance(exc, _NETWORK):
@@ -226,10 +220,8 @@ def translate(exc: Exception, *, table: str = "") -> AaceError:
     if isinstance(exc, AaceError):
         return exc
     if not isinstance(exc, ClientError):
-        if isinstance(exc, _NETWORK):
-            return StorageUnavailable(f"DynamoDB could not be reached: {exc}")
-        if isinstance(exc, _CREDENTIALS + _CONFIGURATION):
-            return StorageMisconfigured(f"DynamoDB cannot be used as configured: {exc}")
+        # Runner.call turns every botocore failure at the edge into a domain error naming
+        # the endpoint (translate_edge); what reaches here is anything else.
         return StorageError(f"DynamoDB request failed: {exc}")
     code, message = error_code(exc), error_message(exc)
     where = f" ({table})" if table else ""
@@ -252,14 +244,9 @@ def translate(exc: Exception, *, table: str = "") -> AaceError:
         if "transaction" in lowered and "size" in lowered:
             return TooLarge("unit_of_work", f"{message}{where}", limit="transaction size")
     if code == "ResourceNotFoundException":
-        error = StorageMisconfigured(
-            f"a table is missing{where}: {message}; run `aace init` to create the tables"
-        )
-        return _with_hint(error, "create the tables with `aace init` (or `store.initialize()`)")
-    if code in CREDENTIAL_CODES:
-        return _with_hint(
-            StorageMisconfigured(f"DynamoDB refused the credentials{where}: {code}: {message}"),
-            _REJECTED_HINT,
+        return StorageMisconfigured(
+            f"a table is missing{where}: {message}; run `aace init` to create the tables",
+            hint="create the tables with `aace init` (or `store.initialize()`)",
         )
     if code in TRANSIENT_CODES or _status(exc) >= 500:
         return StorageUnavailable(f"DynamoDB kept failing{where}: {code}: {message}")

@@ -148,10 +148,7 @@ class Runner:
                 if not is_transient(exc):
                     raise
                 error = translate(exc, table=str(kwargs.get("TableName", "")))
-                if not isinstance(error, StorageUnavailable):
-                    error = StorageUnavailable(str(error))
-                error.hint = _BUSY_HINT
-                raise error from exc
+                raise StorageUnavailable(str(error), hint=_BUSY_HINT) from exc
 
     async def send(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         """Like :meth:`call`, with every final error translated into a domain error."""

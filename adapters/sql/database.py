@@ -18,9 +18,9 @@ from aace.adapters.sql.engine import BEGIN_OPTION, EngineSettings
 from aace.adapters.sql.errors import (
     SQLITE_PATH_HINT,
     is_retryable,
-    misconfigured,
     translate_errors,
 )
+from aace.domain.errors import StorageMisconfigured
 
 __all__ = ["Database"]
 
@@ -88,15 +88,15 @@ class Database:
         try:
             await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
         except FileExistsError as exc:
-            raise misconfigured(
+            raise StorageMisconfigured(
                 f"cannot create the folder of {self.where}: "
                 f"{folder.absolute()} exists and is not a folder",
-                SQLITE_PATH_HINT,
+                hint=SQLITE_PATH_HINT,
             ) from exc
         except OSError as exc:
-            raise misconfigured(
+            raise StorageMisconfigured(
                 f"cannot create the folder of {self.where}: {exc}",
-                SQLITE_PATH_HINT,
+                hint=SQLITE_PATH_HINT,
             ) from exc
 
     async def exists(self) -> bool:

@@ -29,7 +29,6 @@ __all__ = [
     "SQLITE_PATH_HINT",
     "folder_problem",
     "is_retryable",
-    "misconfigured",
     "missing_tables",
     "translate",
     "translate_errors",
@@ -92,19 +91,12 @@ def is_retryable(exc: BaseException) -> bool:
     return False
 
 
-def misconfigured(message: str, hint: str) -> StorageMisconfigured:
-    """A :class:`StorageMisconfigured` with its own hint."""
-    error = StorageMisconfigured(message)
-    error.hint = hint
-    return error
-
-
 def missing_tables(where: Endpoint, reason: str) -> StorageMisconfigured:
     """The tables are missing or older than this package (no ``aace init`` yet)."""
-    return misconfigured(
+    return StorageMisconfigured(
         f"{where} lacks the aace tables or holds an older version of them ({reason}): "
         "run `aace init`",
-        f"run `{where.init_command}`",
+        hint=f"run `{where.init_command}`",
     )
 
 
@@ -134,14 +126,18 @@ def _sqlite(exc: DBAPIError, where: Endpoint, reason: str) -> AaceError | None:
     name = getattr(exc.orig, "sqlite_errorname", "")
     lowered = reason.lower()
     if name == "SQLITE_CANTOPEN" or "unable to open database file" in lowered:
-        return misconfigured(
-            f"cannot open {where}: {folder_problem(where.address) or reason}", SQLITE_PATH_HINT
+        return StorageMisconfigured(
+            f"cannot open {where}: {folder_problem(where.address) or reason}",
+            hint=SQLITE_PATH_HINT,
         )
     if name == "SQLITE_NOTADB" or "file is not a database" in lowered:
-        return misconfigured(f"{where} is not a SQLite database: {reason}", "check the path")
+        return StorageMisconfigured(
+            f"{where} is not a SQLite database: {reason}", hint="check the path"
+        )
     if name == "SQLITE_READONLY" or "readonly database" in lowered:
-        return misconfigured(
-            f"{where} is read-only: {reason}", "let this process write the file and its folder"
+        return StorageMisconfigured(
+            f"{where} is read-only: {reason}",
+            hint="let this process write the file and its folder",
         )
     if lowered.startswith(_SQLITE_MISSING_SCHEMA):
         return missing_tables(where, reason)
@@ -151,20 +147,20 @@ def _sqlite(exc: DBAPIError, where: Endpoint, reason: str) -> AaceError | None:
 def _postgresql(state: str, where: Endpoint, reason: str) -> AaceError | None:
     if state.startswith(_AUTH_STATES):
         role = where.role or "(the driver's default)"
-        return misconfigured(
+        return StorageMisconfigured(
             f"authentication failed for role {role} at {where.backend} {where.address}: {reason}",
-            "check the user name and password in the storage URL",
+            hint="check the user name and password in the storage URL",
         )
     if state == _MISSING_DATABASE:
-        return misconfigured(
+        return StorageMisconfigured(
             f"the database {where.database} does not exist on {where.backend} {where.address}: "
             f"{reason}",
-            f"create it (CREATE DATABASE {where.database}) or correct the storage URL",
+            hint=f"create it (CREATE DATABASE {where.database}) or correct the storage URL",
         )
     if state == _MISSING_SCHEMA_NAME:
-        return misconfigured(
+        return StorageMisconfigured(
             f"{where} has no schema to keep the aace tables in: {reason}",
-            "create the schema the search_path option names, or correct the option",
+            hint="create the schema the search_path option names, or correct the option",
         )
     if state in _MISSING_SCHEMA_STATES:
         return missing_tables(where, reason)

@@ -18,13 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aace.adapters.sql.database import Database
 from aace.adapters.sql.endpoint import Endpoint
-from aace.adapters.sql.errors import misconfigured
 from aace.adapters.sql.migrations import (
     CONNECTION_ATTRIBUTE,
     TABLE_NAMES_ATTRIBUTE,
     VERSION_TABLE_ATTRIBUTE,
 )
 from aace.adapters.sql.tables import build_metadata
+from aace.domain.errors import StorageMisconfigured
 from aace.domain.schema import TableNames
 
 __all__ = [
@@ -76,10 +76,10 @@ def shipped() -> Shipped:
 def _refuse_newer(where: Endpoint, heads: tuple[str, ...]) -> None:
     newer = shipped().newer(heads)
     if newer:
-        raise misconfigured(
+        raise StorageMisconfigured(
             f"{where} was migrated by a newer aace-core (revision {', '.join(newer)}; "
             f"this one knows revisions up to {shipped().head})",
-            "upgrade aace-core to the release that migrated it, or point at another database",
+            hint="upgrade aace-core to the release that migrated it, or point at another database",
         )
 
 
@@ -112,9 +112,9 @@ async def check_revision(db: Database, version_table: str) -> None:
     where = db.where
     init = f"run `{where.init_command}`"
     if not await db.exists():
-        raise misconfigured(
+        raise StorageMisconfigured(
             f"{where} does not exist, so it has no aace tables: run `aace init` to create it",
-            init,
+            hint=init,
         )
     async with db.read() as connection:
         heads = await connection.run_sync(lambda sync: _heads(sync, version_table))
@@ -122,16 +122,16 @@ async def check_revision(db: Database, version_table: str) -> None:
     if heads == (head,):
         return
     if not heads:
-        raise misconfigured(
+        raise StorageMisconfigured(
             f"{where} has no aace tables (no revision in its version table {version_table}): "
             "run `aace init` to create them",
-            init,
+            hint=init,
         )
     _refuse_newer(where, heads)
-    raise misconfigured(
+    raise StorageMisconfigured(
         f"{where} is at revision {', '.join(heads)} but this aace-core needs revision {head}: "
         "`aace init` migrates it",
-        init,
+        hint=init,
     )
 
 
