@@ -38,7 +38,11 @@ class CoreModule(Module):
     @singleton
     @provider
     def agents(self, store: Store, settings: Settings) -> AgentService:
-        return AgentService(store, settings.max_agents_per_tenant)
+        return AgentService(
+            store,
+            settings.max_agents_per_tenant,
+            contention_deadline=settings.contention_deadline,
+        )
 
     @singleton
     @provider

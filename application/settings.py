@@ -17,6 +17,7 @@ from typing import Any, Literal, get_args
 
 import attrs
 
+from aace.application.services.contention import DEFAULT_CONTENTION_DEADLINE
 from aace.domain.errors import ValidationError
 
 __all__ = [
@@ -99,6 +100,21 @@ def _store_options(value: Any) -> dict[str, str]:
     return _text_mapping("store_options")(value)
 
 
+def _contention_deadline(value: Any) -> float:
+    """A positive, finite number of seconds (text from the environment is parsed)."""
+    name = "contention_deadline"
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise ValidationError(name, f"must be a number of seconds, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(name, f"must be a number of seconds, got {value!r}")
+    if not 0 < value < float("inf"):
+        raise ValidationError(name, f"must be a positive, finite number, got {value!r}")
+    return float(value)
+
+
 def _check_mode(_: Any, __: Any, value: Any) -> None:
     if value is not None and value not in _MODES:
         raise ValidationError("initialize", f"must be one of {', '.join(_MODES)}, got {value!r}")
@@ -125,6 +141,9 @@ class Settings:
     - ``initialize``: ``create`` (migrate, create missing tables), ``verify`` (check, create
       nothing), ``off`` (no schema I/O), or ``None`` for the adapter's default (memory and
       SQLite create; PostgreSQL and DynamoDB are off: ``aace init`` prepares them).
+    - ``contention_deadline``: seconds a write that keeps losing races to concurrent writers
+      (a new version of a busy agent) retries, with jittered backoff, before it gives up with
+      ``ConditionFailed``.
     """
 
     storage_url: str = attrs.field(default=DEFAULT_STORAGE_URL, validator=_text("storage_url"))
@@ -138,6 +157,9 @@ class Settings:
     max_agents_per_tenant: int | None = attrs.field(default=None, validator=_check_limit)
     store_options: Mapping[str, str] = attrs.field(
         factory=dict, converter=_store_options, repr=False
+    )
+    contention_deadline: float = attrs.field(
+        default=DEFAULT_CONTENTION_DEADLINE, converter=_contention_deadline
     )
 
     @classmethod

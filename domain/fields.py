@@ -3,22 +3,17 @@ the field, so bad input is refused at construction, before any adapter sees it."
 
 from __future__ import annotations
 
-import math
-import re
 from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 
-from aace.domain.errors import TooLarge, ValidationError
+from aace.domain.errors import ValidationError
+from aace.domain.values import check_id, check_json, check_text
 
 __all__ = [
-    "CONTROL_CHARACTERS",
-    "MAX_RANGE_KEY_BYTES",
     "JsonList",
     "JsonMap",
-    "check_id",
-    "check_json",
     "id_field",
     "integer",
     "json_list",
@@ -33,11 +28,6 @@ __all__ = [
     "utc_now",
 ]
 
-MAX_RANGE_KEY_BYTES = 1024
-#: Unicode category Cc (control characters) is exactly these two ranges.
-CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
-_MAX_NUMBER = 10**38
-
 JsonMap = dict[str, Any]
 JsonList = list[dict[str, Any]]
 
@@ -45,52 +35,6 @@ JsonList = list[dict[str, Any]]
 def utc_now() -> datetime:
     """The current time, UTC, at the microsecond precision every backend keeps."""
     return datetime.now(UTC)
-
-
-def check_id(field: str, value: object) -> str:
-    """An identifier usable as a key: a non-empty string without control characters or
-    surrounding whitespace, at most 1024 UTF-8 bytes (DynamoDB's sort-key limit)."""
-    if not isinstance(value, str):
-        raise ValidationError(field, f"must be a string, got {type(value).__name__}")
-    if not value:
-        raise ValidationError(field, "must not be empty")
-    if value != value.strip():
-        raise ValidationError(field, "must not have leading or trailing whitespace")
-    if CONTROL_CHARACTERS.search(value):
-        raise ValidationError(field, "must not contain control characters")
-    size = len(value) if value.isascii() else len(value.encode("utf-8"))
-    if size > MAX_RANGE_KEY_BYTES:
-        raise TooLarge(
-            field,
-            f"is {size} UTF-8 bytes, more than the key limit of {MAX_RANGE_KEY_BYTES}",
-            limit="key size",
-        )
-    return value
-
-
-def check_json(field: str, value: object) -> None:
-    """A JSON-like value every backend stores faithfully (finite numbers, string keys)."""
-    if value is None or isinstance(value, (str, bool)):
-        return
-    if isinstance(value, int):
-        if abs(value) >= _MAX_NUMBER:
-            raise ValidationError(field, "number has more than 38 digits")
-        return
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValidationError(field, "number must be finite")
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise ValidationError(field, f"map keys must be strings, got {key!r}")
-            check_json(f"{field}.{key}", item)
-        return
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            check_json(f"{field}[{index}]", item)
-        return
-    raise ValidationError(field, f"holds an unsupported value of type {type(value).__name__}")
 
 
 def _id(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -110,6 +54,7 @@ def _text_validator(nonblank: bool, optional: bool) -> Any:
             raise ValidationError(attribute.name, f"must be a string, got {type(value).__name__}")
         if nonblank and not value.strip():
             raise ValidationError(attribute.name, "must not be blank")
+        check_text(attribute.name, value)
 
     return validate
 

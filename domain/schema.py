@@ -17,8 +17,8 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from aace.domain.errors import ValidationError
-from aace.domain.fields import check_id
 from aace.domain.tenancy import PartitionKey
+from aace.domain.values import check_id
 
 __all__ = [
     "TENANT_ATTRS",

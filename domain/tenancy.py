@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 import attrs
 
 from aace.domain.errors import InvalidPartitionKey, ValidationError
+from aace.domain.values import NOT_IN_IDS, check_text
 
 __all__ = ["MAX_PARTITION_KEY_BYTES", "SEPARATOR", "PartitionKey", "TenantContext"]
 
 SEPARATOR = "#"
 MAX_PARTITION_KEY_BYTES = 2048
-_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
 
 
 def _check_component(name: str, value: object) -> None:
@@ -22,8 +20,8 @@ def _check_component(name: str, value: object) -> None:
         raise InvalidPartitionKey(name, "must not be empty")
     if SEPARATOR in value:
         raise InvalidPartitionKey(name, f"must not contain {SEPARATOR!r}")
-    if _CONTROL_CHARACTERS.search(value):
-        raise InvalidPartitionKey(name, "must not contain control characters")
+    if NOT_IN_IDS.search(value):
+        raise InvalidPartitionKey(name, "must not contain control characters or lone surrogates")
     if value != value.strip():
         raise InvalidPartitionKey(name, "must not have leading or trailing whitespace")
 
@@ -79,6 +77,7 @@ class TenantContext:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.updated_by, str) or not self.updated_by.strip():
             raise ValidationError("updated_by", "must be a non-empty string")
+        check_text("updated_by", self.updated_by)
 
     @classmethod
     def from_request(

@@ -16,11 +16,12 @@ import attrs
 
 from aace.domain.entities import TENANT_COUNTERS, TenantCounter, schema_for
 from aace.domain.errors import ConditionFailed, LimitExceeded, TransactionTooLarge, ValidationError
-from aace.domain.fields import check_id, utc_now
+from aace.domain.fields import utc_now
 from aace.domain.ports import ANY, PRESENT, Condition
 from aace.domain.records import to_record
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
+from aace.domain.values import check_id
 
 __all__ = ["Action", "BufferedUnitOfWork", "DeleteAction", "IncrementAction", "PutAction"]
 

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import Any
 
 import attrs
 
+from aace.application.services.arguments import (
+    Cursor,
+    Id,
+    Input,
+    Inputs,
+    OptionalId,
+    PageSize,
+    checked_entry_points,
+)
 from aace.application.services.idempotency import Idempotency
 from aace.application.services.inputs import build_entity
 from aace.domain.entities import COORDINATIONS, TASKS, Coordination, Task
@@ -24,6 +31,7 @@ class CreatedCoordination:
     tasks: list[Task]
 
 
+@checked_entry_points
 class CoordinationService:
     """Create coordinations with their tasks atomically; read and list them per tenant."""
 
@@ -36,10 +44,10 @@ class CoordinationService:
     async def create(
         self,
         context: TenantContext,
-        data: Mapping[str, Any],
-        tasks: Sequence[Mapping[str, Any]] = (),
+        data: Input,
+        tasks: Inputs = (),
         *,
-        idempotency_key: str | None = None,
+        idempotency_key: OptionalId = None,
     ) -> CreatedCoordination:
         """One coordination and its tasks in one unit of work. More tasks than the backend
         writes atomically is ``TransactionTooLarge``, raised before anything is written."""
@@ -72,11 +80,11 @@ class CoordinationService:
             return CreatedCoordination(coordination, built)
         return await self._with_tasks(context, created)
 
-    async def get(self, context: TenantContext, coordination_uuid: str) -> Coordination:
+    async def get(self, context: TenantContext, coordination_uuid: Id) -> Coordination:
         return await self._coordinations.get(context.partition_key, (coordination_uuid,))
 
     async def list(
-        self, context: TenantContext, *, limit: int = 50, cursor: str | None = None
+        self, context: TenantContext, *, limit: PageSize = 50, cursor: Cursor = None
     ) -> Page[Coordination]:
         return await self._coordinations.query(
             context.partition_key, Query(limit=limit, cursor=cursor)
@@ -85,10 +93,10 @@ class CoordinationService:
     async def tasks(
         self,
         context: TenantContext,
-        coordination_uuid: str,
+        coordination_uuid: Id,
         *,
-        limit: int = 50,
-        cursor: str | None = None,
+        limit: PageSize = 50,
+        cursor: Cursor = None,
     ) -> Page[Task]:
         """The coordination's tasks (``NotFound`` if the tenant has no such coordination)."""
         await self.get(context, coordination_uuid)

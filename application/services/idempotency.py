@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from aace.domain.entities import IDEMPOTENCY, IdempotencyRecord, schema_for, schema_named
-from aace.domain.errors import Conflict, IdempotencyConflict
-from aace.domain.fields import check_id
+from aace.domain.errors import Conflict, IdempotencyConflict, LimitExceeded
 from aace.domain.ports import ABSENT, Store, UnitOfWork
 from aace.domain.schema import EntityKey
 from aace.domain.tenancy import TenantContext
+from aace.domain.values import check_id
 
 __all__ = ["Idempotency", "fingerprint"]
 
@@ -61,22 +61,21 @@ class Idempotency:
     ) -> Any:
         """Commit ``uow``, which creates ``created``, unless ``key`` already made something.
 
-        Returns ``created`` when this call wrote, or what the earlier call with the same key
-        and input created (nothing written). A concurrent twin that commits first is
-        answered the same way; the same key with other input is ``IdempotencyConflict``.
+        The key's record is written in the same unit of work, on the condition that it is
+        absent, so a first call costs no extra read. Only when the commit fails (the key's
+        record exists, or the tenant's limit is reached because the first call took the last
+        slot) is the key looked up: the earlier result is returned and nothing is written.
+        The same key with other input is ``IdempotencyConflict``.
         """
         if key is None:
             await uow.commit()
             return created
         digest = fingerprint(operation, data)
-        earlier = await self.replay(context, key, operation, digest)
-        if earlier is not None:
-            return earlier
         schema = schema_for(type(created))
         self.remember(uow, context, key, operation, digest, schema.name, schema.key_of(created))
         try:
             await uow.commit()
-        except Conflict:
+        except (Conflict, LimitExceeded):
             earlier = await self.replay(context, key, operation, digest)
             if earlier is None:
                 raise

@@ -22,6 +22,7 @@ from aace.domain.fields import (
     timestamp,
 )
 from aace.domain.schema import EntitySchema, TableGroup
+from aace.domain.values import check_json, check_text
 
 __all__ = [
     "AGENTS",
@@ -170,9 +171,13 @@ class McpServer(AuditedEntity):
         if not isinstance(value, dict):
             raise ValidationError(attribute.name, "must be a map")
         for key, item in value.items():
-            if not isinstance(key, str) or not isinstance(item, str):
+            if not isinstance(key, str):
+                raise ValidationError(attribute.name, "must map strings to strings")
+            check_text(f"{attribute.name} (a header name)", key)
+            if not isinstance(item, str):
                 # Never echo the value: it is a credential.
                 raise ValidationError(f"{attribute.name}.{key}", "must map strings to strings")
+        check_json(attribute.name, value)  # names a bad header, never shows a value
 
 
 MCP_SERVERS = EntitySchema(

@@ -11,6 +11,7 @@ from aace.domain.errors import ValidationError
 from aace.domain.fields import timestamp
 from aace.domain.schema import IndexKind, IndexSpec
 from aace.domain.tenancy import PartitionKey
+from aace.domain.values import check_text
 
 __all__ = ["AuditedEntity", "Entity", "VERSION_STATUSES", "gsi", "lsi", "status_field"]
 
@@ -54,6 +55,7 @@ def status_field(default: str, allowed: tuple[str, ...] | None = None) -> Any:
             raise ValidationError(attribute.name, "must be a non-empty string")
         if allowed is not None and value not in allowed:
             raise ValidationError(attribute.name, f"must be one of {', '.join(allowed)}")
+        check_text(attribute.name, value)
 
     return attrs.field(default=default, validator=validate)
 

@@ -1,0 +1,131 @@
+"""Every service entry point checks its arguments before any I/O, by their annotations.
+
+A parameter annotated ``TenantContext``, :data:`Id`, :data:`OptionalId`, :data:`Input`,
+:data:`Inputs`, :data:`PageSize` or :data:`Cursor` is checked when the method is called;
+a bad value is ``ValidationError`` naming the parameter (or the item inside it), so no
+``TypeError``, ``AttributeError`` or driver error escapes, and every adapter refuses alike.
+Services declare this once with :func:`checked_entry_points` on the class.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, TypeVar
+
+from aace.domain.errors import ValidationError
+from aace.domain.tenancy import TenantContext
+from aace.domain.values import check_id, check_text
+
+__all__ = [
+    "Cursor",
+    "Id",
+    "Input",
+    "Inputs",
+    "OptionalId",
+    "PageSize",
+    "check_input",
+    "checked_entry_points",
+]
+
+C = TypeVar("C", bound=type)
+Rule = Callable[[str, Any], None]
+
+
+def _context(name: str, value: Any) -> None:
+    if not isinstance(value, TenantContext):
+        raise ValidationError(name, f"must be a TenantContext, got {type(value).__name__}")
+
+
+def _id(name: str, value: Any) -> None:
+    check_id(name, value)
+
+
+def _optional_id(name: str, value: Any) -> None:
+    if value is not None:
+        check_id(name, value)
+
+
+def check_input(name: str, value: Any) -> None:
+    """A mapping of field names (strings of valid text) to values."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(name, f"must be a mapping, got {type(value).__name__}")
+    for key in value:
+        if not isinstance(key, str):
+            raise ValidationError(name, f"field names must be strings, got {type(key).__name__}")
+        check_text(f"{name} (a field name)", key)
+
+
+def _inputs(name: str, value: Any) -> None:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+        raise ValidationError(name, f"must be a sequence of mappings, got {type(value).__name__}")
+    for index, item in enumerate(value):
+        check_input(f"{name}[{index}]", item)
+
+
+def _page_size(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(name, f"must be an integer, got {type(value).__name__}")
+
+
+def _cursor(name: str, value: Any) -> None:
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(name, f"must be a string or None, got {type(value).__name__}")
+
+
+#: An identifier argument (key rules: non-empty, no control characters or outer spaces, ≤ 1 KB).
+Id = Annotated[str, _id]
+#: An optional identifier argument (``None``, or an :data:`Id`).
+OptionalId = Annotated[str | None, _optional_id]
+#: Caller input for one record: field names to values.
+Input = Annotated[Mapping[str, Any], check_input]
+#: Caller input for several records.
+Inputs = Annotated[Sequence[Mapping[str, Any]], _inputs]
+#: A page size (its range is checked by the listing).
+PageSize = Annotated[int, _page_size]
+#: A pagination cursor from an earlier page.
+Cursor = Annotated[str | None, _cursor]
+
+
+def _rule_of(hint: Any) -> Rule | None:
+    if hint is TenantContext:
+        return _context
+    if typing.get_origin(hint) is Annotated:
+        for extra in hint.__metadata__:
+            if callable(extra):
+                return typing.cast(Rule, extra)
+    return None
+
+
+def _checked(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` checking each annotated argument first (positional or keyword)."""
+    hints = typing.get_type_hints(method, include_extras=True)
+    checks: list[tuple[int | None, str, Rule, Any]] = []
+    for position, parameter in enumerate(inspect.signature(method).parameters.values()):
+        rule = _rule_of(hints.get(parameter.name))
+        if rule is None:
+            continue
+        index = None if parameter.kind is parameter.KEYWORD_ONLY else position
+        default = None if parameter.default is parameter.empty else parameter.default
+        checks.append((index, parameter.name, rule, default))
+
+    @functools.wraps(method)
+    async def checked(*args: Any, **kwargs: Any) -> Any:
+        for index, name, rule, default in checks:
+            if index is not None and index < len(args):
+                rule(name, args[index])
+            else:
+                rule(name, kwargs.get(name, default))
+        return await method(*args, **kwargs)
+
+    return checked
+
+
+def checked_entry_points(service: C) -> C:
+    """Class decorator: every public coroutine method checks its annotated arguments."""
+    for name, member in list(vars(service).items()):
+        if not name.startswith("_") and inspect.iscoroutinefunction(member):
+            setattr(service, name, _checked(member))
+    return service

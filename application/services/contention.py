@@ -1,0 +1,47 @@
+"""Optimistic writes that settle: read, write on the condition that nothing changed, and on
+losing a race to a concurrent writer read again after a jittered backoff, until a deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from aace.domain.errors import ConditionFailed, NotFound
+from aace.domain.ports import UnitOfWork
+from aace.domain.retry import RetryPolicy
+
+__all__ = ["DEFAULT_CONTENTION_DEADLINE", "commit_or_lose", "contention_policy", "settle"]
+
+T = TypeVar("T")
+
+#: Seconds a contended write keeps retrying before it gives up with ``ConditionFailed``.
+DEFAULT_CONTENTION_DEADLINE = 10.0
+
+
+class LostRace(ConditionFailed):
+    """A conditional write found that a concurrent writer changed what it had read."""
+
+
+def contention_policy(deadline: float = DEFAULT_CONTENTION_DEADLINE) -> RetryPolicy:
+    """Retries without a count limit, first waits of a few milliseconds growing to half a
+    second, none started after ``deadline`` seconds."""
+    return RetryPolicy(attempts=None, base_delay=0.005, max_delay=0.5, deadline=deadline)
+
+
+async def commit_or_lose(uow: UnitOfWork) -> None:
+    """Commit ``uow``, whose conditions re-check what was read: a failed condition (or a
+    record deleted meanwhile) means another writer came first (``LostRace``)."""
+    try:
+        await uow.commit()
+    except (ConditionFailed, NotFound) as exc:
+        raise LostRace(str(exc)) from exc
+
+
+async def settle(policy: RetryPolicy, attempt: Callable[[], Awaitable[T]], what: str) -> T:
+    """Run ``attempt`` until it does not lose a race (see :func:`commit_or_lose`), backing off
+    between tries; past the policy's deadline it is ``ConditionFailed`` naming ``what``."""
+    try:
+        return await policy.retrying(lambda error: isinstance(error, LostRace))(attempt)
+    except LostRace as exc:
+        raise ConditionFailed(f"{what} kept changing under concurrent writers; try again") from exc
