@@ -49,14 +49,16 @@ _scalars = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False, width=32),
     texts,
 )
+#: Map keys every backend stores: non-empty text (DynamoDB refuses empty attribute names).
+map_keys = st.text(alphabet=_TEXT_ALPHABET, min_size=1, max_size=60)
 json_values = st.recursive(
     _scalars,
     lambda children: st.one_of(
-        st.lists(children, max_size=4), st.dictionaries(texts, children, max_size=4)
+        st.lists(children, max_size=4), st.dictionaries(map_keys, children, max_size=4)
     ),
     max_leaves=12,
 )
-json_maps = st.dictionaries(texts, json_values, max_size=5)
+json_maps = st.dictionaries(map_keys, json_values, max_size=5)
 json_lists = st.lists(json_maps, max_size=3)
 
 
@@ -67,7 +69,7 @@ def _strategy_for(
     if name == "status" and entity.__name__ in {"Agent", "PromptTemplate", "FlowSnippet"}:
         return st.sampled_from(VERSION_STATUSES)
     if entity is McpServer and name == "headers":
-        return st.dictionaries(texts, texts, max_size=3)
+        return st.dictionaries(map_keys, texts, max_size=3)
     if name == "updated_by":
         return nonblank_texts
     base: st.SearchStrategy[Any]
