@@ -73,7 +73,7 @@ def entry_points() -> list[EntryPoint]:
             keyword_only = set()
             for name, parameter in list(signature.parameters.items())[1:]:
                 hint = hints[name]
-                assert hint is TenantContext or hint in _PLACEHOLDERS.keys(), (
+                assert hint is TenantContext or hint in _PLACEHOLDERS, (
                     f"{service_name}.{method_name}: parameter {name} is not checked"
                 )
                 parameters[name] = hint
