@@ -42,6 +42,10 @@ def test_explicit_settings_read_nothing_from_the_environment(
         ({"agent_table_prefix": None}, "agent_table_prefix"),
         ({"table_names": ["agents"]}, "table_names"),
         ({"store_options": {"pool_size": None}}, "store_options.pool_size"),
+        ({"contention_deadline": 0}, "contention_deadline"),
+        ({"contention_deadline": "soon"}, "contention_deadline"),
+        ({"contention_deadline": float("inf")}, "contention_deadline"),
+        ({"contention_deadline": True}, "contention_deadline"),
     ],
 )
 def test_a_bad_explicit_value_is_a_validation_error_naming_the_setting(
@@ -89,6 +93,7 @@ initialize = "verify"
 agent_table_prefix = "prod-aace-"
 coordination_table_prefix = "prod-ace-"
 max_agents_per_tenant = 100
+contention_deadline = 2.5
 [table_names]
 agents = "agents-v2"
 [store_options]
@@ -99,6 +104,7 @@ tls = true
     settings = Settings.load(config=path, environ={})
     assert settings.cursor_secret == (SECRET.encode(), OLD_SECRET.encode())
     assert settings.initialize == "verify"
+    assert settings.contention_deadline == 2.5
     assert settings.table_names == {"agents": "agents-v2"}
     assert settings.store_options == {"pool_size": "10", "tls": "true"}
     assert store_config(settings).table_names.overrides == {"agents": "agents-v2"}
@@ -114,6 +120,7 @@ def test_the_environment_gives_every_setting(monkeypatch: pytest.MonkeyPatch) ->
         "AACE_MAX_AGENTS_PER_TENANT": "7",
         "AACE_TABLE_NAME_AGENTS": "my-agents",
         "AACE_STORE_POOL_SIZE": "3",
+        "AACE_CONTENTION_DEADLINE": "0.5",
     }
     settings = Settings.load(environ=environ)
     assert settings == Settings(
@@ -125,6 +132,7 @@ def test_the_environment_gives_every_setting(monkeypatch: pytest.MonkeyPatch) ->
         max_agents_per_tenant=7,
         table_names={"agents": "my-agents"},
         store_options={"pool_size": "3"},
+        contention_deadline=0.5,
     )
 
 
