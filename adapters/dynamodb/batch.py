@@ -28,22 +28,34 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
+class _Unprocessed(Exception):
+    """A round left requests unprocessed: the next round sends them after a wait."""
+
+
+def _is_unprocessed(error: BaseException) -> bool:
+    return isinstance(error, _Unprocessed)
+
+
 async def _until_processed(
     runner: Runner, operation: str, table: str, pending: list[Any], send: Callable[..., Any]
 ) -> None:
     """Send ``pending`` until nothing is left unprocessed, backing off between rounds."""
-    attempt = 0
-    while pending:
+    tries = 0
+
+    async def one_round() -> None:
+        nonlocal pending, tries
+        tries += 1
         pending = await send(pending)
-        if not pending:
-            return
-        if attempt + 1 >= runner.backoff.attempts:
-            raise StorageUnavailable(
-                f"{operation} on {table}: {len(pending)} requests stayed unprocessed "
-                f"after {attempt + 1} tries"
-            )
-        await runner.pause(attempt)
-        attempt += 1
+        if pending:
+            raise _Unprocessed
+
+    try:
+        await runner.retry(_is_unprocessed, one_round)
+    except _Unprocessed:
+        raise StorageUnavailable(
+            f"{operation} on {table}: {len(pending)} requests stayed unprocessed "
+            f"after {tries} tries"
+        ) from None
 
 
 async def batch_get(

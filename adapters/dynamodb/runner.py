@@ -1,8 +1,9 @@
 """Runs PynamoDB's synchronous requests in a bounded worker pool, retrying transient errors.
 
 The event loop never blocks: each request runs in a worker thread, and at most ``workers``
-run at once (a capacity limiter; the botocore connection pool has the same size). Waiting
-between retries happens on the event loop, so a backing-off request holds no worker.
+run at once (a capacity limiter; the botocore connection pool has the same size). Retries
+follow the store's :class:`RetryPolicy` and wait on the event loop, so a backing-off request
+holds no worker.
 
 Failures at the edge are final here: a missing or refused credential, or an endpoint that
 still does not answer after :data:`CONNECTION_ATTEMPTS` tries, leaves the runner as a domain
@@ -29,14 +30,13 @@ from aace.adapters.dynamodb.errors import (
     translate,
     translate_edge,
 )
-from aace.adapters.dynamodb.retry import Backoff
 from aace.adapters.dynamodb.settings import DynamoSettings
 from aace.domain.errors import StorageUnavailable
+from aace.domain.retry import RetryPolicy, Sleep
 
 __all__ = ["Runner", "run_concurrently"]
 
 T = TypeVar("T")
-Sleep = Callable[[float], Awaitable[None]]
 
 #: botocore must not retry on its own: this adapter owns retries (and their backoff).
 _NO_BOTOCORE_RETRIES = {"total_max_attempts": 1, "mode": "standard"}
@@ -68,6 +68,23 @@ async def run_concurrently(calls: Sequence[Callable[[], Coroutine[Any, Any, None
         raise _first_error(failures) from None
 
 
+def _request_retry_rule() -> Callable[[BaseException], bool]:
+    """Whether one request is tried again after ``error``: while it fails transiently, but
+    after :data:`CONNECTION_ATTEMPTS` failed connections no more (one rule per request)."""
+    connection_failures = 0
+
+    def retry_on(error: BaseException) -> bool:
+        nonlocal connection_failures
+        if not isinstance(error, Exception) or not is_transient(error):
+            return False
+        if is_connection_failure(error):
+            connection_failures += 1
+            return connection_failures < CONNECTION_ATTEMPTS
+        return True
+
+    return retry_on
+
+
 class Runner:
     """One PynamoDB connection (one botocore client) and the worker pool that drives it."""
 
@@ -84,8 +101,10 @@ class Runner:
             aws_secret_access_key=settings.aws_secret_access_key,
             aws_session_token=settings.aws_session_token,
         )
-        self.backoff = Backoff(
-            settings.retry_base_delay, settings.retry_max_delay, settings.retry_attempts
+        self.retry_policy = RetryPolicy(
+            attempts=settings.retry_attempts,
+            base_delay=settings.retry_base_delay,
+            max_delay=settings.retry_max_delay,
         )
         #: How the adapter waits between retries (tests may record the delays).
         self.sleep: Sleep = anyio.sleep
@@ -106,23 +125,25 @@ class Runner:
 
     def _dispatch(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         self.client  # noqa: B018 - created under the lock before the first request
+        request = dict(kwargs)  # a copy per try: PynamoDB adds to the request it sends
         if operation in _WITHOUT_CAPACITY:
             # PynamoDB's dispatch would add ReturnConsumedCapacity, which these lack.
-            plain: dict[str, Any] = self.connection._make_api_call(operation, kwargs)
+            plain: dict[str, Any] = self.connection._make_api_call(operation, request)
             return plain
-        result: dict[str, Any] = self.connection.dispatch(operation, kwargs)
+        result: dict[str, Any] = self.connection.dispatch(operation, request)
         return result
 
-    async def pause(self, attempt: int) -> None:
-        """Wait before retry number ``attempt + 1``."""
-        await self.sleep(self.backoff.delay(attempt))
-
-    def _gives_up(self, exc: Exception, attempt: int, connection_failures: int) -> bool:
-        if not is_transient(exc):
-            return True
-        if attempt + 1 >= self.backoff.attempts:
-            return True
-        return is_connection_failure(exc) and connection_failures >= CONNECTION_ATTEMPTS
+    async def retry(
+        self,
+        retry_on: Callable[[BaseException], bool],
+        function: Callable[..., Awaitable[T]],
+        *args: Any,
+        sleep: Sleep | None = None,
+    ) -> T:
+        """``function(*args)`` retried as :attr:`retry_policy` says while ``retry_on``
+        holds, waiting with :attr:`sleep` (read now, so that a recorder set after
+        construction sees the waits) unless told otherwise; see :meth:`RetryPolicy.call`."""
+        return await self.retry_policy.call(retry_on, function, *args, sleep=sleep or self.sleep)
 
     async def call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         """One request, retried with backoff while it fails transiently.
@@ -132,23 +153,19 @@ class Runner:
         not answer) become ``StorageMisconfigured`` or ``StorageUnavailable`` naming the
         endpoint; exhausted retries become ``StorageUnavailable``.
         """
-        attempt = connection_failures = 0
-        while True:
-            try:
-                return await self.in_worker(self._dispatch, operation, dict(kwargs))
-            except (ClientError, BotoCoreError) as exc:
-                connection_failures += is_connection_failure(exc)
-                if not self._gives_up(exc, attempt, connection_failures):
-                    await self.pause(attempt)
-                    attempt += 1
-                    continue
-                edge = translate_edge(exc, self.settings)
-                if edge is not None:
-                    raise edge from exc
-                if not is_transient(exc):
-                    raise
-                error = translate(exc, table=str(kwargs.get("TableName", "")))
-                raise StorageUnavailable(str(error), hint=_BUSY_HINT) from exc
+        try:
+            result: dict[str, Any] = await self.retry(
+                _request_retry_rule(), self.in_worker, self._dispatch, operation, kwargs
+            )
+        except (ClientError, BotoCoreError) as exc:
+            edge = translate_edge(exc, self.settings)
+            if edge is not None:
+                raise edge from exc
+            if not is_transient(exc):
+                raise
+            error = translate(exc, table=str(kwargs.get("TableName", "")))
+            raise StorageUnavailable(str(error), hint=_BUSY_HINT) from exc
+        return result
 
     async def send(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         """Like :meth:`call`, with every final error translated into a domain error."""

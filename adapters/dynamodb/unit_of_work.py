@@ -2,9 +2,10 @@
 
 A cancelled transaction is mapped action by action: a failed condition becomes the domain
 error of the first action that failed; a ``TransactionConflict`` (another transaction on
-the same items) is retried with backoff under a fresh request token. An unconditional
-delete over another tenant's record is a no-op, as in the reference: inside a transaction
-it becomes a check that the record is still foreign, so the rest still lands atomically.
+the same items) is retried with the runner's backoff under a fresh request token. An
+unconditional delete over another tenant's record is a no-op, as in the reference: inside a
+transaction it becomes a check that the record is still foreign, so the rest still lands
+atomically (a round that finds a record changed hands is followed by the next at once).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aace.adapters.dynamodb.errors import error_code, response_of, translate
@@ -79,38 +81,72 @@ def _outcome(
     return StorageUnavailable(f"the unit of work was cancelled ({detail})"), flips
 
 
-async def apply_transaction(runner: Runner, target: Target, actions: Sequence[Action]) -> None:
-    """All ``actions`` in one TransactWriteItems, or none of them."""
-    foreign: set[int] = set()
-    attempt = 0
-    while True:
-        items = [
-            dict([still_foreign(action, target)])
-            if number in foreign and isinstance(action, DeleteAction)
-            else dict([write_request(action, target)])
-            for number, action in enumerate(actions)
+class _Cancelled(Exception):
+    """The transaction was cancelled only for reasons another round may cure."""
+
+
+def _is_cancelled(error: BaseException) -> bool:
+    return isinstance(error, _Cancelled)
+
+
+@attrs.define
+class _Rounds:
+    """The rounds of one transaction: each sends every action under a fresh request token,
+    with the forgiving deletes whose record is foreign (``foreign``) sent as checks."""
+
+    runner: Runner
+    target: Target
+    actions: Sequence[Action]
+    foreign: set[int] = attrs.field(factory=set)
+    tries: int = 0
+    #: The last round found records that changed hands: the next one sends other
+    #: requests for them, so it goes without a wait.
+    flipped: bool = False
+
+    def _items(self) -> list[dict[str, Any]]:
+        return [
+            dict([still_foreign(action, self.target)])
+            if number in self.foreign and isinstance(action, DeleteAction)
+            else dict([write_request(action, self.target)])
+            for number, action in enumerate(self.actions)
         ]
+
+    async def send(self) -> None:
+        """One round; ``_Cancelled`` if another round may land (conflicts, throttling,
+        records that changed hands)."""
+        self.tries += 1
+        items = self._items()
         request = {"TransactItems": items, "ClientRequestToken": str(uuid.uuid4())}
         try:
-            await runner.call("TransactWriteItems", request)
-            return
+            await self.runner.call("TransactWriteItems", request)
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise translate(exc, table=_tables(items)) from exc
             reasons = list(response_of(exc).get("CancellationReasons", []))
-            error, flips = _outcome(actions, target, reasons, foreign)
+            error, flips = _outcome(self.actions, self.target, reasons, self.foreign)
             if error is not None:
                 raise error from exc
-            if attempt + 1 >= runner.backoff.attempts:
-                raise StorageUnavailable(
-                    f"the unit of work kept conflicting with others ({attempt + 1} tries)"
-                ) from exc
-            foreign ^= flips
+            self.foreign ^= flips
+            self.flipped = bool(flips)
+            raise _Cancelled from exc
         except BotoCoreError as exc:
             raise translate(exc) from exc
-        if not flips:
-            await runner.pause(attempt)
-        attempt += 1
+
+    async def wait(self, seconds: float) -> None:
+        """Back off between rounds, except right after records changed hands."""
+        if not self.flipped:
+            await self.runner.sleep(seconds)
+
+
+async def apply_transaction(runner: Runner, target: Target, actions: Sequence[Action]) -> None:
+    """All ``actions`` in one TransactWriteItems, or none of them."""
+    rounds = _Rounds(runner, target, actions)
+    try:
+        await runner.retry(_is_cancelled, rounds.send, sleep=rounds.wait)
+    except _Cancelled as cancelled:
+        raise StorageUnavailable(
+            f"the unit of work kept conflicting with others ({rounds.tries} tries)"
+        ) from cancelled.__cause__
 
 
 def _tables(items: list[dict[str, Any]]) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,14 +20,11 @@ from aace.adapters.sql.errors import (
     translate_errors,
 )
 from aace.domain.errors import StorageMisconfigured
+from aace.domain.retry import RetryPolicy
 
 __all__ = ["Database"]
 
 T = TypeVar("T")
-
-#: Backoff before retry n (seconds): base * 2**n, capped, with full jitter.
-_BACKOFF_BASE = 0.01
-_BACKOFF_CAP = 0.5
 
 
 class Database:
@@ -40,6 +36,8 @@ class Database:
         #: Where the database is, for error messages (computed once, never the password).
         self.where = where
         self.dialect = engine.dialect.name
+        #: How a transaction is retried: ``settings.retries`` tries in all (at least one).
+        self.retry_policy = RetryPolicy(attempts=max(1, settings.retries))
         if self.dialect == "sqlite":
             self._reader = engine.execution_options(**{BEGIN_OPTION: "none"})
         else:
@@ -59,18 +57,12 @@ class Database:
     async def transaction(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """Run ``work`` in one transaction (``BEGIN IMMEDIATE`` on SQLite), retrying the
         whole of it after a deadlock, a serialization failure or a busy database."""
-        attempts = max(1, self.settings.retries)
         with translate_errors(self.where):
-            for attempt in range(attempts):
-                try:
-                    async with self.engine.begin() as connection:
-                        return await work(connection)
-                except Exception as exc:
-                    if attempt + 1 >= attempts or not is_retryable(exc):
-                        raise
-                delay = min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt)
-                await asyncio.sleep(random.uniform(0, delay))
-        raise AssertionError("unreachable")  # pragma: no cover
+            return await self.retry_policy.call(is_retryable, self._attempt, work)
+
+    async def _attempt(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        async with self.engine.begin() as connection:
+            return await work(connection)
 
     def _sqlite_file(self) -> Path | None:
         """The SQLite file (``None`` for PostgreSQL, or a ``file:`` URI SQLite resolves)."""

@@ -23,6 +23,10 @@ class LostRace(ConditionFailed):
     """A conditional write found that a concurrent writer changed what it had read."""
 
 
+def _lost(error: BaseException) -> bool:
+    return isinstance(error, LostRace)
+
+
 def contention_policy(deadline: float = DEFAULT_CONTENTION_DEADLINE) -> RetryPolicy:
     """Retries without a count limit, first waits of a few milliseconds growing to half a
     second, none started after ``deadline`` seconds."""
@@ -42,6 +46,6 @@ async def settle(policy: RetryPolicy, attempt: Callable[[], Awaitable[T]], what:
     """Run ``attempt`` until it does not lose a race (see :func:`commit_or_lose`), backing off
     between tries; past the policy's deadline it is ``ConditionFailed`` naming ``what``."""
     try:
-        return await policy.retrying(lambda error: isinstance(error, LostRace))(attempt)
+        return await policy.call(_lost, attempt)
     except LostRace as exc:
         raise ConditionFailed(f"{what} kept changing under concurrent writers; try again") from exc

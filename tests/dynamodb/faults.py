@@ -78,6 +78,29 @@ class Faults:
         # First in line, so that nothing (not even an in-process mock) sees the request.
         self.client.meta.events.register_first(f"before-send.dynamodb.{operation}", answer)
 
+    def cancel(
+        self, reasons: list[dict[str, Any]], times: int, tokens: list[str] | None = None
+    ) -> None:
+        """Cancel the next ``times`` TransactWriteItems requests for ``reasons`` (one per
+        action, as DynamoDB reports them); ``tokens`` collects their ClientRequestTokens."""
+        left = [times]
+        body = {
+            "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+            "message": "Transaction cancelled (injected)",
+            "CancellationReasons": reasons,
+        }
+
+        def answer(request: Any, **_: Any) -> AWSResponse | None:
+            with self.lock:
+                if left[0] <= 0:
+                    return None
+                left[0] -= 1
+                if tokens is not None:
+                    tokens.append(json.loads(request.body)["ClientRequestToken"])
+            return json_response(request.url, body, 400)
+
+        self.client.meta.events.register_first("before-send.dynamodb.TransactWriteItems", answer)
+
     def answer(
         self,
         operation: str,

@@ -9,6 +9,7 @@ import pytest
 
 from aace.domain.entities import AGENTS, RUNS, TENANT_COUNTERS
 from aace.domain.errors import StorageUnavailable, TooLarge
+from aace.domain.ports import ANY
 from aace.domain.query import Query
 from aace.domain.tenancy import PartitionKey
 from tests.dynamodb.conftest import OpenStore
@@ -120,6 +121,25 @@ async def test_unprocessed_keys_of_one_chunk_wait_longer_each_round(
     assert_backs_off(sleeps.delays)
 
 
+async def test_unprocessed_keys_that_stay_unprocessed_are_unavailable(
+    open_dynamo_store: OpenStore,
+) -> None:
+    store, faults, sleeps = await _store(open_dynamo_store, retry_attempts="3")
+    tenant = PartitionKey("ep", "stuck-keys")
+    runs = [sample(RUNS, tenant) for _ in range(8)]
+    await store.repository(RUNS).put_many(runs)
+    faults.hold_back("BatchGetItem", rounds=100, split=halves, processed=[])
+    with pytest.raises(StorageUnavailable) as caught:
+        await store.repository(RUNS).get_many(tenant, [RUNS.key_of(r) for r in runs])
+    table = store.settings.table_name(RUNS)
+    assert str(caught.value) == (
+        f"BatchGetItem on {table}: 1 requests stayed unprocessed after 3 tries"
+    )
+    assert faults.sent["BatchGetItem"] == 3  # 8 keys: 4, 2, 1 processed, 1 left
+    assert len(sleeps.delays) == 2
+    assert_backs_off(sleeps.delays)
+
+
 async def test_unprocessed_writes_are_sent_again_and_land_once(
     open_dynamo_store: OpenStore, dynamodb_client: Any
 ) -> None:
@@ -160,3 +180,60 @@ async def test_the_item_collection_limit_is_named(open_dynamo_store: OpenStore) 
         await store.repository(AGENTS).put(sample(AGENTS, PartitionKey("ep", "full")))
     assert "10 GB" in caught.value.limit
     assert caught.value.field == "partition_key"
+
+
+CONFLICT = [{"Code": "TransactionConflict"}, {"Code": "None"}]
+
+
+async def test_a_conflicting_transaction_is_retried_with_growing_waits_and_fresh_tokens(
+    open_dynamo_store: OpenStore,
+) -> None:
+    store, faults, sleeps = await _store(open_dynamo_store)
+    tenant = PartitionKey("ep", "conflicted")
+    tokens: list[str] = []
+    faults.cancel(CONFLICT, times=3, tokens=tokens)
+    agents = [sample(AGENTS, tenant) for _ in range(2)]
+    async with store.unit_of_work() as uow:
+        for agent in agents:
+            uow.put(agent)
+    assert faults.sent["TransactWriteItems"] == 4
+    assert len(set(tokens)) == 3  # each try under its own request token
+    assert len(sleeps.delays) == 3
+    assert_backs_off(sleeps.delays)
+    assert await store.repository(AGENTS).count(tenant, Query()) == 2
+
+
+async def test_a_transaction_that_keeps_conflicting_is_unavailable(
+    open_dynamo_store: OpenStore,
+) -> None:
+    store, faults, sleeps = await _store(open_dynamo_store, retry_attempts="3")
+    tenant = PartitionKey("ep", "always-conflicted")
+    faults.cancel(CONFLICT, times=100)
+    with pytest.raises(
+        StorageUnavailable, match=r"^the unit of work kept conflicting with others \(3 tries\)$"
+    ):
+        async with store.unit_of_work() as uow:
+            uow.put(sample(AGENTS, tenant))
+            uow.put(sample(AGENTS, tenant))
+    assert faults.sent["TransactWriteItems"] == 3
+    assert len(sleeps.delays) == 2
+    assert await store.repository(AGENTS).count(tenant, Query()) == 0
+
+
+async def test_a_delete_over_a_foreign_record_is_retried_as_a_check_at_once(
+    open_dynamo_store: OpenStore,
+) -> None:
+    """The first round finds the record is another tenant's; the next one, sent without a
+    wait, checks that it still is and lands the rest."""
+    store, faults, sleeps = await _store(open_dynamo_store)
+    owner, other = PartitionKey("ep", "owner"), PartitionKey("ep", "other")
+    theirs = sample(RUNS, owner)
+    await store.repository(RUNS).put(theirs)
+    mine = sample(AGENTS, other)
+    async with store.unit_of_work() as uow:
+        uow.delete(RUNS, other, RUNS.key_of(theirs), condition=ANY)
+        uow.put(mine)
+    assert faults.sent["TransactWriteItems"] == 2
+    assert sleeps.delays == []
+    assert await store.repository(RUNS).get(owner, RUNS.key_of(theirs)) == theirs
+    assert await store.repository(AGENTS).get(other, AGENTS.key_of(mine)) == mine

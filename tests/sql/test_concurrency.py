@@ -1,4 +1,5 @@
-"""Conditions and limits that hold under concurrency, on real SQLite files and PostgreSQL."""
+"""Conditions and limits that hold under concurrency, on real SQLite files and PostgreSQL;
+transactions retried whole when the database reports contention."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from typing import Any
 
 import attrs
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aace.adapters.sql import SqlStore
 from aace.domain.entities import AGENTS, TENANT_COUNTERS, Agent
-from aace.domain.errors import ConditionFailed, Conflict, LimitExceeded
+from aace.domain.errors import ConditionFailed, Conflict, LimitExceeded, StorageUnavailable
 from aace.domain.ports import ABSENT, Condition
 from aace.domain.query import Query
 from aace.domain.tenancy import PartitionKey
@@ -105,3 +109,66 @@ async def test_twenty_sqlite_writers_never_see_database_is_locked(
         assert counter.value == 200
         stored = await repo.get_many(TENANT, [AGENTS.key_of(a) for a in agents])
         assert [s.num_of_messages if s else None for s in stored] == [10] * 20
+
+
+class _Deadlock(Exception):
+    """What a driver reports when the database picked this transaction as a deadlock victim."""
+
+    sqlstate = "40P01"
+
+
+def _deadlock() -> OperationalError:
+    return OperationalError("COMMIT", None, _Deadlock("deadlock detected"))
+
+
+@pytest.mark.parametrize("adapter", SQL_ADAPTERS)
+async def test_a_transaction_is_retried_whole_after_a_deadlock(
+    request: pytest.FixtureRequest, anyio_backend: str, adapter: str
+) -> None:
+    async with custom_store(request, adapter, options={"retries": "3"}) as store:
+        assert isinstance(store, SqlStore)
+        tries: list[int] = []
+
+        async def work(connection: AsyncConnection) -> str:
+            tries.append(len(tries) + 1)
+            await connection.execute(text("SELECT 1"))
+            if len(tries) < 3:
+                raise _deadlock()
+            return "landed"
+
+        assert await store.database.transaction(work) == "landed"
+        assert tries == [1, 2, 3]
+
+
+@pytest.mark.parametrize("adapter", SQL_ADAPTERS)
+async def test_a_transaction_that_keeps_deadlocking_is_unavailable_after_every_retry(
+    request: pytest.FixtureRequest, anyio_backend: str, adapter: str
+) -> None:
+    async with custom_store(request, adapter, options={"retries": "3"}) as store:
+        assert isinstance(store, SqlStore)
+        tries: list[None] = []
+
+        async def work(_: AsyncConnection) -> None:
+            tries.append(None)
+            raise _deadlock()
+
+        with pytest.raises(StorageUnavailable, match="stayed busy after every retry"):
+            await store.database.transaction(work)
+        assert len(tries) == 3
+
+
+@pytest.mark.parametrize("adapter", SQL_ADAPTERS)
+async def test_a_failure_other_than_contention_is_not_retried(
+    request: pytest.FixtureRequest, anyio_backend: str, adapter: str
+) -> None:
+    async with custom_store(request, adapter, options={"retries": "3"}) as store:
+        assert isinstance(store, SqlStore)
+        tries: list[None] = []
+
+        async def work(_: AsyncConnection) -> None:
+            tries.append(None)
+            raise IntegrityError("INSERT", None, Exception("duplicate key"))
+
+        with pytest.raises(Conflict):
+            await store.database.transaction(work)
+        assert len(tries) == 1
