@@ -11,7 +11,7 @@ from pathlib import Path
 import benchmarks
 from benchmarks.report import Report
 
-SKIP = {"report"}
+SKIP = {"report", "backends"}
 
 
 async def main(names: list[str]) -> None:

@@ -13,8 +13,9 @@ from aace.application.storage import build_store
 from aace.domain.entities import AGENTS
 from aace.domain.records import to_record
 from aace.domain.tenancy import PartitionKey
+from benchmarks.backends import dynamodb_local
 from benchmarks.report import Report, interleaved_ratio
-from tests.backends.dynamodb import DynamoDBLocal, dynamodb_local_dir, fresh_prefix, store_config
+from tests.backends.dynamodb import fresh_prefix, store_config
 from tests.factories import sample
 
 SECTION = "dynamodb"
@@ -132,14 +133,8 @@ async def _concurrency(
 
 
 async def run(report: Report) -> None:
-    package = dynamodb_local_dir()
-    if package is None:
-        raise RuntimeError(
-            "set AACE_TEST_DYNAMODB_LOCAL_DIR (nox -s bench installs DynamoDB Local)"
-        )
-    server = DynamoDBLocal.start(package)
-    try:
-        store = build_store(store_config(server.endpoint, fresh_prefix()))
+    with dynamodb_local() as endpoint:
+        store = build_store(store_config(endpoint, fresh_prefix()))
         assert isinstance(store, DynamoStore)
         await store.initialize()
         tenant = PartitionKey("bench", "tenant")
@@ -147,5 +142,3 @@ async def run(report: Report) -> None:
         keys = await _batch_requests(report, store, tenant)
         await _concurrency(report, store, tenant, keys)
         await store.close()
-    finally:
-        server.stop()

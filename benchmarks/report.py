@@ -72,6 +72,49 @@ async def time_per_call(
     return statistics.median(results)
 
 
+@attrs.frozen
+class Timing:
+    """Seconds per call of a subject and its baseline, one entry per interleaved round."""
+
+    subject: list[float]
+    baseline: list[float]
+
+    @property
+    def ratio(self) -> float:
+        """Median over median."""
+        return statistics.median(self.subject) / statistics.median(self.baseline)
+
+    @property
+    def min_ratio(self) -> float:
+        """Best round over best round (the least disturbed by the machine)."""
+        return min(self.subject) / min(self.baseline)
+
+    def describe(self, unit: str = "ms", scale: float = 1e3) -> str:
+        """Both ratios and the times behind them, for a figure's context."""
+        s, b = self.subject, self.baseline
+        return (
+            f"min {self.min_ratio:.2f}x; median {statistics.median(s) * scale:.2f} {unit} vs "
+            f"{statistics.median(b) * scale:.2f} {unit}, min {min(s) * scale:.2f} {unit} vs "
+            f"{min(b) * scale:.2f} {unit} per call"
+        )
+
+
+async def interleaved_timing(
+    subject: Callable[[], Awaitable[Any]],
+    baseline: Callable[[], Awaitable[Any]],
+    *,
+    repeat: int,
+    rounds: int = 7,
+) -> Timing:
+    """The two timed in alternating rounds of ``repeat`` calls, so that machine noise hits
+    both alike."""
+    timing = Timing([], [])
+    for _ in range(rounds):
+        timing.baseline.append(await time_per_call(baseline, repeat=repeat, rounds=1))
+        timing.subject.append(await time_per_call(subject, repeat=repeat, rounds=1))
+    return timing
+
+
 async def interleaved_ratio(
     subject: Callable[[], Awaitable[Any]],
     baseline: Callable[[], Awaitable[Any]],
@@ -79,11 +122,7 @@ async def interleaved_ratio(
     repeat: int,
     rounds: int = 7,
 ) -> tuple[float, float, float]:
-    """(subject / baseline, subject s/call, baseline s/call), the two timed in alternating
-    rounds so that machine noise hits both alike."""
-    subject_times, baseline_times = [], []
-    for _ in range(rounds):
-        baseline_times.append(await time_per_call(baseline, repeat=repeat, rounds=1))
-        subject_times.append(await time_per_call(subject, repeat=repeat, rounds=1))
-    s, b = statistics.median(subject_times), statistics.median(baseline_times)
+    """(subject / baseline, subject s/call, baseline s/call), medians of interleaved rounds."""
+    timing = await interleaved_timing(subject, baseline, repeat=repeat, rounds=rounds)
+    s, b = statistics.median(timing.subject), statistics.median(timing.baseline)
     return s / b, s, b

@@ -7,26 +7,22 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import attrs
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from aace.adapters.config import StoreConfig
 from aace.adapters.sql import SqlStore, open_store
-from aace.adapters.sql.engine import normalize_url
 from aace.domain.entities import AGENTS, Agent
 from aace.domain.query import CursorCodec, Query
 from aace.domain.records import to_record
 from aace.domain.tenancy import PartitionKey
+from benchmarks.backends import SECRET, postgres_schema
 from benchmarks.report import Report, interleaved_ratio
 
-SECRET = b"aace-core-benchmark-cursor-secret"
 LISTING_SIZE = 20_000
 PAGE_SIZE = 50
 DEEP_PAGE = 50
@@ -169,20 +165,6 @@ async def _measure(report: Report, section: str, store: SqlStore) -> None:
     await _deep_page(report, section, store)
 
 
-@asynccontextmanager
-async def _postgres_schema(url: str) -> AsyncIterator[str]:
-    schema = f"aace_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        yield schema
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        await admin.dispose()
-
-
 async def run(report: Report) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
@@ -195,7 +177,7 @@ async def run(report: Report) -> None:
     if not postgres:
         print("[sql/postgresql] skipped: AACE_TEST_POSTGRES_URL is not set")
         return
-    async with _postgres_schema(postgres) as schema:
+    async with postgres_schema(postgres) as schema:
         config = StoreConfig(postgres, CursorCodec(SECRET), options={"search_path": schema})
         store = open_store(config)
         try:
