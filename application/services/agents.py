@@ -16,6 +16,7 @@ from aace.application.services.arguments import (
 )
 from aace.application.services.contention import (
     DEFAULT_CONTENTION_DEADLINE,
+    WriterQueues,
     commit_or_lose,
     contention_policy,
     settle,
@@ -63,6 +64,7 @@ class AgentService:
         self._idempotency = Idempotency(store)
         self._limit = max_agents_per_tenant
         self._contention = contention_policy(contention_deadline)
+        self._writers = WriterQueues()
 
     async def create(
         self,
@@ -116,7 +118,8 @@ class AgentService:
             await commit_or_lose(uow)
             return agent
 
-        return await settle(self._contention, attempt, f"agent {agent_uuid}")
+        async with self._writers((context.partition_key, agent_uuid)):
+            return await settle(self._contention, attempt, f"agent {agent_uuid}")
 
     async def activate(self, context: TenantContext, agent_version_uuid: Id) -> Agent:
         """Make this version the active one and deactivate the others, atomically."""

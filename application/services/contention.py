@@ -1,17 +1,29 @@
 """Optimistic writes that settle: read, write on the condition that nothing changed, and on
 losing a race to a concurrent writer read again after a jittered backoff, until a deadline.
+
+Writers of one record inside one process queue up on a lock (:class:`WriterQueues`) rather
+than race, so only writers in other processes make a write retry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import weakref
+from collections.abc import Awaitable, Callable, Hashable
 from typing import TypeVar
+
+import anyio
 
 from aace.domain.errors import ConditionFailed, NotFound
 from aace.domain.ports import UnitOfWork
 from aace.domain.retry import RetryPolicy
 
-__all__ = ["DEFAULT_CONTENTION_DEADLINE", "commit_or_lose", "contention_policy", "settle"]
+__all__ = [
+    "DEFAULT_CONTENTION_DEADLINE",
+    "WriterQueues",
+    "commit_or_lose",
+    "contention_policy",
+    "settle",
+]
 
 T = TypeVar("T")
 
@@ -49,3 +61,19 @@ async def settle(policy: RetryPolicy, attempt: Callable[[], Awaitable[T]], what:
         return await policy.call(_lost, attempt)
     except LostRace as exc:
         raise ConditionFailed(f"{what} kept changing under concurrent writers; try again") from exc
+
+
+class WriterQueues:
+    """One lock per record key, kept only while a writer holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[Hashable, anyio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def __call__(self, key: Hashable) -> anyio.Lock:
+        """The lock of ``key``: ``async with queues(key): ...`` writes in turn."""
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = anyio.Lock()
+        return lock

@@ -57,21 +57,28 @@ async def test_at_the_limit_another_key_is_refused_and_other_input_is_a_conflict
     assert await store.repository(AGENTS).count(context.partition_key, Query()) == 1
 
 
-@pytest.mark.parametrize("callers", [20])
+@pytest.mark.parametrize(
+    "instances", [1, 4], ids=["one-service-queues", "four-services-race-and-retry"]
+)
 async def test_concurrent_new_versions_of_one_agent_all_succeed(
-    store: Store, context: TenantContext, callers: int
+    store: Store, context: TenantContext, instances: int
 ) -> None:
-    agents = AgentService(store)
-    agent = await agents.create(context, AGENT)
+    """20 callers; spread over several service instances (as over several processes) they
+    race and the losers retry; within one instance they also queue up."""
+    callers = 20
+    services = [AgentService(store) for _ in range(instances)]
+    agent = await services[0].create(context, AGENT)
     results = await asyncio.gather(
         *(
-            agents.new_version(context, agent.agent_uuid, {"instructions": f"v{n}"})
+            services[n % instances].new_version(
+                context, agent.agent_uuid, {"instructions": f"v{n}"}
+            )
             for n in range(callers)
         ),
         return_exceptions=True,
     )
     assert [r for r in results if isinstance(r, BaseException)] == []
-    versions = await agents.versions(context, agent.agent_uuid)
+    versions = await services[0].versions(context, agent.agent_uuid)
     assert len(versions) == callers + 1
     actives = [v for v in versions if v.status == "active"]
     assert len(actives) == 1
@@ -93,9 +100,8 @@ async def test_concurrent_activations_leave_exactly_one_active_version(
     assert [v.status for v in stored].count("active") == 1
 
 
-async def test_a_write_that_keeps_losing_gives_up_with_condition_failed_after_the_deadline(
-    store: Store,
-) -> None:
+async def test_a_write_that_keeps_losing_gives_up_with_condition_failed_by_the_deadline() -> None:
+    """No retry starts once its wait would end past the deadline (0.3 s here)."""
     tries = 0
 
     async def always_loses() -> None:
@@ -107,8 +113,8 @@ async def test_a_write_that_keeps_losing_gives_up_with_condition_failed_after_th
     with pytest.raises(ConditionFailed, match="kept changing") as caught:
         await settle(contention_policy(0.3), always_loses, "agent a-1")
     assert not isinstance(caught.value, LostRace)
-    assert 0.2 < time.monotonic() - started < 2
-    assert tries > 2
+    assert time.monotonic() - started < 0.3 + 0.5
+    assert tries >= 3
 
 
 async def test_only_a_lost_race_is_retried(store: Store, context: TenantContext) -> None:
