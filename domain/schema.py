@@ -113,6 +113,8 @@ class EntitySchema(Generic[E]):
     ``name`` is the table's base name (``agents``); the full table name comes from
     :class:`TableNames`. ``hash_key`` is ``partition_key`` for tenant tables, or the parent's
     uuid for tables hashed on a parent (the adapter then checks ``partition_key`` itself).
+    ``secrets`` name the attributes that hold credentials: stored as given, returned by
+    explicit reads, never shown in logs or errors (adapters redact them where they can).
     """
 
     name: str
@@ -121,6 +123,13 @@ class EntitySchema(Generic[E]):
     hash_key: str
     range_key: str
     indexes: tuple[IndexSpec, ...] = ()
+    secrets: frozenset[str] = attrs.field(default=frozenset())
+
+    @secrets.validator
+    def _check_secrets(self, _: attrs.Attribute[frozenset[str]], names: frozenset[str]) -> None:
+        unknown = names - attrs.fields_dict(self.entity).keys()  # type: ignore[arg-type]
+        if unknown:
+            raise ValueError(f"{self.name} has no attributes {sorted(unknown)} to keep secret")
 
     @property
     def tenant_hashed(self) -> bool:

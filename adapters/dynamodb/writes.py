@@ -1,4 +1,8 @@
-"""The unit-of-work actions as DynamoDB write requests, and what their failures mean."""
+"""The unit-of-work actions as DynamoDB write requests, and what their failures mean.
+
+A failed condition brings the stored item back (``ReturnValuesOnConditionCheckFailure``)
+only where the error depends on it: counters, and puts or deletes on an equality condition.
+"""
 
 from __future__ import annotations
 
@@ -76,9 +80,16 @@ def write_request(action: Action, target: Target) -> WriteRequest:
     else:
         request = {"TableName": table, "Key": codec.key(action.tenant, action.key)}
         operation = "Delete"
-    if expression.text is not None:
+    if _outcome_needs_stored_item(action):
         request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     return operation, expression.into(request)
+
+
+def _outcome_needs_stored_item(action: PutAction | DeleteAction) -> bool:
+    """Only a failed equality condition needs the stored item, to tell ``NotFound`` (missing,
+    or another tenant's) from ``ConditionFailed``: any other failed condition means one
+    error, so no other write brings a stored item (and the secrets it holds) back."""
+    return action.condition.kind is ConditionKind.PRESENT and bool(action.condition.equals)
 
 
 def forgiving_delete(action: Action) -> bool:

@@ -1,6 +1,7 @@
 """Engines built from a :class:`StoreConfig`: URL normalisation, pool options, SQLite setup.
 
-Creating an engine does no I/O; connections open on first use.
+Creating an engine does no I/O; connections open on first use. Engines hide statement
+parameters (``hide_parameters``): neither SQLAlchemy's statement log nor its errors show them.
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ def _sqlite_engine(url: URL, settings: EngineSettings) -> AsyncEngine:
         max_overflow=settings.max_overflow,
         pool_timeout=settings.pool_timeout,
         connect_args={"timeout": settings.busy_timeout_ms / 1000},
+        hide_parameters=True,
     )
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -146,6 +148,7 @@ def _postgresql_engine(url: URL, settings: EngineSettings) -> AsyncEngine:
         pool_pre_ping=settings.pool_pre_ping,
         pool_recycle=settings.pool_recycle,
         connect_args={"server_settings": server_settings},
+        hide_parameters=True,
     )
 
 

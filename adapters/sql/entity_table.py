@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
     Row,
+    Select,
     Table,
     and_,
     bindparam,
@@ -23,6 +24,7 @@ from sqlalchemy.sql.elements import ColumnClause
 
 from aace.adapters.sql.dialects import Insert
 from aace.adapters.sql.tables import primary_key
+from aace.adapters.sql.types import Redacted
 from aace.domain.records import from_record
 from aace.domain.schema import AttrKind, EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
@@ -46,13 +48,19 @@ _MATCHING: dict[AttrKind, tuple[type, ...]] = {
 
 class EntityTable(Generic[E]):
     """An entity's schema, its SQL table, and its key statements (built once, run with
-    parameters from :meth:`key_params`, so SQLAlchemy compiles each of them once)."""
+    parameters from :meth:`key_params`, so SQLAlchemy compiles each of them once).
+
+    The schema's secret columns are :class:`SecretJson` (see :mod:`tables`): SQLAlchemy's
+    engine log and the drivers' own logs show them as ``<redacted>``; :meth:`record` unwraps
+    them.
+    """
 
     def __init__(
         self, schema: EntitySchema[E], table: Table, insert: Callable[[Table], Insert]
     ) -> None:
         self.schema = schema
         self.table = table
+        self.secrets = tuple(sorted(schema.secrets))
         self.insert = insert
         self.key_columns = tuple(table.c[name] for name in primary_key(schema))
         self.key_names = frozenset(c.name for c in self.key_columns)
@@ -67,7 +75,6 @@ class EntityTable(Generic[E]):
             else and_(self.at_key, self.partition_key == bindparam(_TENANT))
         )
         self.select_owned = select(table).where(self.owned)
-        self.lock_owned = self.select_owned.with_for_update()
         self.select_stored = select(self.key_columns[0]).where(self.at_key)
         self.update_owned = update(table).where(self.owned)
         self.delete_owned = delete(table).where(self.owned)
@@ -76,6 +83,7 @@ class EntityTable(Generic[E]):
         )
         #: Create or replace; on a parent-hashed table a foreign row is never replaced.
         self.upsert_own = self.upsert(same_tenant=not schema.tenant_hashed)
+        self._locks: dict[frozenset[str], Select[Any]] = {}
 
     def upsert(
         self, records: Sequence[Record] | None = None, *, same_tenant: bool = False
@@ -95,6 +103,17 @@ class EntityTable(Generic[E]):
 
     def column(self, name: str) -> ColumnClause[Any]:
         return self.table.c[name]
+
+    def lock_columns(self, names: Collection[str]) -> Select[Any]:
+        """Lock the tenant's row (:meth:`key_params`), reading only its key and ``names``
+        (those that are columns): what a condition needs, and nothing more."""
+        wanted = frozenset(n for n in names if n in self.table.c and n not in self.key_names)
+        found = self._locks.get(wanted)
+        if found is None:
+            columns = [*self.key_columns, *(self.table.c[n] for n in sorted(wanted))]
+            found = select(*columns).where(self.owned).with_for_update()
+            self._locks[wanted] = found
+        return found
 
     def key_params(self, tenant: PartitionKey, key: EntityKey) -> dict[str, str]:
         """Parameters of :attr:`at_key` and :attr:`owned` for ``key`` of ``tenant``."""
@@ -130,7 +149,12 @@ class EntityTable(Generic[E]):
         return and_(true(), *(self.equals(k, v) for k, v in equals.items()))
 
     def record(self, row: Row[Any]) -> Record:
-        return dict(row._mapping)
+        record = dict(row._mapping)
+        for name in self.secrets:
+            value = record.get(name)
+            if isinstance(value, Redacted):
+                record[name] = value.value
+        return record
 
     def entity(self, row: Row[Any]) -> E:
         return from_record(self.schema, self.record(row))

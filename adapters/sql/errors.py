@@ -2,6 +2,11 @@
 
 Messages name the database (:class:`Endpoint`: backend, host and port or file, database)
 and the driver's own reason, never the password. Translation happens only on failure.
+
+Record values never reach a message or a traceback: the driver's reason is its first line
+(PostgreSQL's DETAIL and CONTEXT lines quote rows and keys), an error about a refused value
+quotes nothing, and a failed statement's domain error chains to :class:`StatementFailed`
+(the same frames, scrubbed words) instead of the driver's exceptions.
 """
 
 from __future__ import annotations
@@ -12,7 +17,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+    StatementError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from aace.adapters.sql.endpoint import Endpoint
@@ -27,6 +39,7 @@ from aace.domain.errors import (
 
 __all__ = [
     "SQLITE_PATH_HINT",
+    "StatementFailed",
     "folder_problem",
     "is_retryable",
     "missing_tables",
@@ -66,15 +79,41 @@ def _sqlstate(exc: BaseException) -> str | None:
     return None
 
 
+class StatementFailed(Exception):
+    """Chained to the domain error of a failed statement in place of SQLAlchemy's and the
+    driver's exceptions, whose messages may quote the values the statement carried: the
+    driver's exception type, SQLSTATE, first line and the SQL, with the original frames."""
+
+
 def _driver_exception(exc: BaseException) -> BaseException:
-    orig = getattr(exc, "orig", None) if isinstance(exc, DBAPIError) else None
+    orig = getattr(exc, "orig", None) if isinstance(exc, StatementError) else None
     return orig if isinstance(orig, BaseException) else exc
 
 
+def _root(exc: BaseException) -> BaseException:
+    """The driver's own exception, under the adapters SQLAlchemy wraps around it."""
+    found = _driver_exception(exc)
+    while found.__cause__ is not None:
+        found = found.__cause__
+    return found
+
+
+def _refuses_value(exc: BaseException) -> bool:
+    """The database, or the driver encoding an argument, refused a value of a statement (its
+    words may quote the value)."""
+    state = _sqlstate(exc)
+    if state is not None:
+        return state.startswith(_DATA_STATES)
+    if not isinstance(exc, StatementError) or exc.statement is None:
+        return False
+    return isinstance(exc, DataError) or isinstance(_root(exc), ValueError)
+
+
 def _reason(exc: BaseException, where: Endpoint) -> str:
-    """The driver's own words (without the SQL SQLAlchemy adds, without the password)."""
+    """The driver's own words: their first line (without the SQL SQLAlchemy adds, without
+    PostgreSQL's DETAIL and CONTEXT lines, which quote rows), never the password."""
     driver = _driver_exception(exc)
-    text = str(driver).strip()
+    text = next(iter(str(driver).strip().splitlines()), "")
     if not text:
         text = "timed out" if isinstance(driver, TimeoutError) else type(driver).__name__
     return where.scrub(text)
@@ -178,7 +217,7 @@ def translate(exc: BaseException, where: Endpoint) -> AaceError:
         return Conflict(f"the write conflicts with a stored record ({state or 'constraint'})")
     if is_retryable(exc):
         return StorageUnavailable(f"{where} stayed busy after every retry")
-    if state is not None and state.startswith(_DATA_STATES):
+    if _refuses_value(exc):
         return ValidationError("record", "holds a value the database cannot store")
     reason = _reason(exc, where)
     found = None
@@ -199,6 +238,21 @@ def translate(exc: BaseException, where: Endpoint) -> AaceError:
     return StorageError(f"{where} failed{f' ({state})' if state else ''}: {reason}")
 
 
+def _cause(exc: BaseException, where: Endpoint) -> BaseException:
+    """What the domain error chains to: the exception itself, or for a failed statement a
+    :class:`StatementFailed` that quotes none of its values."""
+    if not isinstance(exc, StatementError) or exc.statement is None:
+        return exc
+    root = _root(exc)
+    state = _sqlstate(exc)
+    words = "" if _refuses_value(exc) else f": {_reason(root, where)}"
+    summary = (
+        f"{type(root).__module__}.{type(root).__qualname__}"
+        f"{f' (SQLSTATE {state})' if state else ''}{words}\n[SQL: {exc.statement}]"
+    )
+    return StatementFailed(summary).with_traceback(exc.__traceback__)
+
+
 def _from_driver(exc: BaseException) -> bool:
     if isinstance(exc, (SQLAlchemyError, OSError, UnicodeError)):
         return True
@@ -215,4 +269,4 @@ def translate_errors(where: Endpoint) -> Iterator[None]:
     except Exception as exc:
         if not _from_driver(exc):
             raise
-        raise translate(exc, where) from exc
+        raise translate(exc, where) from _cause(exc, where)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Boolean, Column, Index, MetaData, PrimaryKeyConstraint, Table
 from sqlalchemy.types import TypeEngine
 
-from aace.adapters.sql.types import FreeText, Json, KeyText, Number, UtcDateTime
+from aace.adapters.sql.types import FreeText, Json, KeyText, Number, SecretJson, UtcDateTime
 from aace.domain.entities import ALL_SCHEMAS
 from aace.domain.schema import AttributeSpec, AttrKind, EntitySchema, IndexSpec, TableNames
 
@@ -57,8 +57,11 @@ def key_attributes(schema: EntitySchema[Any]) -> frozenset[str]:
     return frozenset(names)
 
 
-def column_type(spec: AttributeSpec, keyed: bool) -> TypeEngine[Any]:
-    """The column type for one attribute kind."""
+def column_type(spec: AttributeSpec, keyed: bool, secret: bool = False) -> TypeEngine[Any]:
+    """The column type for one attribute kind (a secret map: the same column, redacted in
+    logs)."""
+    if secret:
+        return SecretJson()
     if spec.kind is AttrKind.S:
         return KeyText() if keyed else FreeText()
     if spec.kind is AttrKind.DT:
@@ -84,7 +87,7 @@ def _table(metadata: MetaData, schema: EntitySchema[Any], name: str) -> Table:
     columns = [
         Column(
             spec.name,
-            column_type(spec, spec.name in keyed),
+            column_type(spec, spec.name in keyed, spec.name in schema.secrets),
             nullable=spec.nullable and spec.name not in key,
         )
         for spec in ordered_attributes(schema)

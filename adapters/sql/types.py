@@ -3,10 +3,12 @@
 Each type hides one dialect difference, so tables, migrations and queries stay
 dialect-neutral: datetimes (aware UTC, microseconds, correctly ordered), numbers (ints and
 floats, exact), key text (code-point order) and free text (PostgreSQL refuses NUL).
+:class:`SecretJson` keeps credentials out of logs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 
-__all__ = ["FreeText", "Json", "KeyText", "Number", "UtcDateTime"]
+__all__ = ["FreeText", "Json", "KeyText", "Number", "Redacted", "SecretJson", "UtcDateTime"]
 
 #: ISO-8601 at microsecond precision with an explicit UTC offset: fixed width, so text order
 #: is time order.
@@ -29,6 +31,7 @@ _BIG_INT_MARKER = "int:"
 #: character itself is doubled, so the mapping is reversible and keeps equality.
 _ESCAPE = "\ue000"
 _NUL_ESCAPED = _ESCAPE + "\ue001"
+_REDACTED = "<redacted>"
 
 
 def as_utc(value: datetime) -> datetime:
@@ -165,3 +168,52 @@ class FreeText(TypeDecorator[str]):
 def Json() -> JSON:
     """Maps and lists: JSON text (key order kept), Python ``None`` as SQL ``NULL``."""
     return JSON(none_as_null=True)
+
+
+class Redacted:
+    """A secret as read from the database: ``repr`` and ``str`` never show it (SQLAlchemy logs
+    result rows with ``repr``); the adapter takes :attr:`value` when it builds the record."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return _REDACTED
+
+    __str__ = __repr__
+
+
+class _RedactedText(str):
+    """A secret's JSON text as bound to a statement: the driver stores the text, while logs
+    and errors that show parameters with ``repr`` (aiosqlite, asyncpg) show ``<redacted>``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return _REDACTED
+
+
+class SecretJson(TypeDecorator[Any]):
+    """:func:`Json` (the same column) for attributes that hold credentials: bound values and
+    result values print as ``<redacted>``; results arrive as :class:`Redacted`."""
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(none_as_null=True)
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
+        # The JSON type serialises in its own processor: the text it makes is what is wrapped.
+        serialize = super().bind_processor(dialect)
+
+        def process(value: Any) -> Any:
+            text = serialize(value) if serialize is not None else value
+            return _RedactedText(text) if isinstance(text, str) else text
+
+        return process
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Redacted | None:
+        return None if value is None else Redacted(value)

@@ -24,9 +24,11 @@ __all__ = ["apply_delete", "apply_increment", "apply_put"]
 async def _check_present(
     connection: AsyncConnection, table: EntityTable[Any], action: PutAction | DeleteAction
 ) -> None:
-    """Lock the tenant's record and check the equality precondition in Python."""
+    """Lock the tenant's record and check the equality precondition in Python, reading only
+    the attributes the condition names."""
     params = table.key_params(action.tenant, action.key)
-    row = (await connection.execute(table.lock_owned, params)).first()
+    locked = table.lock_columns(action.condition.equals)
+    row = (await connection.execute(locked, params)).first()
     if row is None:
         raise NotFound(f"{table.schema.name} {action.key} not found")
     if not action.condition.holds(table.record(row)):

@@ -187,6 +187,7 @@ MCP_SERVERS = EntitySchema(
     hash_key="partition_key",
     range_key="mcp_server_uuid",
     indexes=(_UPDATED,),
+    secrets=frozenset({"headers"}),
 )
 
 
