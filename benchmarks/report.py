@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,25 @@ class Timing:
         )
 
 
+async def interleaved_timings(
+    subject: Callable[[], Awaitable[Any]],
+    baselines: Sequence[Callable[[], Awaitable[Any]]],
+    *,
+    repeat: int,
+    rounds: int = 7,
+) -> list[Timing]:
+    """The subject and each baseline timed in alternating rounds of ``repeat`` calls (the
+    baselines first, in order), so that machine noise hits them alike: one :class:`Timing`
+    per baseline, all sharing the subject's rounds."""
+    subject_times: list[float] = []
+    timings = [Timing(subject_times, []) for _ in baselines]
+    for _ in range(rounds):
+        for baseline, timing in zip(baselines, timings, strict=True):
+            timing.baseline.append(await time_per_call(baseline, repeat=repeat, rounds=1))
+        subject_times.append(await time_per_call(subject, repeat=repeat, rounds=1))
+    return timings
+
+
 async def interleaved_timing(
     subject: Callable[[], Awaitable[Any]],
     baseline: Callable[[], Awaitable[Any]],
@@ -108,10 +127,7 @@ async def interleaved_timing(
 ) -> Timing:
     """The two timed in alternating rounds of ``repeat`` calls, so that machine noise hits
     both alike."""
-    timing = Timing([], [])
-    for _ in range(rounds):
-        timing.baseline.append(await time_per_call(baseline, repeat=repeat, rounds=1))
-        timing.subject.append(await time_per_call(subject, repeat=repeat, rounds=1))
+    (timing,) = await interleaved_timings(subject, [baseline], repeat=repeat, rounds=rounds)
     return timing
 
 

@@ -82,7 +82,7 @@ def _strategy_for(
         base = (
             st.integers(min_value=0, max_value=10**9)
             if field.type in ("int", int)
-            else st.floats(min_value=0, max_value=1e6, allow_nan=False)
+            else st.one_of(st.just(0.0), st.floats(min_value=1e-130, max_value=1e6))
         )
     elif kind is AttrKind.DT:
         base = datetimes

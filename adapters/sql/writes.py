@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aace.adapters.sql.entity_table import EntityTable
 from aace.domain.entities import TenantCounter
 from aace.domain.errors import ConditionFailed, Conflict, NotFound
+from aace.domain.fields import utc_now
 from aace.domain.ports import ConditionKind
 from aace.domain.unit_of_work import DeleteAction, IncrementAction, PutAction
 
@@ -77,15 +78,25 @@ async def apply_increment(
     counters: EntityTable[TenantCounter],
     action: IncrementAction,
 ) -> None:
-    """Lock the counter row (or create it), then apply the reference's rules to it."""
+    """One statement: create the counter or add to it, unless that would pass the limit or
+    drop below zero; only a refused change reads the counter, to say which rule it broke
+    (the reference's rules in :meth:`IncrementAction.applied_to`)."""
     params = counters.key_params(action.tenant, action.key)
-    locked = select(counters.column("value")).where(counters.owned).with_for_update()
-    while True:
-        current = (await connection.execute(locked, params)).scalar_one_or_none()
-        record = action.applied_to(current)
-        if current is not None:
-            await connection.execute(counters.update_owned, {**counters.values(record), **params})
-            return
-        if (await connection.execute(counters.insert_absent, record)).rowcount == 1:
-            return
-        # Another transaction created the row meanwhile: lock it and start over.
+    value, updated_at = counters.column("value"), counters.column("updated_at")
+    changed = {"value": value + action.by, "updated_at": utc_now()}
+    if action.by > 0:
+        first = action.applied_to(None)  # refuses a step past the limit on its own
+        upsert = counters.insert(counters.table).on_conflict_do_update(
+            index_elements=list(counters.key_columns),
+            set_={value: changed["value"], updated_at: changed["updated_at"]},
+            where=None if action.limit is None else value + action.by <= action.limit,
+        )
+        done = (await connection.execute(upsert, first)).rowcount
+    else:
+        lower = update(counters.table).where(counters.owned, value + action.by >= 0)
+        done = (await connection.execute(lower.values(changed), params)).rowcount
+    if done:
+        return
+    locked = select(value).where(counters.owned).with_for_update()
+    action.applied_to((await connection.execute(locked, params)).scalar_one_or_none())
+    raise ConditionFailed(f"{action.counter_name} changed while it was updated")
