@@ -1,20 +1,26 @@
-"""DynamoDB adapter on DynamoDB Local: overhead over raw PynamoDB, batch request counts, and
-what the worker pool buys for concurrent reads. Starts its own DynamoDB Local."""
+"""DynamoDB adapter on DynamoDB Local: overhead over raw PynamoDB, batch request counts, what
+the worker pool buys for concurrent reads, and paging over large groups of ties. Starts its
+own DynamoDB Local."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import attrs
 
 from aace.adapters.dynamodb import DynamoStore
 from aace.application.storage import build_store
 from aace.domain.entities import AGENTS
+from aace.domain.query import Query
 from aace.domain.records import to_record
 from aace.domain.tenancy import PartitionKey
-from benchmarks.backends import dynamodb_local
-from benchmarks.report import Report, interleaved_ratio
+from benchmarks.backends import counting, dynamodb_local, requests_of
+from benchmarks.report import Report, interleaved_ratio, interleaved_timing
 from tests.backends.dynamodb import fresh_prefix, store_config
 from tests.factories import sample
 
@@ -22,6 +28,15 @@ SECTION = "dynamodb"
 REPEAT = 150
 ROUNDS = 11
 KEYS = 1000
+#: Paging over ties: groups of records sharing one updated_at (bulk imports), pages of 50.
+TIE_GROUPS = 20
+TIE_SIZE = 1000
+PAGE = 50
+FAR_PAGE = 200
+#: Page 20 holds the last 50 records of the first group; telling whether another page
+#: exists means looking one record into the next group.
+GROUP_END_PAGE = TIE_SIZE // PAGE
+PAGE_REPEAT = 10
 
 
 async def _overhead(report: Report, store: DynamoStore, tenant: PartitionKey) -> None:
@@ -132,6 +147,98 @@ async def _concurrency(
     )
 
 
+async def _paging_over_ties(report: Report, store: DynamoStore) -> None:
+    tenant = PartitionKey("bench", "ties")
+    repo = store.repository(AGENTS)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    await repo.put_many(
+        [
+            sample(AGENTS, tenant, updated_at=start + timedelta(minutes=group))
+            for group in range(TIE_GROUPS)
+            for _ in range(TIE_SIZE)
+        ]
+    )
+    first = Query(index="updated_at-index", limit=PAGE)
+    opening = [first]  # opening[k - 1] asks for page k
+    queries: list[int] = []
+    seen: set[str] = set()
+    for _ in range(FAR_PAGE):
+        with counting(requests_of(store)) as sent:
+            page = await repo.query(tenant, opening[-1])
+        queries.append(sent["Query"])
+        seen.update(a.agent_version_uuid for a in page.items)
+        opening.append(attrs.evolve(first, cursor=page.next_cursor))
+    assert len(seen) == FAR_PAGE * PAGE, "pages overlapped"
+    scope = f"{TIE_GROUPS * TIE_SIZE} records in tie groups of {TIE_SIZE}, limit {PAGE}"
+    for name, sent_by_page in (
+        ("page 1", queries[0]),
+        (f"page {GROUP_END_PAGE} (ends a tie group)", queries[GROUP_END_PAGE - 1]),
+        (f"the costliest of pages 1-{FAR_PAGE}", max(queries)),
+    ):
+        report.add(
+            SECTION,
+            f"Query requests for {name} over ties",
+            sent_by_page,
+            "requests",
+            target="<= 2",
+            met=sent_by_page <= 2,
+            context=scope,
+        )
+
+    async def far_page() -> None:
+        await repo.query(tenant, opening[FAR_PAGE - 1])
+
+    async def first_page() -> None:
+        await repo.query(tenant, first)
+
+    timing = await interleaved_timing(far_page, first_page, repeat=PAGE_REPEAT, rounds=ROUNDS)
+    raw_far, raw_first = _raw_pages(store, tenant)
+    raw = await interleaved_timing(raw_far, raw_first, repeat=PAGE_REPEAT, rounds=ROUNDS)
+    report.add(
+        SECTION,
+        f"page {FAR_PAGE} vs page 1 over ties (time)",
+        timing.ratio,
+        "x",
+        target="<= 1.2x",
+        met=timing.ratio <= 1.2,
+        context=f"{scope}; {timing.describe()}; plain Query {raw.ratio:.2f}x",
+    )
+    report.add(
+        SECTION,
+        f"plain Query page {FAR_PAGE} vs page 1 (DynamoDB Local resuming at its own key)",
+        raw.ratio,
+        "x",
+        context=raw.describe(),
+    )
+
+
+def _raw_pages(
+    store: DynamoStore, tenant: PartitionKey
+) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
+    """The same two pages as plain botocore Query requests: page ``FAR_PAGE`` resumed at
+    DynamoDB's own LastEvaluatedKey, and page 1 (what DynamoDB Local's resuming costs)."""
+    client = store.runner.client
+    request = {
+        "TableName": store.target(AGENTS)[1],
+        "IndexName": "updated_at-index",
+        "KeyConditionExpression": "partition_key = :p",
+        "ExpressionAttributeValues": {":p": {"S": str(tenant)}},
+        "Limit": PAGE,
+    }
+    resume: dict[str, Any] = {}
+    for _ in range(FAR_PAGE - 1):
+        resume = {"ExclusiveStartKey": client.query(**request, **resume)["LastEvaluatedKey"]}
+    probe = {**request, "Limit": PAGE + 1}
+
+    async def far() -> None:
+        client.query(**probe, **resume)
+
+    async def first() -> None:
+        client.query(**probe)
+
+    return far, first
+
+
 async def run(report: Report) -> None:
     with dynamodb_local() as endpoint:
         store = build_store(store_config(endpoint, fresh_prefix()))
@@ -141,4 +248,5 @@ async def run(report: Report) -> None:
         await _overhead(report, store, tenant)
         keys = await _batch_requests(report, store, tenant)
         await _concurrency(report, store, tenant, keys)
+        await _paging_over_ties(report, store)
         await store.close()

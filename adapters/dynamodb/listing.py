@@ -1,11 +1,12 @@
-"""Keyset listing over a table or an index, in exactly the reference order.
+"""Keyset listing over a table or an index, in DynamoDB's own order.
 
-DynamoDB orders a query by the range attribute only; records that tie on an index's range
-attribute come back in an order of its own. The reference order breaks ties by the table's
-key, so ties are gathered as whole groups and sorted here. A page stops at a group
-boundary after ``limit + 1`` matches (the extra one tells whether a next page exists), and
-continuing after a cursor re-reads only the cursor's own tie group, then resumes DynamoDB's
-pagination right after that group, so page *k* costs about what page 1 costs.
+DynamoDB orders a query by the range attribute; records that tie on an index's range
+attribute come back in an order of its own, the same on every read (the contract leaves
+the order of ties to each adapter). A page is ``limit + 1`` matches read in that order (the
+extra one tells whether a next page exists). The cursor holds the position of the page's
+last record: its range value and table key, which with the listing's hash values make up
+the ``ExclusiveStartKey`` that resumes DynamoDB's own pagination right after it, so page
+*k* costs what page 1 costs, inside a group of ties as well.
 """
 
 from __future__ import annotations
@@ -50,14 +51,11 @@ class Listing:
         self.impossible = any(
             v is not None and not codec.fits(k, v) for k, v in self.filters.items()
         )
-        self.unique_order = index is None  # the table's range key never ties
         self.consistent = index is None or index.kind is IndexKind.LOCAL
 
     # -- requests ----------------------------------------------------------------------------
 
-    def _request(
-        self, condition: RangeCondition | None, *, use_filters: bool = True
-    ) -> dict[str, Any]:
+    def _request(self, condition: RangeCondition | None) -> dict[str, Any]:
         resolved, codec = self.resolved, self.codec
         names = {"#hk": resolved.hash_attr}
         values: dict[str, dict[str, Any]] = {":hk": {"S": resolved.hash_value}}
@@ -81,22 +79,21 @@ class Listing:
         if resolved.index is not None:
             request["IndexName"] = resolved.index.name
         clauses = []
-        if use_filters:
-            if resolved.tenant_filter:
-                names["#fpk"] = "partition_key"
-                values[":fpk"] = {"S": str(resolved.tenant)}
-                clauses.append("#fpk = :fpk")
-            for number, (name, wanted) in enumerate(sorted(self.server_filters.items())):
-                alias = f"#f{number}"
-                names[alias] = name
-                if wanted is None:
-                    values[":fnull"] = {"S": "NULL"}
-                    clauses.append(
-                        f"(attribute_not_exists({alias}) OR attribute_type({alias}, :fnull))"
-                    )
-                else:
-                    values[f":f{number}"] = codec.value(name, wanted)
-                    clauses.append(f"{alias} = :f{number}")
+        if resolved.tenant_filter:
+            names["#fpk"] = "partition_key"
+            values[":fpk"] = {"S": str(resolved.tenant)}
+            clauses.append("#fpk = :fpk")
+        for number, (name, wanted) in enumerate(sorted(self.server_filters.items())):
+            alias = f"#f{number}"
+            names[alias] = name
+            if wanted is None:
+                values[":fnull"] = {"S": "NULL"}
+                clauses.append(
+                    f"(attribute_not_exists({alias}) OR attribute_type({alias}, :fnull))"
+                )
+            else:
+                values[f":f{number}"] = codec.value(name, wanted)
+                clauses.append(f"{alias} = :f{number}")
         if clauses:
             request["FilterExpression"] = " AND ".join(clauses)
         request["ExpressionAttributeNames"] = names
@@ -108,84 +105,46 @@ class Listing:
         return self.resolved.tenant_filter or bool(self.filters)
 
     def _batch(self, wanted: int) -> int:
-        return max(wanted, _FILTERED_BATCH) if self._filtering else max(wanted, 1)
-
-    def _start_key(self, source: Mapping[str, Any]) -> Item:
-        """An ExclusiveStartKey (table and index keys) from a wire item."""
-        return {name: source[name] for name in self.key_attrs}
+        return max(wanted, _FILTERED_BATCH) if self._filtering else wanted
 
     def _position_key(self, after: Mapping[str, Any]) -> Item:
-        resolved = self.resolved
+        """The ExclusiveStartKey of the cursor's position: the index's and the table's keys
+        of the record the previous page ended with (the hash values come from the listing's
+        scope, never from the cursor)."""
+        resolved, schema = self.resolved, self.resolved.schema
         key: Item = {resolved.hash_attr: {"S": resolved.hash_value}}
+        if schema.tenant_hashed:
+            key[schema.hash_key] = {"S": str(resolved.tenant)}
         for name in resolved.order_fields:
             key[name] = self.codec.value(name, after[name])
         return key
 
-    async def _read_group(self, value: Any) -> list[Item]:
-        """Every stored item of the tie group ``value`` (unfiltered: its end is needed)."""
-        request = self._request(RangeCondition(Op.EQ, (value,)), use_filters=False)
-        items: list[Item] = []
-        while True:
-            response = await self.runner.call("Query", request)
-            items.extend(response.get("Items", []))
-            last = response.get("LastEvaluatedKey")
-            if not last:
-                return items
-            request["ExclusiveStartKey"] = last
-
     # -- pages and counts --------------------------------------------------------------------
 
     async def page(self) -> list[Record]:
-        """Up to ``limit + 1`` matching records in reference order (the extra one, when
-        present, proves that another page exists)."""
+        """Up to ``limit + 1`` matching records in DynamoDB's order (the extra one, when
+        present, proves that another page exists), resuming right after the cursor's record."""
         if self.impossible:
             return []
         resolved = self.resolved
         wanted = resolved.query.limit + 1
         rows: list[Record] = []
-        start: Item | None = None
         after = resolved.after
-        if after is not None:
-            if self.unique_order:
-                start = self._position_key(after)
-            else:
-                group = await self._read_group(after[resolved.range_attr])
-                records = (self.codec.decode(item) for item in group)
-                rows = resolved.ordered(
-                    r for r in records if resolved.admits(r) and resolved.beyond(r)
-                )
-                start = self._start_key(group[-1]) if group else self._position_key(after)
-        if len(rows) >= wanted:
-            return rows
-        return await self._continue(rows, start, wanted)
-
-    async def _continue(self, rows: list[Record], start: Item | None, wanted: int) -> list[Record]:
-        range_attr = self.resolved.range_attr
-        request = self._request(self.resolved.query.range)
-        group: list[Record] = []
+        start = None if after is None else self._position_key(after)
+        request = self._request(resolved.query.range)
         while True:
-            request["Limit"] = self._batch(wanted - len(rows) + (0 if self.unique_order else 1))
+            request["Limit"] = self._batch(wanted - len(rows))
             if start is not None:
                 request["ExclusiveStartKey"] = start
             response = await self.runner.call("Query", request)
             for item in response.get("Items", []):
                 record = self.codec.decode(item)
-                if not self.resolved.admits(record):
-                    continue
-                if self.unique_order:
+                if resolved.admits(record):
                     rows.append(record)
                     if len(rows) >= wanted:
                         return rows
-                    continue
-                if group and record[range_attr] != group[-1][range_attr]:
-                    rows.extend(self.resolved.ordered(group))
-                    group = []
-                    if len(rows) >= wanted:
-                        return rows
-                group.append(record)
             start = response.get("LastEvaluatedKey")
             if not start:
-                rows.extend(self.resolved.ordered(group))
                 return rows
 
     async def count(self) -> int:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
+import attrs
 import pytest
 
 from aace.domain.entities import AGENTS, MESSAGES, PROMPT_TEMPLATES, SESSIONS, THREADS, Agent
 from aace.domain.errors import InvalidCursor, ValidationError
 from aace.domain.ports import ABSENT, Store
-from aace.domain.query import Page, Query, RangeCondition
-from aace.domain.schema import EntitySchema
+from aace.domain.query import Query, RangeCondition
 from aace.domain.tenancy import PartitionKey
+from tests.contract.paging import TABLE_KEY_TIES, all_pages
 from tests.factories import sample
 
 pytestmark = pytest.mark.anyio
@@ -37,38 +37,13 @@ async def _agents(store: Store, tenant: PartitionKey, count: int) -> list[Agent]
     return agents
 
 
-async def _all_pages(
-    store: Store, schema: EntitySchema[Any], tenant: PartitionKey, query: Query
-) -> list[Any]:
-    repo = store.repository(schema)
-    items: list[Any] = []
-    page: Page[Any] = await repo.query(tenant, query)
-    items.extend(page.items)
-    while page.next_cursor is not None:
-        assert len(page.items) == query.limit
-        page = await repo.query(tenant, Query(**{**_fields(query), "cursor": page.next_cursor}))
-        items.extend(page.items)
-    return items
-
-
-def _fields(query: Query) -> dict[str, Any]:
-    return {
-        "index": query.index,
-        "parent": query.parent,
-        "range": query.range,
-        "descending": query.descending,
-        "limit": query.limit,
-        "filters": query.filters,
-    }
-
-
 async def test_the_table_lists_by_range_key_in_both_orders(
     store: Store, tenant: PartitionKey
 ) -> None:
     agents = await _agents(store, tenant, 7)
     ids = [a.agent_version_uuid for a in agents]
-    ascending = await _all_pages(store, AGENTS, tenant, Query(limit=3))
-    descending = await _all_pages(store, AGENTS, tenant, Query(limit=3, descending=True))
+    ascending = await all_pages(store, AGENTS, tenant, Query(limit=3))
+    descending = await all_pages(store, AGENTS, tenant, Query(limit=3, descending=True))
     assert [a.agent_version_uuid for a in ascending] == ids
     assert [a.agent_version_uuid for a in descending] == ids[::-1]
 
@@ -91,7 +66,7 @@ async def test_range_conditions_on_a_datetime_index(
     await _agents(store, tenant, 10)
     for descending in (False, True):
         query = Query(index="updated_at-index", range=condition, descending=descending, limit=2)
-        found = await _all_pages(store, AGENTS, tenant, query)
+        found = await all_pages(store, AGENTS, tenant, query)
         numbers = [int(a.agent_version_uuid[1:]) for a in found]
         assert numbers == (expected[::-1] if descending else expected)
         assert await store.repository(AGENTS).count(tenant, query) == len(expected)
@@ -106,15 +81,20 @@ async def test_newest_first_by_updated_at(store: Store, tenant: PartitionKey) ->
     assert page.items[0] == agents[-1]
 
 
-async def test_ties_on_an_index_are_broken_by_the_table_key(
+async def test_ties_on_an_index_come_once_each_in_one_stable_order(
     store: Store, tenant: PartitionKey
 ) -> None:
     await _agents(store, tenant, 9)
     query = Query(index="agent_uuid-index", range=RangeCondition.eq("a1"), limit=2)
-    found = await _all_pages(store, AGENTS, tenant, query)
-    assert [a.agent_version_uuid for a in found] == ["v0001", "v0004", "v0007"]
-    back = await _all_pages(store, AGENTS, tenant, Query(**{**_fields(query), "descending": True}))
-    assert [a.agent_version_uuid for a in back] == ["v0007", "v0004", "v0001"]
+    found = [a.agent_version_uuid for a in await all_pages(store, AGENTS, tenant, query)]
+    assert sorted(found) == ["v0001", "v0004", "v0007"]
+    for limit in (1, 1000):
+        again = await all_pages(store, AGENTS, tenant, attrs.evolve(query, limit=limit))
+        assert [a.agent_version_uuid for a in again] == found
+    back = await all_pages(store, AGENTS, tenant, attrs.evolve(query, descending=True))
+    assert [a.agent_version_uuid for a in back] == found[::-1]
+    if store.adapter in TABLE_KEY_TIES:
+        assert found == ["v0001", "v0004", "v0007"]
 
 
 async def test_begins_with_on_a_string_index(store: Store, tenant: PartitionKey) -> None:
@@ -130,7 +110,7 @@ async def test_begins_with_on_a_string_index(store: Store, tenant: PartitionKey)
 async def test_equality_filters_narrow_a_listing(store: Store, tenant: PartitionKey) -> None:
     await _agents(store, tenant, 10)
     query = Query(filters={"status": "active"}, limit=2)
-    found = await _all_pages(store, AGENTS, tenant, query)
+    found = await all_pages(store, AGENTS, tenant, query)
     assert [a.agent_version_uuid for a in found] == ["v0001", "v0003", "v0005", "v0007", "v0009"]
     assert await store.repository(AGENTS).count(tenant, query) == 5
 
@@ -169,7 +149,7 @@ async def test_messages_of_one_run(store: Store, tenant: PartitionKey) -> None:
     others = [sample(MESSAGES, tenant, thread_uuid=thread, run_uuid="run-a") for _ in range(3)]
     await repo.put_many(wanted + others)
     query = Query(parent=thread, index="run_uuid-index", range=RangeCondition.eq("run-b"))
-    found = await _all_pages(store, MESSAGES, tenant, Query(**{**_fields(query), "limit": 3}))
+    found = await all_pages(store, MESSAGES, tenant, attrs.evolve(query, limit=3))
     assert sorted(m.message_uuid for m in found) == sorted(m.message_uuid for m in wanted)
 
 
@@ -177,7 +157,7 @@ async def test_paging_through_a_thousand_records_visits_each_once(
     store: Store, tenant: PartitionKey
 ) -> None:
     agents = await _agents(store, tenant, 1000)
-    found = await _all_pages(store, AGENTS, tenant, Query(index="updated_at-index", limit=37))
+    found = await all_pages(store, AGENTS, tenant, Query(index="updated_at-index", limit=37))
     assert [a.agent_version_uuid for a in found] == [a.agent_version_uuid for a in agents]
 
 
