@@ -14,7 +14,7 @@ Semantics (the same on every adapter; the in-memory adapter is the executable re
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
@@ -91,9 +91,21 @@ class Repository(Protocol[E]):
 
     async def put(self, entity: E, *, condition: Condition = ANY) -> None: ...
 
-    async def put_many(self, entities: Sequence[E]) -> None:
-        """Unconditional bulk upsert in backend-sized chunks; not atomic as a whole (use a
-        unit of work for that). For loading and migration."""
+    async def put_many(self, entities: Iterable[E] | AsyncIterable[E]) -> None:
+        """Unconditional bulk upsert, for loading and migration.
+
+        ``entities`` may be any iterable or async iterable (a generator, an async generator
+        reading another store): it is read once and written in backend-sized chunks (see
+        :mod:`domain.bulk`), so memory stays bounded whatever its size. The last write of a
+        repeated key wins. Not atomic as a whole (use a unit of work for that):
+
+        * each entity is validated as it is read; something that is not an entity of this
+          schema is ``ValidationError`` on ``entities`` (the message gives its position), a
+          record over the item limit is ``TooLarge`` naming the attribute. It is raised once
+          every chunk before the bad entity's chunk is written; nothing of that chunk or
+          after it is. Up to 25 entities are one chunk on every adapter.
+        * a storage error may leave any of the chunks sent so far written.
+        """
         ...
 
     async def delete(

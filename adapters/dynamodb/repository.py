@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 import attrs
 from botocore.exceptions import BotoCoreError, ClientError
 
-from aace.adapters.dynamodb.batch import batch_get, batch_write
+from aace.adapters.dynamodb.batch import WRITE_CHUNK, batch_get, batch_write
 from aace.adapters.dynamodb.codec import Item, ItemCodec
 from aace.adapters.dynamodb.errors import translate
 from aace.adapters.dynamodb.listing import Listing
 from aace.adapters.dynamodb.unit_of_work import apply_one
+from aace.domain.bulk import BulkInput, put_in_chunks
 from aace.domain.errors import NotFound
 from aace.domain.ports import ANY, PRESENT, Condition
 from aace.domain.query import Page, Query, next_cursor, resolve
-from aace.domain.records import from_record, to_record
+from aace.domain.records import from_record
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
 from aace.domain.unit_of_work import DeleteAction, PutAction
@@ -76,12 +78,11 @@ class DynamoRepository(Generic[E]):
             self._store.runner, self._store.target, PutAction.of(self.schema, entity, condition)
         )
 
-    async def put_many(self, entities: Sequence[E]) -> None:
-        latest: dict[tuple[str, str], Item] = {}
-        for entity in entities:
-            item = self._codec.encode(to_record(self.schema, entity))
-            latest[self._codec.key_of_item(item)] = item  # the last write of a key wins
-        await batch_write(self._store.runner, self._table, list(latest.values()))
+    async def put_many(self, entities: BulkInput[E]) -> None:
+        """Streamed as BatchWriteItem requests of 25 distinct keys, a bounded number in
+        flight (see :func:`batch_write`)."""
+        produce = partial(put_in_chunks, self.schema, entities, WRITE_CHUNK)
+        await batch_write(self._store.runner, self._table, self._codec, produce)
 
     async def delete(
         self, tenant: PartitionKey, key: EntityKey, *, condition: Condition = PRESENT

@@ -14,11 +14,12 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from aace.domain.bulk import BulkInput, put_in_chunks
 from aace.domain.entities import TENANT_COUNTERS
 from aace.domain.errors import ConditionFailed, Conflict, NotFound
 from aace.domain.ports import ANY, PRESENT, Condition, ConditionKind
 from aace.domain.query import CursorCodec, Page, Query, ResolvedQuery, next_cursor, resolve
-from aace.domain.records import from_record, to_record
+from aace.domain.records import from_record
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
 from aace.domain.unit_of_work import Action, BufferedUnitOfWork, DeleteAction, IncrementAction
@@ -29,6 +30,8 @@ E = TypeVar("E")
 Record = dict[str, Any]
 #: table name -> hash value -> range value -> record
 Tables = dict[str, dict[str, dict[str, Record]]]
+#: Records put_many stores per lock.
+PUT_MANY_CHUNK = 500
 
 
 class MemoryStore:
@@ -136,15 +139,23 @@ class MemoryRepository(Generic[E]):
         async with self._store.unit_of_work() as uow:
             uow.put(entity, condition=condition)
 
-    async def put_many(self, entities: Sequence[E]) -> None:
-        records = [to_record(self.schema, e) for e in entities]
-        async with self._store.lock:
-            for record in records:
-                tenant = PartitionKey.parse(record["partition_key"])
-                rows, range_value = self._store.locate(
-                    self.schema, tenant, self.schema.key_of_record(record)
-                )
-                rows[range_value] = copy.deepcopy(record)
+    async def put_many(self, entities: BulkInput[E]) -> None:
+        """Streamed in chunks of :data:`PUT_MANY_CHUNK`, each stored under the lock (never
+        held while the input is read, so an async input may itself use the store)."""
+
+        async def write(records: list[Record]) -> None:
+            async with self._store.lock:
+                for record in records:  # fresh dicts: only nested values need copies
+                    tenant = PartitionKey.parse(record["partition_key"])
+                    rows, range_value = self._store.locate(
+                        self.schema, tenant, self.schema.key_of_record(record)
+                    )
+                    rows[range_value] = {
+                        name: copy.deepcopy(value) if isinstance(value, dict | list) else value
+                        for name, value in record.items()
+                    }
+
+        await put_in_chunks(self.schema, entities, PUT_MANY_CHUNK, write)
 
     async def delete(
         self, tenant: PartitionKey, key: EntityKey, *, condition: Condition = PRESENT

@@ -1,14 +1,21 @@
-"""The engine a store runs on: autocommit reads, retried write transactions, dialect bits."""
+"""The engine a store runs on: autocommit reads, retried write transactions, dialect bits.
+
+Lost connections are handled optimistically (no ping before each use): a read, or a
+transaction that had not reached ``COMMIT``, is run again on a fresh connection (SQLAlchemy
+invalidates the lost one, and the pool the older ones); a connection lost during ``COMMIT``
+is ``StorageUnavailable`` saying the write may or may not have landed, never retried into a
+``Conflict``.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import Table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from aace.adapters.sql.dialects import Insert, dialect_insert
@@ -16,15 +23,22 @@ from aace.adapters.sql.endpoint import Endpoint
 from aace.adapters.sql.engine import BEGIN_OPTION, EngineSettings
 from aace.adapters.sql.errors import (
     SQLITE_PATH_HINT,
+    is_lost_connection,
     is_retryable,
     translate_errors,
 )
-from aace.domain.errors import StorageMisconfigured
+from aace.domain.errors import StorageMisconfigured, StorageUnavailable
 from aace.domain.retry import RetryPolicy
 
 __all__ = ["Database"]
 
 T = TypeVar("T")
+Work = Callable[[AsyncConnection], Awaitable[T]]
+
+
+def _worth_retrying(error: BaseException) -> bool:
+    """Contention, or a connection lost before the transaction could commit."""
+    return is_retryable(error) or is_lost_connection(error)
 
 
 class Database:
@@ -47,22 +61,43 @@ class Database:
         """The dialect's INSERT (it knows ``ON CONFLICT``)."""
         return dialect_insert(self.dialect, table)
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A connection in autocommit mode, for single-statement reads."""
+    async def read(self, work: Work[T]) -> T:
+        """Run ``work``, which only reads, on a connection in autocommit mode; again on a
+        fresh connection when the pooled one turns out to be lost."""
         with translate_errors(self.where):
-            async with self._reader.connect() as connection:
-                yield connection
+            return await self.retry_policy.call(is_lost_connection, self._autocommit, work)
 
-    async def transaction(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    async def transaction(self, work: Work[T], *, one_statement: bool = False) -> T:
         """Run ``work`` in one transaction (``BEGIN IMMEDIATE`` on SQLite), retrying the
-        whole of it after a deadlock, a serialization failure or a busy database."""
-        with translate_errors(self.where):
-            return await self.retry_policy.call(is_retryable, self._attempt, work)
+        whole of it after a deadlock, a serialization failure, a busy database or a
+        connection lost before ``COMMIT``.
 
-    async def _attempt(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        async with self.engine.begin() as connection:
+        ``one_statement``: ``work`` writes with one statement (reading afterwards at most,
+        to explain a refusal). SQLite then runs it without ``BEGIN``: the statement is
+        atomic by itself and takes the write lock as it starts.
+        """
+        with translate_errors(self.where):
+            if one_statement and self.dialect == "sqlite":
+                return await self.retry_policy.call(is_retryable, self._autocommit, work)
+            return await self.retry_policy.call(_worth_retrying, self._attempt, work)
+
+    async def _autocommit(self, work: Work[T]) -> T:
+        async with self._reader.connect() as connection:
             return await work(connection)
+
+    async def _attempt(self, work: Work[T]) -> T:
+        async with self.engine.connect() as connection, connection.begin() as transaction:
+            result = await work(connection)
+            try:
+                await transaction.commit()
+            except DBAPIError as exc:
+                if not is_lost_connection(exc):
+                    raise
+                raise StorageUnavailable(
+                    f"lost the connection to {self.where} while committing: the write may "
+                    "or may not have landed (read it back before trying again)"
+                ) from exc
+        return result
 
     def _sqlite_file(self) -> Path | None:
         """The SQLite file (``None`` for PostgreSQL, or a ``file:`` URI SQLite resolves)."""

@@ -79,7 +79,7 @@ class EngineSettings:
             pool_size=_int(config, "pool_size", 5),
             max_overflow=_int(config, "max_overflow", 10),
             pool_timeout=_int(config, "pool_timeout", 30),
-            pool_pre_ping=_flag(config.option("pool_pre_ping", "true")),
+            pool_pre_ping=_flag(config.option("pool_pre_ping", "false")),
             pool_recycle=_int(config, "pool_recycle", 1800),
             busy_timeout_ms=_int(config, "busy_timeout_ms", 30000),
             synchronous=synchronous,

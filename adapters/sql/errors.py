@@ -41,6 +41,7 @@ __all__ = [
     "SQLITE_PATH_HINT",
     "StatementFailed",
     "folder_problem",
+    "is_lost_connection",
     "is_retryable",
     "missing_tables",
     "translate",
@@ -121,6 +122,12 @@ def _reason(exc: BaseException, where: Endpoint) -> str:
 
 def _sqlite_busy(exc: BaseException) -> bool:
     return any(text in str(exc).lower() for text in _SQLITE_BUSY)
+
+
+def is_lost_connection(exc: BaseException) -> bool:
+    """The connection turned out to be lost (SQLAlchemy has invalidated it and the pool's
+    older connections): a fresh one may work."""
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def is_retryable(exc: BaseException) -> bool:

@@ -116,8 +116,9 @@ async def check_revision(db: Database, version_table: str) -> None:
             f"{where} does not exist, so it has no aace tables: run `aace init` to create it",
             hint=init,
         )
-    async with db.read() as connection:
-        heads = await connection.run_sync(lambda sync: _heads(sync, version_table))
+    heads = await db.read(
+        lambda connection: connection.run_sync(lambda sync: _heads(sync, version_table))
+    )
     head = shipped().head
     if heads == (head,):
         return
@@ -142,8 +143,9 @@ def _revision(connection: Connection, version_table: str) -> str | None:
 
 async def current_revision(db: Database, version_table: str) -> str | None:
     """The revision the database is at (``None`` before the first migration)."""
-    async with db.read() as connection:
-        return await connection.run_sync(lambda sync: _revision(sync, version_table))
+    return await db.read(
+        lambda connection: connection.run_sync(lambda sync: _revision(sync, version_table))
+    )
 
 
 def _differences(connection: Connection, names: TableNames, version_table: str) -> list[Any]:
@@ -163,5 +165,8 @@ def _differences(connection: Connection, names: TableNames, version_table: str) 
 async def schema_differences(db: Database, names: TableNames, version_table: str) -> list[Any]:
     """What autogenerate would change to make the database match the models (empty when
     the migrations and the models agree)."""
-    async with db.read() as connection:
-        return await connection.run_sync(lambda sync: _differences(sync, names, version_table))
+    return await db.read(
+        lambda connection: connection.run_sync(
+            lambda sync: _differences(sync, names, version_table)
+        )
+    )

@@ -4,17 +4,19 @@ work, batch reads as one ``IN`` query per chunk, keyset pages."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
-from sqlalchemy import select, tuple_
+from sqlalchemy import Row, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aace.adapters.sql.entity_table import EntityTable
 from aace.adapters.sql.listing import count_statement, page_statement
+from aace.domain.bulk import BulkInput, Record, put_in_chunks
 from aace.domain.errors import NotFound
 from aace.domain.ports import ANY, PRESENT, Condition
 from aace.domain.query import CursorCodec, Page, Query, next_cursor, resolve
-from aace.domain.records import to_record
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
 
@@ -51,25 +53,26 @@ class SqlRepository(Generic[E]):
     async def find(self, tenant: PartitionKey, key: EntityKey) -> E | None:
         checked = self.schema.check_key(key)
         table = self._table
-        async with self._db.read() as connection:
+
+        async def read(connection: AsyncConnection) -> Row[Any] | None:
             result = await connection.execute(
                 table.select_owned, table.key_params(tenant, checked)
             )
-            row = result.first()
-            return None if row is None else self._table.entity(row)
+            return result.first()
+
+        row = await self._db.read(read)
+        return None if row is None else table.entity(row)
 
     async def get_many(self, tenant: PartitionKey, keys: Sequence[EntityKey]) -> list[E | None]:
         checked = [self.schema.check_key(k) for k in keys]
         wanted = list(dict.fromkeys(checked))
         found: dict[EntityKey, E] = {}
         table = self._table
-        async with self._db.read() as connection:
-            for start in range(0, len(wanted), MAX_KEYS_PER_READ):
-                chunk = wanted[start : start + MAX_KEYS_PER_READ]
-                result = await connection.execute(self._many_statement(tenant, chunk))
-                for row in result:
-                    entity = table.entity(row)
-                    found[self.schema.key_of(entity)] = entity
+        for start in range(0, len(wanted), MAX_KEYS_PER_READ):
+            statement = self._many_statement(tenant, wanted[start : start + MAX_KEYS_PER_READ])
+            for row in await self._db.read(partial(_all_rows, statement=statement)):
+                entity = table.entity(row)
+                found[self.schema.key_of(entity)] = entity
         return [found.get(key) for key in checked]
 
     def _many_statement(self, tenant: PartitionKey, keys: Sequence[EntityKey]) -> Any:
@@ -83,22 +86,22 @@ class SqlRepository(Generic[E]):
         async with self._store.unit_of_work() as uow:
             uow.put(entity, condition=condition)
 
-    async def put_many(self, entities: Sequence[E]) -> None:
-        """Unconditional multi-row upserts, one transaction per chunk (last write wins)."""
-        records: dict[tuple[str, ...], dict[str, Any]] = {}
-        for entity in entities:
-            record = to_record(self.schema, entity)
-            records[tuple(record[c.name] for c in self._table.key_columns)] = record
-        rows = list(records.values())
+    async def put_many(self, entities: BulkInput[E]) -> None:
+        """Unconditional multi-row upserts, streamed: one transaction per chunk of distinct
+        keys (sized by the bind-parameter limit), applied in input order (last write wins)."""
         columns = len(self._table.table.c)
         size = max(1, min(MAX_ROWS_PER_WRITE, _MAX_BIND_PARAMETERS // columns))
-        for start in range(0, len(rows), size):
-            stmt = self._table.upsert(rows[start : start + size])
+        await put_in_chunks(self.schema, entities, size, self._upsert_rows)
 
-            async def write(connection: Any, stmt: Any = stmt) -> None:
-                await connection.execute(stmt)
+    async def _upsert_rows(self, rows: list[Record]) -> None:
+        """One chunk in one transaction, as an executemany of one upsert (compiled once per
+        engine: a multi-row VALUES would be compiled again for every chunk)."""
+        stmt = self._table.upsert()
 
-            await self._db.transaction(write)
+        async def write(connection: Any) -> None:
+            await connection.execute(stmt, rows)
+
+        await self._db.transaction(write)
 
     async def delete(
         self, tenant: PartitionKey, key: EntityKey, *, condition: Condition = PRESENT
@@ -108,8 +111,8 @@ class SqlRepository(Generic[E]):
 
     async def query(self, tenant: PartitionKey, query: Query) -> Page[E]:
         resolved = resolve(self.schema, tenant, query, self._codec)
-        async with self._db.read() as connection:
-            rows = (await connection.execute(page_statement(self._table, resolved, tenant))).all()
+        statement = page_statement(self._table, resolved, tenant)
+        rows = await self._db.read(partial(_all_rows, statement=statement))
         page = rows[: query.limit]
         cursor = None
         if len(rows) > query.limit:
@@ -119,6 +122,13 @@ class SqlRepository(Generic[E]):
 
     async def count(self, tenant: PartitionKey, query: Query) -> int:
         resolved = resolve(self.schema, tenant, attrs.evolve(query, cursor=None), None)
-        async with self._db.read() as connection:
-            result = await connection.execute(count_statement(self._table, resolved, tenant))
-            return int(result.scalar_one())
+        statement = count_statement(self._table, resolved, tenant)
+
+        async def read(connection: AsyncConnection) -> int:
+            return int((await connection.execute(statement)).scalar_one())
+
+        return await self._db.read(read)
+
+
+async def _all_rows(connection: AsyncConnection, *, statement: Any) -> Sequence[Row[Any]]:
+    return (await connection.execute(statement)).all()

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aace.adapters.sql.writes import apply_delete, apply_increment, apply_put
 from aace.domain.entities import TENANT_COUNTERS
+from aace.domain.ports import ConditionKind
 from aace.domain.unit_of_work import Action, BufferedUnitOfWork, DeleteAction, IncrementAction
 
 if TYPE_CHECKING:
@@ -23,7 +24,8 @@ MAX_ACTIONS = 1000
 
 class SqlUnitOfWork(BufferedUnitOfWork):
     """Applies the buffered actions in order inside one transaction (retried as a whole
-    after a deadlock or serialization failure); the first failed condition rolls back."""
+    after a deadlock or serialization failure); the first failed condition rolls back. A
+    lone write that is one statement skips ``BEGIN`` on SQLite."""
 
     max_actions = MAX_ACTIONS
 
@@ -45,4 +47,15 @@ class SqlUnitOfWork(BufferedUnitOfWork):
                 else:
                     await apply_put(connection, store.entity_table(action.schema), action)
 
-        await db.transaction(work)
+        await db.transaction(work, one_statement=len(actions) == 1 and _one_write(actions[0]))
+
+
+def _one_write(action: Action) -> bool:
+    """Whether the action's statements start with its write (no read first): a condition
+    that compares attributes, or a delete that requires absence, reads first."""
+    if isinstance(action, IncrementAction):
+        return True
+    condition = action.condition
+    if condition.equals:
+        return False
+    return not (isinstance(action, DeleteAction) and condition.kind is ConditionKind.ABSENT)

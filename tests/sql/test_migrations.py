@@ -37,7 +37,7 @@ async def test_every_entity_has_its_table_and_every_index(sql_store: SqlStore) -
             for name in inspector.get_table_names()
         }
 
-    async with sql_store.database.read() as connection:
+    async with sql_store.database.engine.begin() as connection:
         found = await connection.run_sync(describe)
     assert set(found) >= {t.name for t in tables.values()}
     for schema in ALL_SCHEMAS:
@@ -70,7 +70,7 @@ async def test_the_comparison_notices_a_schema_that_drifted(sql_store: SqlStore)
     """The equality above is not vacuous: a dropped index and an extra column show up."""
     agents = build_metadata(sql_store.table_names)[1][AGENTS.name]
     index = next(iter(agents.indexes))
-    async with sql_store.database.read() as connection:
+    async with sql_store.database.engine.begin() as connection:
         await connection.exec_driver_sql(f'DROP INDEX "{index.name}"')
         await connection.exec_driver_sql(f'ALTER TABLE "{agents.name}" ADD COLUMN extra TEXT')
     differences = await schema_differences(
@@ -85,7 +85,7 @@ async def test_migrations_create_the_configured_table_names(
 ) -> None:
     names = TableNames(agent_prefix="t1_", coordination_prefix="t2_", overrides={"runs": "r"})
     async with custom_store(request, "sqlite", table_names=names) as store:
-        async with store.database.read() as connection:
+        async with store.database.engine.begin() as connection:
             found = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
         assert {"t1_agents", "t2_sessions", "r", "t1_alembic_version"} <= found
         assert not any(name.startswith(("aace-", "ace-")) for name in found)

@@ -19,12 +19,12 @@ pytestmark = pytest.mark.anyio
 
 
 async def _table_names(store: SqlStore) -> set[str]:
-    async with store.database.read() as connection:
+    async with store.database.engine.begin() as connection:
         return await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
 
 
 async def _stamp(store: SqlStore, revision: str) -> None:
-    async with store.database.read() as connection:
+    async with store.database.engine.begin() as connection:
         await connection.exec_driver_sql(
             f"UPDATE \"{store.version_table}\" SET version_num = '{revision}'"
         )
