@@ -4,13 +4,19 @@ Every public coroutine method of every service gets a blocking counterpart with 
 name, parameters and docstring, generated from the service class. Calls run on one event
 loop in a background thread (an anyio blocking portal), so blocking callers share the
 async services, their store and its connection pools; many threads may share one twin.
+
+A call that is the only one under way on that loop says so (``SOLE_BLOCKING_CALLER``): an
+adapter whose driver is synchronous (DynamoDB) then runs it on the loop's thread, saving the
+hop to a worker thread. While several threads call at once, requests go through the worker
+pool as for async callers, so they still overlap.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+import threading
+from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -21,17 +27,45 @@ from aace.application.container import SERVICES
 from aace.application.facade import Aace
 from aace.application.services import AgentService, CoordinationService
 from aace.application.settings import Settings
+from aace.domain.ports import SOLE_BLOCKING_CALLER
 
 __all__ = ["Blocking", "BlockingAace", "blocking"]
 
 S = TypeVar("S")
+T = TypeVar("T")
+
+
+class Traffic:
+    """The blocking calls under way on one portal, counted from every calling thread."""
+
+    def __init__(self, portal: BlockingPortal) -> None:
+        self._portal = portal
+        self._lock = threading.Lock()
+        self._under_way = 0
+
+    def call(self, function: Callable[[], Awaitable[T]]) -> T:
+        """Run ``function`` on the portal's loop and wait for its result."""
+        with self._lock:
+            self._under_way += 1
+        try:
+            return self._portal.call(self._marked, function)
+        finally:
+            with self._lock:
+                self._under_way -= 1
+
+    async def _marked(self, function: Callable[[], Awaitable[T]]) -> T:
+        token = SOLE_BLOCKING_CALLER.set(self._under_way == 1)
+        try:
+            return await function()
+        finally:
+            SOLE_BLOCKING_CALLER.reset(token)
 
 
 class Blocking(Generic[S]):
     """Blocking counterparts of the coroutine methods of a ``S`` (see :func:`blocking`)."""
 
-    def __init__(self, portal: BlockingPortal, target: S) -> None:
-        self._portal = portal
+    def __init__(self, traffic: Traffic, target: S) -> None:
+        self._traffic = traffic
         self._target = target
 
     if TYPE_CHECKING:  # the generated subclass has the real methods
@@ -43,7 +77,7 @@ def _blocking_method(name: str, method: Callable[..., Any]) -> Callable[..., Any
     @functools.wraps(method)
     def call(self: Blocking[Any], *args: Any, **kwargs: Any) -> Any:
         bound = getattr(self._target, name)
-        return self._portal.call(functools.partial(bound, *args, **kwargs))
+        return self._traffic.call(functools.partial(bound, *args, **kwargs))
 
     return call
 
@@ -83,8 +117,9 @@ class BlockingAace:
             self._exit.close()
             raise
         self._exit.callback(portal.call, self._app.close)
+        traffic = Traffic(portal)
         for name, service_type in SERVICES.items():
-            setattr(self, name, blocking(service_type)(portal, getattr(self._app, name)))
+            setattr(self, name, blocking(service_type)(traffic, getattr(self._app, name)))
         self.settings = self._app.settings
 
     def close(self) -> None:

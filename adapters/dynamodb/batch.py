@@ -16,7 +16,7 @@ from typing import Any
 import anyio
 
 from aace.adapters.dynamodb.codec import Item, ItemCodec
-from aace.adapters.dynamodb.runner import Runner, run_concurrently
+from aace.adapters.dynamodb.runner import Runner, fanning_out, run_concurrently
 from aace.domain.bulk import Record, WriteChunk
 from aace.domain.errors import StorageUnavailable
 
@@ -132,10 +132,11 @@ async def batch_write(runner: Runner, table: str, codec: ItemCodec, produce: Pro
         sending.update(dict.fromkeys(keys, done))
         group.start_soon(write, items, keys, done)
 
-    async with anyio.create_task_group() as group:
-        try:
-            await produce(put)
-        except Exception as exc:  # raised once the requests in flight are done
-            failures.append(exc)
+    with fanning_out():
+        async with anyio.create_task_group() as group:
+            try:
+                await produce(put)
+            except Exception as exc:  # raised once the requests in flight are done
+                failures.append(exc)
     if failures:
         raise failures[0]

@@ -14,7 +14,8 @@ error naming the endpoint (see :func:`translate_edge`); callers only ever see bo
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from typing import Any, TypeVar
 
@@ -32,9 +33,10 @@ from aace.adapters.dynamodb.errors import (
 )
 from aace.adapters.dynamodb.settings import DynamoSettings
 from aace.domain.errors import StorageUnavailable
+from aace.domain.ports import SOLE_BLOCKING_CALLER
 from aace.domain.retry import RetryPolicy, Sleep
 
-__all__ = ["Runner", "run_concurrently"]
+__all__ = ["Runner", "fanning_out", "run_concurrently"]
 
 T = TypeVar("T")
 
@@ -55,15 +57,27 @@ def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
     return error
 
 
+@contextmanager
+def fanning_out() -> Iterator[None]:
+    """Requests started inside run concurrently: none of them runs inline (the tasks
+    started here copy this context)."""
+    token = SOLE_BLOCKING_CALLER.set(False)
+    try:
+        yield
+    finally:
+        SOLE_BLOCKING_CALLER.reset(token)
+
+
 async def run_concurrently(calls: Sequence[Callable[[], Coroutine[Any, Any, None]]]) -> None:
     """Run ``calls`` at once; the first failure is raised as itself (not as a group)."""
     if len(calls) == 1:
         await calls[0]()
         return
     try:
-        async with anyio.create_task_group() as group:
-            for call in calls:
-                group.start_soon(call)
+        with fanning_out():
+            async with anyio.create_task_group() as group:
+                for call in calls:
+                    group.start_soon(call)
     except BaseExceptionGroup as failures:
         raise _first_error(failures) from None
 
@@ -118,7 +132,11 @@ class Runner:
             return self.connection.client
 
     async def in_worker(self, function: Callable[..., T], *args: Any) -> T:
-        """Run a blocking call in the bounded pool."""
+        """Run a blocking call in the bounded pool, or inline when the call comes from the
+        only blocking caller of this loop (:data:`SOLE_BLOCKING_CALLER`): it would wait for
+        the worker anyway, and the thread hop would cost it about a millisecond."""
+        if SOLE_BLOCKING_CALLER.get():
+            return function(*args)
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self.settings.workers)
         return await anyio.to_thread.run_sync(partial(function, *args), limiter=self._limiter)
