@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from aace.domain.errors import InvalidCursor, ValidationError
+from aace.domain.filters import Filter, as_filter
 from aace.domain.schema import AttrKind, EntitySchema, IndexSpec
 from aace.domain.tenancy import PartitionKey
 
@@ -108,7 +109,8 @@ class Query:
     ``index`` names a secondary index (``None`` lists by the table's range key). ``parent``
     is the hash value for tables and indexes hashed on a parent uuid (runs by
     ``thread_uuid``, sessions by ``coordination_uuid``, …); tables hashed on the tenant take
-    it from the tenant. ``filters`` are equalities on other attributes.
+    it from the tenant. ``filters`` map attribute names to :mod:`~aace.domain.filters`
+    values (``In``, ``Contains``, ``TimeRange``, ``Nested``); a plain value means equality.
     """
 
     index: str | None = None
@@ -117,7 +119,7 @@ class Query:
     descending: bool = False
     limit: int = 50
     cursor: str | None = None
-    filters: Mapping[str, Scalar | None] = attrs.field(factory=dict)
+    filters: Mapping[str, Filter | Scalar | None] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -143,6 +145,8 @@ class ResolvedQuery:
     query: Query
     #: Where the previous page stopped (``None`` for the first page), in record form.
     after: dict[str, Any] | None
+    #: The query's filters, checked, plain values made :class:`~aace.domain.filters.Equals`.
+    filters: tuple[tuple[str, Filter], ...] = ()
 
     @property
     def tenant_filter(self) -> bool:
@@ -162,7 +166,7 @@ class ResolvedQuery:
             return False
         if self.query.range is not None and not self.query.range.matches(value):
             return False
-        return all(record.get(k) == v for k, v in self.query.filters.items())
+        return all(f.matches(record.get(name)) for name, f in self.filters)
 
     def ordered(self, records: Iterable[Mapping[str, Any]]) -> list[Any]:
         """``records`` in the listing's order (range attribute, then the table key)."""
@@ -213,9 +217,13 @@ def resolve(
             _check_value("range", kinds[range_attr], value)
         if query.range.op is Op.BEGINS_WITH and kinds[range_attr] is AttrKind.DT:
             raise ValidationError("range", "begins_with needs a string attribute")
-    for name in query.filters:
+    filters = []
+    for name, wanted in query.filters.items():
         if name not in kinds:
             raise ValidationError(f"filters.{name}", f"is not an attribute of {schema.name}")
+        checked = as_filter(wanted)
+        checked.check(f"filters.{name}", kinds[name])
+        filters.append((name, checked))
     order_fields = schema.order_fields(index)
     after = None
     if query.cursor is not None:
@@ -231,7 +239,16 @@ def resolve(
                 except (TypeError, ValueError) as exc:
                     raise InvalidCursor("cursor holds a malformed position") from exc
     return ResolvedQuery(
-        tenant, schema, index, hash_attr, hash_value, range_attr, order_fields, query, after
+        tenant,
+        schema,
+        index,
+        hash_attr,
+        hash_value,
+        range_attr,
+        order_fields,
+        query,
+        after,
+        tuple(filters),
     )
 
 
@@ -262,7 +279,10 @@ def _scope(
             *(_json_default(v) if isinstance(v, datetime) else v for v in query.range.values),
         ],
         "desc": query.descending,
-        "filters": sorted(query.filters.items()),
+        "filters": sorted(
+            ([name, as_filter(value).scope()] for name, value in query.filters.items()),
+            key=lambda pair: str(pair[0]),
+        ),
     }
     return json.dumps(parts, sort_keys=True, default=_json_default).encode("utf-8")
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from aace.adapters.dynamodb.codec import Item, ItemCodec
 from aace.adapters.dynamodb.runner import Runner
+from aace.domain.filters import Contains, Equals, Filter, In, Nested, TimeRange
 from aace.domain.query import Op, RangeCondition, ResolvedQuery
 from aace.domain.schema import IndexKind
 
@@ -45,15 +46,71 @@ class Listing:
         schema, index = resolved.schema, resolved.index
         self.key_attrs = {resolved.hash_attr, resolved.range_attr, schema.hash_key}
         self.key_attrs.add(schema.range_key)
-        self.filters = dict(resolved.query.filters)
+        self.filters = dict(resolved.filters)
         #: Filters DynamoDB may evaluate (it refuses key attributes in a filter expression).
         self.server_filters = {k: v for k, v in self.filters.items() if k not in self.key_attrs}
-        self.impossible = any(
-            v is not None and not codec.fits(k, v) for k, v in self.filters.items()
-        )
+        self.impossible = any(self._impossible(k, v) for k, v in self.filters.items())
         self.consistent = index is None or index.kind is IndexKind.LOCAL
+        self.key_range = resolved.query.range or self._key_range()
+
+    def _impossible(self, name: str, condition: Filter) -> bool:
+        """Whether a filter can match no stored value (an empty IN-list, a value of another
+        type), so no request is needed."""
+        if isinstance(condition, In):
+            return not condition.values
+        if isinstance(condition, Equals):
+            value = condition.value
+            return value is not None and not self.codec.fits(name, value)
+        if isinstance(condition, TimeRange):
+            after, before = condition.after, condition.before
+            return after is not None and before is not None and after >= before
+        return False
+
+    def _key_range(self) -> RangeCondition | None:
+        """A time range on the listed range attribute, as a key condition (BETWEEN is
+        inclusive: the bounds themselves are then dropped here, as every record is checked)."""
+        wanted = self.filters.get(self.resolved.range_attr)
+        if not isinstance(wanted, TimeRange):
+            return None
+        if wanted.after is not None and wanted.before is not None:
+            return RangeCondition.between(wanted.after, wanted.before)
+        if wanted.after is not None:
+            return RangeCondition.gt(wanted.after)
+        return None if wanted.before is None else RangeCondition.lt(wanted.before)
 
     # -- requests ----------------------------------------------------------------------------
+
+    def _clause(
+        self, number: int, name: str, condition: Filter, values: dict[str, dict[str, Any]]
+    ) -> str:
+        """One filter as a filter expression on ``#f<number>`` with values ``:f<number>…``."""
+        alias, codec = f"#f{number}", self.codec
+        if isinstance(condition, In):
+            for position, value in enumerate(condition.values):
+                values[f":f{number}_{position}"] = codec.value(name, value)
+            listed = ", ".join(f":f{number}_{p}" for p in range(len(condition.values)))
+            return f"{alias} IN ({listed})"
+        if isinstance(condition, Contains):
+            values[f":f{number}"] = codec.value(name, condition.text)
+            return f"contains({alias}, :f{number})"
+        if isinstance(condition, TimeRange):
+            bounds = []
+            for label, op, bound in (("a", ">", condition.after), ("b", "<", condition.before)):
+                if bound is not None:
+                    values[f":f{number}{label}"] = codec.value(name, bound)
+                    bounds.append(f"{alias} {op} :f{number}{label}")
+            return " AND ".join(bounds)
+        if isinstance(condition, Nested):
+            # The value as it is stored inside a map: S, N or BOOL.
+            values[f":f{number}"] = codec.value(name, {"v": condition.value})["M"]["v"]
+            path = "".join(f".#f{number}_{p}" for p in range(len(condition.path)))
+            return f"{alias}{path} = :f{number}"
+        assert isinstance(condition, Equals)
+        if condition.value is None:
+            values[":fnull"] = {"S": "NULL"}
+            return f"(attribute_not_exists({alias}) OR attribute_type({alias}, :fnull))"
+        values[f":f{number}"] = codec.value(name, condition.value)
+        return f"{alias} = :f{number}"
 
     def _request(self, condition: RangeCondition | None) -> dict[str, Any]:
         resolved, codec = self.resolved, self.codec
@@ -84,16 +141,10 @@ class Listing:
             values[":fpk"] = {"S": str(resolved.tenant)}
             clauses.append("#fpk = :fpk")
         for number, (name, wanted) in enumerate(sorted(self.server_filters.items())):
-            alias = f"#f{number}"
-            names[alias] = name
-            if wanted is None:
-                values[":fnull"] = {"S": "NULL"}
-                clauses.append(
-                    f"(attribute_not_exists({alias}) OR attribute_type({alias}, :fnull))"
-                )
-            else:
-                values[f":f{number}"] = codec.value(name, wanted)
-                clauses.append(f"{alias} = :f{number}")
+            names[f"#f{number}"] = name
+            if isinstance(wanted, Nested):
+                names.update({f"#f{number}_{p}": key for p, key in enumerate(wanted.path)})
+            clauses.append(f"({self._clause(number, name, wanted, values)})")
         if clauses:
             request["FilterExpression"] = " AND ".join(clauses)
         request["ExpressionAttributeNames"] = names
@@ -131,7 +182,7 @@ class Listing:
         rows: list[Record] = []
         after = resolved.after
         start = None if after is None else self._position_key(after)
-        request = self._request(resolved.query.range)
+        request = self._request(self.key_range)
         while True:
             request["Limit"] = self._batch(wanted - len(rows))
             if start is not None:
@@ -151,7 +202,7 @@ class Listing:
         """How many records match, counted by DynamoDB unless a filter must run here."""
         if self.impossible:
             return 0
-        request = self._request(self.resolved.query.range)
+        request = self._request(self.key_range)
         client_side = len(self.server_filters) != len(self.filters)
         if not client_side:
             request["Select"] = "COUNT"

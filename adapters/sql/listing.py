@@ -1,13 +1,33 @@
-"""Listings as SQL: the WHERE of an index query, keyset seeks with row values, ordering."""
+"""Listings as SQL: the WHERE of an index query and its filters, keyset seeks with row
+values, ordering."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Numeric,
+    Select,
+    Text,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    select,
+    tuple_,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import NullType
 
 from aace.adapters.sql.entity_table import EntityTable
+from aace.adapters.sql.types import Number
+from aace.domain.filters import Contains, Equals, Filter, In, Nested, TimeRange
 from aace.domain.query import Op, RangeCondition, ResolvedQuery
+from aace.domain.schema import AttrKind
 from aace.domain.tenancy import PartitionKey
 
 __all__ = ["count_statement", "page_statement"]
@@ -36,6 +56,74 @@ def _range(table: EntityTable[Any], name: str, condition: RangeCondition) -> Col
     )
 
 
+class _PerDialect(ColumnElement[Any]):
+    """A condition spelled one way for SQLite and another for PostgreSQL."""
+
+    type = NullType()  # typed Boolean, SQLite would append "= 1"
+    inherit_cache = False  # its parts are not traversed for a cache key: never cache it
+
+    def __init__(self, sqlite: ColumnElement[bool], postgresql: ColumnElement[bool]) -> None:
+        self.sqlite = sqlite
+        self.postgresql = postgresql
+
+
+@compiles(_PerDialect)
+def _compile_per_dialect(element: _PerDialect, compiler: SQLCompiler, **kw: Any) -> str:
+    chosen = element.postgresql if compiler.dialect.name == "postgresql" else element.sqlite
+    return compiler.process(chosen.self_group(), **kw)
+
+
+#: A ``\u0000`` escape in JSON text (not an escaped backslash before ``u0000``): PostgreSQL
+#: refuses to extract anything from a ``json`` value that holds one.
+_NUL_ESCAPE = r"(^|[^\\])(\\\\)*\\u0000"
+
+
+def _nested_sqlite(column: Any, nested: Nested) -> ColumnElement[bool]:
+    path = "$" + "".join(f'."{key}"' for key in nested.path)  # keys are checked names
+    json_type, value = func.json_type(column, path), func.json_extract(column, path)
+    if nested.kind is AttrKind.B:
+        return json_type == ("true" if nested.value else "false")
+    if nested.kind is AttrKind.S:
+        return and_(json_type == "text", value == literal(nested.value))
+    return and_(json_type.in_(["integer", "real"]), value == literal(nested.value, Number()))
+
+
+def _nested_postgres(column: Any, nested: Nested) -> ColumnElement[bool]:
+    json_type = func.json_typeof(func.json_extract_path(column, *nested.path))
+    text = func.json_extract_path_text(column, *nested.path)
+    if nested.kind is AttrKind.B:
+        matched = and_(json_type == "boolean", text == ("true" if nested.value else "false"))
+    elif nested.kind is AttrKind.S:
+        matched = and_(json_type == "string", text == literal(nested.value))
+    else:  # CASE, so text that is not a number is never cast
+        is_number = json_type == "number"
+        equal = cast(text, Numeric()) == literal(nested.value, Number())
+        matched = case((is_number, equal), else_=false())
+    # A map holding a NUL character cannot be searched there: it never matches.
+    return case((cast(column, Text()).regexp_match(_NUL_ESCAPE), false()), else_=matched)
+
+
+def _filter(table: EntityTable[Any], name: str, condition: Filter) -> ColumnElement[bool]:
+    """One filter as SQL, with the reference semantics of its ``matches``."""
+    column = table.column(name)
+    if isinstance(condition, In):
+        return column.in_(list(condition.values)) if condition.values else false()
+    if isinstance(condition, Contains):
+        text = literal(condition.text, column.type)  # escaped as the stored text is
+        return _PerDialect(func.instr(column, text) > 0, func.strpos(column, text) > 0)
+    if isinstance(condition, TimeRange):
+        bounds: list[ColumnElement[bool]] = [column.is_not(None)]
+        if condition.after is not None:
+            bounds.append(column > literal(condition.after, column.type))
+        if condition.before is not None:
+            bounds.append(column < literal(condition.before, column.type))
+        return and_(*bounds)
+    if isinstance(condition, Nested):
+        return _PerDialect(_nested_sqlite(column, condition), _nested_postgres(column, condition))
+    assert isinstance(condition, Equals)
+    return table.equals(name, condition.value)
+
+
 def _where(
     table: EntityTable[Any], resolved: ResolvedQuery, tenant: PartitionKey
 ) -> list[ColumnElement[bool]]:
@@ -47,7 +135,7 @@ def _where(
     clauses.append(table.column(resolved.range_attr).is_not(None))
     if query.range is not None:
         clauses.append(_range(table, resolved.range_attr, query.range))
-    clauses.extend(table.equals(name, value) for name, value in query.filters.items())
+    clauses.extend(_filter(table, name, condition) for name, condition in resolved.filters)
     return clauses
 
 
