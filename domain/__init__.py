@@ -7,6 +7,7 @@ from aace.domain.entities import *  # noqa: F403
 from aace.domain.entities import __all__ as _entities_all
 from aace.domain.errors import *  # noqa: F403
 from aace.domain.errors import __all__ as _errors_all
+from aace.domain.filters import Contains, Equals, Filter, In, Nested, TimeRange
 from aace.domain.ports import (
     ABSENT,
     ANY,
@@ -39,11 +40,16 @@ __all__ = [
     "BufferedUnitOfWork",
     "Condition",
     "ConditionKind",
+    "Contains",
     "CursorCodec",
     "EntityKey",
     "EntitySchema",
+    "Equals",
+    "Filter",
+    "In",
     "IndexKind",
     "IndexSpec",
+    "Nested",
     "Op",
     "Page",
     "PartitionKey",
@@ -54,6 +60,7 @@ __all__ = [
     "TableGroup",
     "TableNames",
     "TenantContext",
+    "TimeRange",
     "UnitOfWork",
     "from_record",
     "structure_input",

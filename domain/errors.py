@@ -10,6 +10,7 @@ __all__ = [
     "AaceError",
     "ConditionFailed",
     "Conflict",
+    "Forbidden",
     "HasDependents",
     "IdempotencyConflict",
     "InvalidCursor",
@@ -80,6 +81,11 @@ class ConditionFailed(Conflict):
 
 class IdempotencyConflict(Conflict):
     """An idempotency key was reused with a different input."""
+
+
+class Forbidden(AaceError):
+    """The actor may not make this write: a tenant context writing a platform registry
+    (only a ``PlatformContext`` does). Nothing is written."""
 
 
 class LimitExceeded(AaceError):

@@ -98,20 +98,25 @@ def _structure(converter: cattrs.Converter, data: Mapping[str, Any], entity: typ
 
 
 def to_record(schema: EntitySchema[E], entity: E) -> dict[str, Any]:
-    """The storage record of ``entity``; refuses a record over DynamoDB's 400 KB item limit."""
+    """The storage record of ``entity``; refuses a record over DynamoDB's 400 KB item limit.
+    A platform record has no tenant attributes."""
     record: dict[str, Any] = _records.unstructure(entity)
-    tenant: PartitionKey = record["partition_key"]
-    record["partition_key"] = str(tenant)
-    record["endpoint_id"] = tenant.endpoint_id
-    record["part_id"] = tenant.part_id
+    if not schema.platform:
+        tenant: PartitionKey = record["partition_key"]
+        record["partition_key"] = str(tenant)
+        record["endpoint_id"] = tenant.endpoint_id
+        record["part_id"] = tenant.part_id
     check_item_size(schema, record)
     return record
 
 
 def from_record(schema: EntitySchema[E], record: Mapping[str, Any]) -> E:
     """The entity stored as ``record``. Attributes the entity does not know are ignored (old
-    readers and writers may add some); tenant attributes that disagree are refused."""
+    readers and writers may add some); tenant attributes that disagree are refused. A platform
+    record has no tenant."""
     data = {k: v for k, v in record.items() if k not in TENANT_ATTRS}
+    if schema.platform:
+        return _structure(_records, data, schema.entity)
     tenant = PartitionKey.parse(record["partition_key"])
     for attr in ("endpoint_id", "part_id"):
         stored = record.get(attr)

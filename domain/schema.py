@@ -115,6 +115,9 @@ class EntitySchema(Generic[E]):
     uuid for tables hashed on a parent (the adapter then checks ``partition_key`` itself).
     ``secrets`` name the attributes that hold credentials: stored as given, returned by
     explicit reads, never shown in logs or errors (adapters redact them where they can).
+    ``platform`` marks a platform registry: its records belong to the platform, not to a
+    tenant (no tenant attributes; every tenant reads them, only a ``PlatformContext`` writes
+    them, see :mod:`domain.unit_of_work`).
     """
 
     name: str
@@ -124,6 +127,15 @@ class EntitySchema(Generic[E]):
     range_key: str
     indexes: tuple[IndexSpec, ...] = ()
     secrets: frozenset[str] = attrs.field(default=frozenset())
+    platform: bool = attrs.field(default=False, kw_only=True)
+
+    @platform.validator
+    def _check_platform(self, _: attrs.Attribute[bool], platform: bool) -> None:
+        tenanted = "partition_key" in attrs.fields_dict(self.entity)  # type: ignore[arg-type]
+        if platform and (tenanted or self.tenant_hashed):
+            raise ValueError(f"platform table {self.name} must not have a tenant key")
+        if not platform and not tenanted:
+            raise ValueError(f"{self.name} has no partition_key: declare it platform=True")
 
     @secrets.validator
     def _check_secrets(self, _: attrs.Attribute[frozenset[str]], names: frozenset[str]) -> None:
@@ -135,6 +147,12 @@ class EntitySchema(Generic[E]):
     def tenant_hashed(self) -> bool:
         """True when the table's hash key is the tenant itself."""
         return self.hash_key == "partition_key"
+
+    @property
+    def tenant_checked(self) -> bool:
+        """True when the adapter must check each record's ``partition_key`` against the
+        caller's tenant (a table hashed on a parent uuid); never for platform tables."""
+        return not self.tenant_hashed and not self.platform
 
     @property
     def key_fields(self) -> tuple[str, ...]:

@@ -1,13 +1,26 @@
-"""Tenant identity: the composite partition key and the context every service call carries."""
+"""Tenant identity: the composite partition key and the context every service call carries,
+and the operator's :class:`PlatformContext`, the one identity that writes platform registries."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import attrs
 
-from aace.domain.errors import InvalidPartitionKey, ValidationError
+from aace.domain.errors import Forbidden, InvalidPartitionKey, ValidationError
 from aace.domain.values import NOT_IN_IDS, check_text
 
-__all__ = ["MAX_PARTITION_KEY_BYTES", "SEPARATOR", "PartitionKey", "TenantContext"]
+__all__ = [
+    "MAX_PARTITION_KEY_BYTES",
+    "SEPARATOR",
+    "PartitionKey",
+    "PlatformContext",
+    "TenantContext",
+    "platform_writer",
+    "writing_as_platform",
+]
 
 SEPARATOR = "#"
 MAX_PARTITION_KEY_BYTES = 2048
@@ -67,6 +80,12 @@ class PartitionKey:
         return cls(endpoint_id, endpoint_id)
 
 
+def _check_updated_by(value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("updated_by", "must be a non-empty string")
+    check_text("updated_by", value)
+
+
 @attrs.frozen
 class TenantContext:
     """Who acts, for which tenant. Built once at the edge and passed to every service call."""
@@ -75,9 +94,7 @@ class TenantContext:
     updated_by: str = attrs.field(default="system")
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.updated_by, str) or not self.updated_by.strip():
-            raise ValidationError("updated_by", "must be a non-empty string")
-        check_text("updated_by", self.updated_by)
+        _check_updated_by(self.updated_by)
 
     @classmethod
     def from_request(
@@ -109,3 +126,44 @@ class TenantContext:
             "endpoint_id": self.endpoint_id,
             "part_id": self.part_id,
         }
+
+
+@attrs.frozen
+class PlatformContext:
+    """An operator acting on the platform registries (LLMs, UI components, wizard schemas).
+
+    It has no tenant and is never derived from a request's tenant fields: operator code
+    builds it explicitly, naming who acts (``updated_by``, required). Only writes made
+    inside :func:`writing_as_platform` of one may touch a platform registry (behaviour §2).
+    """
+
+    updated_by: str
+
+    def __attrs_post_init__(self) -> None:
+        _check_updated_by(self.updated_by)
+
+
+_PLATFORM_WRITER: ContextVar[PlatformContext | None] = ContextVar(
+    "aace_platform_writer", default=None
+)
+
+
+def platform_writer() -> PlatformContext | None:
+    """The operator whose :func:`writing_as_platform` block the current call runs in."""
+    return _PLATFORM_WRITER.get()
+
+
+@contextmanager
+def writing_as_platform(actor: PlatformContext) -> Iterator[PlatformContext]:
+    """Let the writes made in this block (on this task, and tasks it starts) reach the
+    platform registries, on behalf of ``actor``; anything but a :class:`PlatformContext`
+    (a tenant context in particular) is ``Forbidden`` at once."""
+    if not isinstance(actor, PlatformContext):
+        raise Forbidden(
+            f"only a PlatformContext writes the platform registries, not {type(actor).__name__}"
+        )
+    token = _PLATFORM_WRITER.set(actor)
+    try:
+        yield actor
+    finally:
+        _PLATFORM_WRITER.reset(token)

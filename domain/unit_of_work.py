@@ -1,8 +1,9 @@
 """The buffering half of a unit of work, shared by every adapter.
 
 It validates each action as it is added (records encoded and size-checked, keys checked,
-the backend's atomic limit and the one-action-per-record rule enforced), so an adapter only
-implements :meth:`BufferedUnitOfWork._apply`, which must apply all actions or none.
+the backend's atomic limit and the one-action-per-record rule enforced, a platform registry
+written only by a ``PlatformContext``), so an adapter only implements
+:meth:`BufferedUnitOfWork._apply`, which must apply all actions or none.
 """
 
 from __future__ import annotations
@@ -15,28 +16,66 @@ from typing import Any
 import attrs
 
 from aace.domain.entities import TENANT_COUNTERS, TenantCounter, schema_for
-from aace.domain.errors import ConditionFailed, LimitExceeded, TransactionTooLarge, ValidationError
+from aace.domain.errors import (
+    ConditionFailed,
+    Forbidden,
+    LimitExceeded,
+    TransactionTooLarge,
+    ValidationError,
+)
 from aace.domain.fields import utc_now
 from aace.domain.ports import ANY, PRESENT, Condition
 from aace.domain.records import to_record
 from aace.domain.schema import EntityKey, EntitySchema
-from aace.domain.tenancy import PartitionKey
+from aace.domain.tenancy import PartitionKey, platform_writer
 from aace.domain.values import check_id
 
-__all__ = ["Action", "BufferedUnitOfWork", "DeleteAction", "IncrementAction", "PutAction"]
+__all__ = [
+    "NO_TENANT",
+    "Action",
+    "BufferedUnitOfWork",
+    "DeleteAction",
+    "IncrementAction",
+    "PutAction",
+    "check_writer",
+]
+
+#: The ``tenant`` of a put on a platform registry, whose records have none: a placeholder
+#: that is never stored, and never compared (platform tables are not tenant-checked).
+NO_TENANT = PartitionKey("platform", "platform")
+
+
+def check_writer(schema: EntitySchema[Any]) -> None:
+    """Refuse (``Forbidden``) a write of a platform registry outside a
+    :func:`~aace.domain.tenancy.writing_as_platform` block: only an operator's
+    ``PlatformContext`` writes them. Tenant tables take their writer from the record."""
+    if schema.platform and platform_writer() is None:
+        raise Forbidden(
+            f"{schema.name} is a platform registry: only a PlatformContext writes it "
+            "(a tenant context reads it only)"
+        )
 
 
 @attrs.frozen
 class PutAction:
+    """A write of one record. Every adapter's writes (units of work, and the repositories'
+    single writes) are made of these, so the writer rule is checked here, once."""
+
     schema: EntitySchema[Any]
     tenant: PartitionKey
     record: dict[str, Any]
     condition: Condition
 
+    def __attrs_post_init__(self) -> None:
+        check_writer(self.schema)
+
     @classmethod
     def of(cls, schema: EntitySchema[Any], entity: Any, condition: Condition) -> PutAction:
-        """The write of ``entity``: its record encoded and size-checked."""
-        return cls(schema, entity.partition_key, to_record(schema, entity), condition)
+        """The write of ``entity``: its record encoded and size-checked (the writer is
+        checked first, so a tenant learns nothing about a registry record but ``Forbidden``)."""
+        check_writer(schema)
+        tenant = NO_TENANT if schema.platform else entity.partition_key
+        return cls(schema, tenant, to_record(schema, entity), condition)
 
     @property
     def key(self) -> EntityKey:
@@ -45,10 +84,15 @@ class PutAction:
 
 @attrs.frozen
 class DeleteAction:
+    """A delete of one record; the writer rule is checked as for :class:`PutAction`."""
+
     schema: EntitySchema[Any]
     tenant: PartitionKey
     key: EntityKey
     condition: Condition
+
+    def __attrs_post_init__(self) -> None:
+        check_writer(self.schema)
 
 
 @attrs.frozen

@@ -84,6 +84,8 @@ def _strategy_for(
             if field.type in ("int", int)
             else st.one_of(st.just(0.0), st.floats(min_value=1e-130, max_value=1e6))
         )
+    elif kind is AttrKind.B:
+        base = st.booleans()
     elif kind is AttrKind.DT:
         base = datetimes
     elif kind is AttrKind.M:
@@ -98,9 +100,11 @@ def _strategy_for(
 def entities(
     schema: EntitySchema[Any], tenant: st.SearchStrategy[PartitionKey] = partition_keys
 ) -> st.SearchStrategy[Any]:
-    """Valid entities of ``schema`` covering every field."""
+    """Valid entities of ``schema`` covering every field (a platform record has no tenant)."""
     attributes = {a.name: a for a in schema.attributes}
-    fields: dict[str, st.SearchStrategy[Any]] = {"partition_key": tenant}
+    fields: dict[str, st.SearchStrategy[Any]] = (
+        {} if schema.platform else {"partition_key": tenant}
+    )
     for field in attrs.fields(schema.entity):
         if field.name == "partition_key":
             continue

@@ -22,7 +22,14 @@ from aace.domain.query import CursorCodec, Page, Query, ResolvedQuery, next_curs
 from aace.domain.records import from_record
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
-from aace.domain.unit_of_work import Action, BufferedUnitOfWork, DeleteAction, IncrementAction
+from aace.domain.unit_of_work import (
+    NO_TENANT,
+    Action,
+    BufferedUnitOfWork,
+    DeleteAction,
+    IncrementAction,
+    check_writer,
+)
 
 __all__ = ["MemoryRepository", "MemoryStore", "MemoryUnitOfWork"]
 
@@ -74,19 +81,25 @@ class MemoryStore:
     def current(
         self, schema: EntitySchema[Any], tenant: PartitionKey, key: EntityKey
     ) -> Record | None:
-        """The tenant's record under ``key``; a foreign record reads as missing."""
+        """The tenant's record under ``key``; a foreign record reads as missing. A platform
+        record is every tenant's."""
         rows, range_value = self.locate(schema, tenant, key)
         record = rows.get(range_value)
-        if record is None or record["partition_key"] != str(tenant):
+        if record is None or not self.owns(schema, tenant, record):
             return None
         return record
+
+    @staticmethod
+    def owns(schema: EntitySchema[Any], tenant: PartitionKey, record: Record) -> bool:
+        """Whether ``tenant`` sees ``record`` as its own (platform records: always)."""
+        return schema.platform or record["partition_key"] == str(tenant)
 
     def check(
         self, schema: EntitySchema[Any], tenant: PartitionKey, key: EntityKey, cond: Condition
     ) -> None:
         rows, range_value = self.locate(schema, tenant, key)
         stored = rows.get(range_value)
-        own = stored if stored is not None and stored["partition_key"] == str(tenant) else None
+        own = stored if stored is not None and self.owns(schema, tenant, stored) else None
         if cond.kind is ConditionKind.ABSENT and stored is not None:
             raise Conflict(f"{schema.name} {key} already exists")
         if cond.kind is ConditionKind.ANY and stored is not None and own is None:
@@ -143,10 +156,16 @@ class MemoryRepository(Generic[E]):
         """Streamed in chunks of :data:`PUT_MANY_CHUNK`, each stored under the lock (never
         held while the input is read, so an async input may itself use the store)."""
 
+        check_writer(self.schema)
+
         async def write(records: list[Record]) -> None:
             async with self._store.lock:
                 for record in records:  # fresh dicts: only nested values need copies
-                    tenant = PartitionKey.parse(record["partition_key"])
+                    tenant = (
+                        NO_TENANT
+                        if self.schema.platform
+                        else PartitionKey.parse(record["partition_key"])
+                    )
                     rows, range_value = self._store.locate(
                         self.schema, tenant, self.schema.key_of_record(record)
                     )

@@ -24,7 +24,7 @@ from aace.domain.entities.agent_engine import (
     WizardGroup,
     WizardGroupFilter,
 )
-from aace.domain.entities.base import AuditedEntity, Entity
+from aace.domain.entities.base import AuditedEntity, AuditedPlatformEntity, Entity
 from aace.domain.entities.bookkeeping import (
     IDEMPOTENCY,
     TENANT_COUNTERS,
@@ -33,10 +33,12 @@ from aace.domain.entities.bookkeeping import (
 )
 from aace.domain.entities.conversation import (
     ASYNC_TASKS,
+    FINE_TUNING_MESSAGES,
     MESSAGES,
     RUNS,
     TOOL_CALLS,
     AsyncTask,
+    FineTuningMessage,
     Message,
     Run,
     ToolCall,
@@ -56,6 +58,15 @@ from aace.domain.entities.coordination import (
     TaskSchedule,
     default_agent_action,
 )
+from aace.domain.entities.registries import (
+    LLMS,
+    PLATFORM_SCHEMAS,
+    UI_COMPONENTS,
+    WIZARD_SCHEMAS,
+    Llm,
+    UiComponent,
+    WizardSchema,
+)
 from aace.domain.schema import EntitySchema
 
 __all__ = [
@@ -64,10 +75,13 @@ __all__ = [
     "ASYNC_TASKS",
     "COORDINATIONS",
     "ELEMENTS",
+    "FINE_TUNING_MESSAGES",
     "FLOW_SNIPPETS",
     "IDEMPOTENCY",
+    "LLMS",
     "MCP_SERVERS",
     "MESSAGES",
+    "PLATFORM_SCHEMAS",
     "PROMPT_TEMPLATES",
     "RUNS",
     "SESSIONS",
@@ -78,17 +92,22 @@ __all__ = [
     "TENANT_COUNTERS",
     "THREADS",
     "TOOL_CALLS",
+    "UI_COMPONENTS",
     "WIZARDS",
     "WIZARD_GROUPS",
     "WIZARD_GROUP_FILTERS",
+    "WIZARD_SCHEMAS",
     "Agent",
     "AsyncTask",
     "AuditedEntity",
+    "AuditedPlatformEntity",
     "Coordination",
     "Element",
     "Entity",
+    "FineTuningMessage",
     "FlowSnippet",
     "IdempotencyRecord",
+    "Llm",
     "McpServer",
     "Message",
     "PromptTemplate",
@@ -101,9 +120,11 @@ __all__ = [
     "TenantCounter",
     "Thread",
     "ToolCall",
+    "UiComponent",
     "Wizard",
     "WizardGroup",
     "WizardGroupFilter",
+    "WizardSchema",
     "default_agent_action",
     "schema_for",
     "schema_named",
@@ -124,6 +145,8 @@ ALL_SCHEMAS: tuple[EntitySchema[Any], ...] = (
     MESSAGES,
     TOOL_CALLS,
     ASYNC_TASKS,
+    FINE_TUNING_MESSAGES,
+    *PLATFORM_SCHEMAS,
     COORDINATIONS,
     TASKS,
     SESSIONS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
@@ -11,9 +12,20 @@ from aace.domain.errors import ValidationError
 from aace.domain.fields import timestamp
 from aace.domain.schema import IndexKind, IndexSpec
 from aace.domain.tenancy import PartitionKey
-from aace.domain.values import check_text
+from aace.domain.values import check_json, check_text
 
-__all__ = ["AuditedEntity", "Entity", "VERSION_STATUSES", "gsi", "lsi", "status_field"]
+__all__ = [
+    "VERSION_STATUSES",
+    "AuditedEntity",
+    "AuditedPlatformEntity",
+    "Entity",
+    "epoch_seconds",
+    "flag",
+    "gsi",
+    "lsi",
+    "status_field",
+    "updated_by_field",
+]
 
 VERSION_STATUSES = ("active", "inactive")
 
@@ -30,6 +42,11 @@ def _updated_by(_: object, attribute: attrs.Attribute[Any], value: object) -> No
         raise ValidationError(attribute.name, "must be a non-empty string")
 
 
+def updated_by_field() -> Any:
+    """Who changed the record last: a non-empty string."""
+    return attrs.field(validator=_updated_by)
+
+
 @attrs.frozen(kw_only=True)
 class Entity:
     """A stored record. ``partition_key`` is the one tenant field; adapters flatten it into
@@ -42,7 +59,17 @@ class Entity:
 class AuditedEntity(Entity):
     """A record with ``updated_by``, ``created_at`` and ``updated_at``."""
 
-    updated_by: str = attrs.field(validator=_updated_by)
+    updated_by: str = updated_by_field()
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+
+
+@attrs.frozen(kw_only=True)
+class AuditedPlatformEntity:
+    """A record of a platform registry: no tenant (it belongs to the platform), with
+    ``updated_by``, ``created_at`` and ``updated_at``. Its schema says ``platform=True``."""
+
+    updated_by: str = updated_by_field()
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
 
@@ -58,6 +85,29 @@ def status_field(default: str, allowed: tuple[str, ...] | None = None) -> Any:
         check_text(attribute.name, value)
 
     return attrs.field(default=default, validator=validate)
+
+
+def _boolean(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise ValidationError(attribute.name, f"must be a boolean, got {type(value).__name__}")
+
+
+def flag(*, default: bool = False) -> Any:
+    """A boolean (DynamoDB ``B``) with a documented default; ``0``/``1`` are refused."""
+    return attrs.field(default=default, validator=_boolean)
+
+
+def _epoch_seconds(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(attribute.name, f"must be an integer, got {type(value).__name__}")
+    if value < 0:
+        raise ValidationError(attribute.name, "must not be negative (seconds since 1970)")
+    check_json(attribute.name, value)
+
+
+def epoch_seconds() -> Any:
+    """Whole seconds since the Unix epoch (DynamoDB ``N``); defaults to now."""
+    return attrs.field(factory=lambda: int(time.time()), validator=_epoch_seconds)
 
 
 def lsi(name: str, range_key: str, hash_key: str = "partition_key") -> IndexSpec:

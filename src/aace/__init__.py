@@ -9,13 +9,14 @@ from aace.application.facade import Aace
 from aace.application.settings import Settings, UnknownSettingWarning
 from aace.domain.errors import *  # noqa: F403
 from aace.domain.errors import __all__ as _errors_all
-from aace.domain.tenancy import PartitionKey, TenantContext
+from aace.domain.tenancy import PartitionKey, PlatformContext, TenantContext
 
 __all__ = [
     *_errors_all,
     "Aace",
     "BlockingAace",
     "PartitionKey",
+    "PlatformContext",
     "Settings",
     "TenantContext",
     "UnknownSettingWarning",

@@ -148,6 +148,36 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str], dict[str, tuple[str, str, st
         {"function_name": "S", "async_task_uuid": "S", PK: "S", "updated_at": DT},
         dict([gsi("partition_key-updated_at-index", PK, "updated_at")]),
     ),
+    "aace-fine_tuning_messages": (
+        "agent_uuid",
+        "message_uuid",
+        {"agent_uuid": "S", "message_uuid": "S", "thread_uuid": "S", "timestamp": "N"},
+        dict(
+            [
+                lsi("thread_uuid-index", "agent_uuid", "thread_uuid"),
+                lsi("timestamp-index", "agent_uuid", "timestamp"),
+            ]
+        ),
+    ),
+    # The platform registries: no tenant key anywhere.
+    "aace-llms": (
+        "llm_provider",
+        "llm_name",
+        {"llm_provider": "S", "llm_name": "S", "updated_at": DT},
+        dict([lsi("updated_at-index", "llm_provider", "updated_at")]),
+    ),
+    "aace-ui_components": (
+        "ui_component_type",
+        "ui_component_uuid",
+        {"ui_component_type": "S", "ui_component_uuid": "S", "updated_at": DT},
+        dict([lsi("updated_at-index", "ui_component_type", "updated_at")]),
+    ),
+    "aace-wizard_schemas": (
+        "wizard_schema_type",
+        "wizard_schema_name",
+        {"wizard_schema_type": "S", "wizard_schema_name": "S", "updated_at": DT},
+        dict([lsi("updated_at-index", "wizard_schema_type", "updated_at")]),
+    ),
     "ace-coordinations": (PK, "coordination_uuid", {PK: "S", "coordination_uuid": "S"}, {}),
     "ace-tasks": (
         "coordination_uuid",
