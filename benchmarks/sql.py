@@ -4,6 +4,7 @@ and page 50 against page 1 of a 20 000-record listing."""
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import uuid
@@ -97,30 +98,36 @@ async def _get_and_put(report: Report, section: str, store: SqlStore, plain: Asy
         async with plain.begin() as connection:
             await connection.execute(raw_upsert, record)
 
-    ratio, ours, raw = await interleaved_ratio(
-        lambda: repo.put(agent), raw_put, repeat=100, rounds=21
-    )
+    put = functools.partial(repo.put, agent)
+    await _put_figure(report, section, "", put, raw_put, f"upsert in engine.begin(); {PLAIN}")
+    if db.dialect == "sqlite":
+        await _sqlite_put_alike(report, section, put, plain, raw_put)
+
+
+async def _put_figure(
+    report: Report,
+    section: str,
+    alike: str,
+    put: Callable[[], Awaitable[None]],
+    raw_put: Callable[[], Awaitable[None]],
+    note: str,
+) -> None:
+    ratio, ours, raw = await interleaved_ratio(put, raw_put, repeat=100, rounds=21)
     report.add(
         section,
-        "repository put vs a plain engine's upsert",
+        f"repository put vs a plain engine's upsert{alike}",
         ratio,
         "x",
         target="<= 1.2x",
         met=ratio <= 1.2,
-        context=(
-            f"{ours * 1e6:.0f} us vs {raw * 1e6:.0f} us per call (upsert in engine.begin()); "
-            f"{PLAIN}"
-        ),
+        context=f"{ours * 1e6:.0f} us vs {raw * 1e6:.0f} us per call ({note})",
     )
-    if db.dialect == "sqlite":
-        await _sqlite_put_alike(report, section, repo, agent, plain, raw_put)
 
 
 async def _sqlite_put_alike(
     report: Report,
     section: str,
-    repo: Any,
-    agent: Agent,
+    put: Callable[[], Awaitable[None]],
     plain: AsyncEngine,
     raw_put: Callable[[], Awaitable[None]],
 ) -> None:
@@ -133,18 +140,7 @@ async def _sqlite_put_alike(
         dbapi_connection.execute("PRAGMA synchronous = NORMAL")
 
     await plain.dispose()  # reconnect with the PRAGMA
-    ratio, ours, raw = await interleaved_ratio(
-        lambda: repo.put(agent), raw_put, repeat=100, rounds=21
-    )
-    report.add(
-        section,
-        "repository put vs a plain engine's upsert, both synchronous=NORMAL",
-        ratio,
-        "x",
-        target="<= 1.2x",
-        met=ratio <= 1.2,
-        context=f"{ours * 1e6:.0f} us vs {raw * 1e6:.0f} us per call (WAL file)",
-    )
+    await _put_figure(report, section, ", both synchronous=NORMAL", put, raw_put, "WAL file")
 
 
 async def _get_many(report: Report, section: str, store: SqlStore) -> None:
