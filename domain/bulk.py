@@ -16,6 +16,7 @@ from typing import Any, TypeAlias, TypeVar
 from aace.domain.errors import ValidationError
 from aace.domain.records import to_record
 from aace.domain.schema import EntitySchema
+from aace.domain.unit_of_work import check_writer
 
 __all__ = ["BulkInput", "Record", "WriteChunk", "put_in_chunks"]
 
@@ -63,8 +64,10 @@ async def put_in_chunks(
     distinct keys (and once for the rest), in input order.
 
     An invalid entity raises before the chunk holding it is handed over: every chunk before
-    it has been, none after it is.
+    it has been, none after it is. A platform registry's writer is checked first, before
+    any of the input is read (``Forbidden`` outside ``writing_as_platform``).
     """
+    check_writer(schema)
     chunker = _Chunker(schema, size)
     if isinstance(entities, AsyncIterable):
         async for entity in entities:

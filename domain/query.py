@@ -150,16 +150,18 @@ class ResolvedQuery:
 
     @property
     def tenant_filter(self) -> bool:
-        """True when the hash key is not the tenant, so rows must be checked one by one."""
-        return self.hash_attr != "partition_key"
+        """True when the hash key is not the tenant, so rows must be checked one by one;
+        never on a platform registry, whose records every tenant reads."""
+        return not self.schema.platform and self.hash_attr != "partition_key"
 
     def sort_key(self, record: Mapping[str, Any]) -> tuple[Any, ...]:
         return tuple(record[f] for f in self.order_fields)
 
     def admits(self, record: Mapping[str, Any]) -> bool:
-        """Whether the listing holds ``record``: the tenant's own, with the range attribute
-        (indexes are sparse), meeting the range condition and every filter."""
-        if record.get("partition_key") != str(self.tenant):
+        """Whether the listing holds ``record``: the tenant's own (any record of a platform
+        registry), with the range attribute (indexes are sparse), meeting the range condition
+        and every filter."""
+        if not self.schema.platform and record.get("partition_key") != str(self.tenant):
             return False
         value = record.get(self.range_attr)
         if value is None:

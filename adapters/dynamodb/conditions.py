@@ -2,7 +2,8 @@
 
 Tenant isolation on tables hashed on a parent uuid lives here: every conditional write
 requires the stored record's ``partition_key`` to be the caller's, and an unconditional
-write may only replace the caller's own record.
+write may only replace the caller's own record. Platform registries have no owner: their
+conditions name the key only.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import attrs
 from aace.adapters.dynamodb.codec import ItemCodec
 from aace.domain.errors import AaceError, ConditionFailed, Conflict, NotFound
 from aace.domain.ports import Condition, ConditionKind
-from aace.domain.schema import EntityKey
+from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
 
-__all__ = ["Expression", "condition_failure", "write_condition"]
+__all__ = ["Expression", "condition_failure", "owns", "write_condition"]
 
 
 @attrs.frozen
@@ -43,17 +44,21 @@ class Expression:
 def write_condition(codec: ItemCodec, tenant: PartitionKey, condition: Condition) -> Expression:
     """The expression that makes a put or delete obey ``condition`` for ``tenant``."""
     schema = codec.schema
-    names = {"#h": schema.hash_key, "#pk": "partition_key"}
     owner = {":pk": {"S": str(tenant)}}
     if condition.kind is ConditionKind.ABSENT:
         return Expression("attribute_not_exists(#h)", {"#h": schema.hash_key})
     if condition.kind is ConditionKind.ANY:
-        if schema.tenant_hashed:
+        if not schema.tenant_checked:
             return Expression(None)
+        names = {"#h": schema.hash_key, "#pk": "partition_key"}
         return Expression("attribute_not_exists(#h) OR #pk = :pk", names, owner)
-    clauses = ["#pk = :pk"]
-    values: dict[str, dict[str, Any]] = dict(owner)
-    names = {"#pk": "partition_key"}
+    values: dict[str, dict[str, Any]]
+    if schema.platform:  # no owner: the record only has to be there
+        clauses, names, values = ["attribute_exists(#h)"], {"#h": schema.hash_key}, {}
+        never = "attribute_not_exists(#h)"
+    else:
+        clauses, names, values = ["#pk = :pk"], {"#pk": "partition_key"}, dict(owner)
+        never = "attribute_not_exists(#pk)"
     for number, (name, expected) in enumerate(sorted(condition.equals.items())):
         alias, placeholder = f"#c{number}", f":c{number}"
         if expected is None:
@@ -65,8 +70,14 @@ def write_condition(codec: ItemCodec, tenant: PartitionKey, condition: Condition
             clauses.append(f"{alias} = {placeholder}")
             values[placeholder] = codec.value(name, expected)
         else:
-            clauses.append("attribute_not_exists(#pk)")  # can never hold on an own record
+            clauses.append(never)  # can never hold on an own record
     return Expression(" AND ".join(clauses), names, values)
+
+
+def owns(schema: EntitySchema[Any], tenant: PartitionKey, item: Mapping[str, Any]) -> bool:
+    """Whether ``tenant`` sees the stored ``item`` as its own (a platform registry's
+    records are every tenant's)."""
+    return schema.platform or item.get("partition_key", {}).get("S") == str(tenant)
 
 
 def condition_failure(
@@ -80,7 +91,6 @@ def condition_failure(
     name = codec.schema.name
     if condition.kind is not ConditionKind.PRESENT:
         return Conflict(f"{name} {key} already exists")
-    owner = None if stored is None else stored.get("partition_key", {}).get("S")
-    if owner != str(tenant):
+    if stored is None or not owns(codec.schema, tenant, stored):
         return NotFound(f"{name} {key} not found")
     return ConditionFailed(f"{name} {key} changed since it was read")

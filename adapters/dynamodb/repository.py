@@ -11,6 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from aace.adapters.dynamodb.batch import WRITE_CHUNK, batch_get, batch_write
 from aace.adapters.dynamodb.codec import Item, ItemCodec
+from aace.adapters.dynamodb.conditions import owns
 from aace.adapters.dynamodb.errors import translate
 from aace.adapters.dynamodb.listing import Listing
 from aace.adapters.dynamodb.unit_of_work import apply_one
@@ -42,7 +43,7 @@ class DynamoRepository(Generic[E]):
 
     def _own(self, tenant: PartitionKey, item: Item | None) -> E | None:
         """The entity, or ``None`` when missing or another tenant's (which looks the same)."""
-        if item is None or item.get("partition_key", {}).get("S") != str(tenant):
+        if item is None or not owns(self.schema, tenant, item):
             return None
         return from_record(self.schema, self._codec.decode(item))
 

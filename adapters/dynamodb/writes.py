@@ -97,7 +97,7 @@ def forgiving_delete(action: Action) -> bool:
     return (
         isinstance(action, DeleteAction)
         and action.condition.kind is ConditionKind.ANY
-        and not action.schema.tenant_hashed
+        and action.schema.tenant_checked
     )
 
 

@@ -28,7 +28,6 @@ from aace.domain.unit_of_work import (
     BufferedUnitOfWork,
     DeleteAction,
     IncrementAction,
-    check_writer,
 )
 
 __all__ = ["MemoryRepository", "MemoryStore", "MemoryUnitOfWork"]
@@ -154,9 +153,8 @@ class MemoryRepository(Generic[E]):
 
     async def put_many(self, entities: BulkInput[E]) -> None:
         """Streamed in chunks of :data:`PUT_MANY_CHUNK`, each stored under the lock (never
-        held while the input is read, so an async input may itself use the store)."""
-
-        check_writer(self.schema)
+        held while the input is read, so an async input may itself use the store); the
+        writer of a platform registry is checked by :func:`put_in_chunks`."""
 
         async def write(records: list[Record]) -> None:
             async with self._store.lock:

@@ -64,15 +64,15 @@ class EntityTable(Generic[E]):
         self.insert = insert
         self.key_columns = tuple(table.c[name] for name in primary_key(schema))
         self.key_names = frozenset(c.name for c in self.key_columns)
-        self.partition_key = table.c.partition_key
         self.at_key = and_(
             self.key_columns[0] == bindparam(_HASH), self.key_columns[1] == bindparam(_RANGE)
         )
-        #: The tenant's own row: on parent-hashed tables a foreign row never matches.
+        #: The tenant's own row: on parent-hashed tables a foreign row never matches. Tables
+        #: hashed on the tenant, and platform registries (no tenant column), match the key.
         self.owned = (
-            self.at_key
-            if schema.tenant_hashed
-            else and_(self.at_key, self.partition_key == bindparam(_TENANT))
+            and_(self.at_key, self.tenant_column == bindparam(_TENANT))
+            if schema.tenant_checked
+            else self.at_key
         )
         self.select_owned = select(table).where(self.owned)
         self.select_stored = select(self.key_columns[0]).where(self.at_key)
@@ -82,7 +82,7 @@ class EntityTable(Generic[E]):
             index_elements=list(self.key_columns)
         )
         #: Create or replace; on a parent-hashed table a foreign row is never replaced.
-        self.upsert_own = self.upsert(same_tenant=not schema.tenant_hashed)
+        self.upsert_own = self.upsert(same_tenant=schema.tenant_checked)
         self._locks: dict[frozenset[str], Select[Any]] = {}
 
     def upsert(
@@ -98,8 +98,19 @@ class EntityTable(Generic[E]):
         return stmt.on_conflict_do_update(
             index_elements=list(self.key_columns),
             set_={c.name: excluded[c.name] for c in self.table.c if c.name not in self.key_names},
-            where=self.partition_key == excluded.partition_key if same_tenant else None,
+            where=self.tenant_column == excluded.partition_key if same_tenant else None,
         )
+
+    @property
+    def tenant_column(self) -> ColumnClause[Any]:
+        """The ``partition_key`` column (a platform registry has none: ``KeyError``)."""
+        return self.table.c["partition_key"]
+
+    def tenant_clause(self, tenant: PartitionKey) -> ColumnElement[bool]:
+        """Rows of ``tenant`` only; every row of a platform registry (every tenant's)."""
+        if self.schema.platform:
+            return true()
+        return self.tenant_column == str(tenant)
 
     def column(self, name: str) -> ColumnClause[Any]:
         return self.table.c[name]
@@ -116,9 +127,12 @@ class EntityTable(Generic[E]):
         return found
 
     def key_params(self, tenant: PartitionKey, key: EntityKey) -> dict[str, str]:
-        """Parameters of :attr:`at_key` and :attr:`owned` for ``key`` of ``tenant``."""
+        """Parameters of :attr:`at_key` and :attr:`owned` for ``key`` of ``tenant`` (the
+        key alone on a platform registry: ``tenant`` is not compared)."""
         if self.schema.tenant_hashed:
             return {_HASH: str(tenant), _RANGE: key[0]}
+        if not self.schema.tenant_checked:
+            return {_HASH: key[0], _RANGE: key[1]}
         return {_HASH: key[0], _RANGE: key[1], _TENANT: str(tenant)}
 
     def values(self, record: Mapping[str, Any]) -> dict[str, Any]:

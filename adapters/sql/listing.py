@@ -131,7 +131,7 @@ def _where(
     query = resolved.query
     clauses = [table.column(resolved.hash_attr) == resolved.hash_value]
     if resolved.tenant_filter:
-        clauses.append(table.partition_key == str(tenant))
+        clauses.append(table.tenant_clause(tenant))
     clauses.append(table.column(resolved.range_attr).is_not(None))
     if query.range is not None:
         clauses.append(_range(table, resolved.range_attr, query.range))

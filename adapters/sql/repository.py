@@ -77,10 +77,13 @@ class SqlRepository(Generic[E]):
 
     def _many_statement(self, tenant: PartitionKey, keys: Sequence[EntityKey]) -> Any:
         table = self._table
-        stmt = select(table.table).where(table.partition_key == str(tenant))
         if self.schema.tenant_hashed:
-            return stmt.where(table.key_columns[1].in_([k[0] for k in keys]))
-        return stmt.where(tuple_(*table.key_columns).in_(keys))
+            return select(table.table).where(
+                table.tenant_column == str(tenant),
+                table.key_columns[1].in_([k[0] for k in keys]),
+            )
+        stmt = select(table.table).where(tuple_(*table.key_columns).in_(keys))
+        return stmt.where(table.tenant_clause(tenant)) if self.schema.tenant_checked else stmt
 
     async def put(self, entity: E, *, condition: Condition = ANY) -> None:
         async with self._store.unit_of_work() as uow:
