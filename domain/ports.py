@@ -137,6 +137,11 @@ class UnitOfWork(Protocol):
     than ``max_actions``, or two actions on one record, is refused at once. Used as
     ``async with store.unit_of_work() as uow: ...``: it commits when the block ends cleanly
     and discards everything when it raises.
+
+    :meth:`require` adds a check that writes nothing: the unit of work commits only if the
+    tenant's record still meets the condition at commit time (a child is created only while
+    its parent exists). It is an action like the others: it counts toward ``max_actions``
+    and a record cannot be both required and written in one unit of work.
     """
 
     max_actions: int
@@ -151,6 +156,21 @@ class UnitOfWork(Protocol):
         *,
         condition: Condition = PRESENT,
     ) -> None: ...
+
+    def require(
+        self,
+        schema: EntitySchema[Any],
+        tenant: PartitionKey,
+        key: EntityKey,
+        *,
+        condition: Condition = PRESENT,
+    ) -> None:
+        """Commit only if the tenant's record ``key`` of ``schema`` meets ``condition`` (of
+        kind ``PRESENT``, optionally with ``equals``) when the unit of work commits: else
+        the whole unit fails with ``NotFound`` (missing, or another tenant's) or
+        ``ConditionFailed`` (its attributes differ), and nothing is written. Writes nothing
+        itself; the record stays locked against changes until the unit commits."""
+        ...
 
     def increment(
         self, tenant: PartitionKey, counter_name: str, by: int, *, limit: int | None = None

@@ -24,7 +24,7 @@ from aace.domain.errors import (
     ValidationError,
 )
 from aace.domain.fields import utc_now
-from aace.domain.ports import ANY, PRESENT, Condition
+from aace.domain.ports import ANY, PRESENT, Condition, ConditionKind
 from aace.domain.records import to_record
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey, platform_writer
@@ -34,6 +34,7 @@ __all__ = [
     "NO_TENANT",
     "Action",
     "BufferedUnitOfWork",
+    "CheckAction",
     "DeleteAction",
     "IncrementAction",
     "PutAction",
@@ -96,6 +97,20 @@ class DeleteAction:
 
 
 @attrs.frozen
+class CheckAction:
+    """A precondition on one record that writes nothing: the unit of work commits only if
+    the tenant's record meets ``condition`` (always of kind ``PRESENT``) at commit time,
+    else it fails with ``NotFound`` (missing, or another tenant's) or ``ConditionFailed``.
+    The reference semantics are :meth:`Condition.holds`. Reading is every tenant's right,
+    so no writer rule applies (a platform record may be required too)."""
+
+    schema: EntitySchema[Any]
+    tenant: PartitionKey
+    key: EntityKey
+    condition: Condition
+
+
+@attrs.frozen
 class IncrementAction:
     tenant: PartitionKey
     counter_name: str
@@ -129,7 +144,7 @@ class IncrementAction:
         return to_record(TENANT_COUNTERS, counter)
 
 
-Action = PutAction | DeleteAction | IncrementAction
+Action = PutAction | DeleteAction | IncrementAction | CheckAction
 
 
 def item_identity(
@@ -177,6 +192,18 @@ class BufferedUnitOfWork(ABC):
         condition: Condition = PRESENT,
     ) -> None:
         self._add(DeleteAction(schema, tenant, schema.check_key(key), condition), tenant)
+
+    def require(
+        self,
+        schema: EntitySchema[Any],
+        tenant: PartitionKey,
+        key: EntityKey,
+        *,
+        condition: Condition = PRESENT,
+    ) -> None:
+        if not isinstance(condition, Condition) or condition.kind is not ConditionKind.PRESENT:
+            raise ValidationError("condition", "a required record must be PRESENT")
+        self._add(CheckAction(schema, tenant, schema.check_key(key), condition), tenant)
 
     def increment(
         self, tenant: PartitionKey, counter_name: str, by: int, *, limit: int | None = None

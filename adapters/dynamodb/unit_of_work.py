@@ -1,5 +1,10 @@
 """The unit of work: one TransactWriteItems (at most 100 actions), or one plain write.
 
+A required record (:class:`CheckAction`) is a ``ConditionCheck`` item of the transaction,
+its condition carrying the tenant's ownership as a write's does; a unit of work holding a
+check alone is still sent as a transaction (of one ``ConditionCheck``), so a check is
+evaluated the same way whatever else the unit holds.
+
 A cancelled transaction is mapped action by action: a failed condition becomes the domain
 error of the first action that failed; a ``TransactionConflict`` (another transaction on
 the same items) is retried with the runner's backoff under a fresh request token. An
@@ -27,7 +32,7 @@ from aace.adapters.dynamodb.writes import (
     write_request,
 )
 from aace.domain.errors import AaceError, StorageUnavailable, TooLarge
-from aace.domain.unit_of_work import Action, BufferedUnitOfWork, DeleteAction
+from aace.domain.unit_of_work import Action, BufferedUnitOfWork, CheckAction, DeleteAction
 
 __all__ = ["DynamoUnitOfWork", "apply_one", "apply_transaction"]
 
@@ -156,7 +161,8 @@ def _tables(items: list[dict[str, Any]]) -> str:
 
 
 class DynamoUnitOfWork(BufferedUnitOfWork):
-    """Buffers actions; commits them as one transaction (a single action as one write)."""
+    """Buffers actions; commits them as one transaction (a single write as one plain
+    write; a single check still as a transaction)."""
 
     max_actions = 100
 
@@ -166,7 +172,7 @@ class DynamoUnitOfWork(BufferedUnitOfWork):
         self._target = target
 
     async def _apply(self, actions: Sequence[Action]) -> None:
-        if len(actions) == 1:
+        if len(actions) == 1 and not isinstance(actions[0], CheckAction):
             await apply_one(self._runner, self._target, actions[0])
         else:
             await apply_transaction(self._runner, self._target, actions)

@@ -16,7 +16,13 @@ from aace.domain.entities import TENANT_COUNTERS
 from aace.domain.errors import AaceError, ConditionFailed, LimitExceeded
 from aace.domain.ports import ConditionKind
 from aace.domain.schema import EntitySchema
-from aace.domain.unit_of_work import Action, DeleteAction, IncrementAction, PutAction
+from aace.domain.unit_of_work import (
+    Action,
+    CheckAction,
+    DeleteAction,
+    IncrementAction,
+    PutAction,
+)
 
 __all__ = [
     "Target",
@@ -27,7 +33,8 @@ __all__ = [
     "write_request",
 ]
 
-#: (operation, request) as TransactWriteItems names it: "Put", "Delete" or "Update".
+#: (operation, request) as TransactWriteItems names it: "Put", "Delete", "Update" or
+#: "ConditionCheck".
 WriteRequest = tuple[str, dict[str, Any]]
 #: The codec and table name of a schema.
 Target = Callable[[EntitySchema[Any]], tuple[ItemCodec, str]]
@@ -79,13 +86,13 @@ def write_request(action: Action, target: Target) -> WriteRequest:
         operation = "Put"
     else:
         request = {"TableName": table, "Key": codec.key(action.tenant, action.key)}
-        operation = "Delete"
+        operation = "ConditionCheck" if isinstance(action, CheckAction) else "Delete"
     if _outcome_needs_stored_item(action):
         request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     return operation, expression.into(request)
 
 
-def _outcome_needs_stored_item(action: PutAction | DeleteAction) -> bool:
+def _outcome_needs_stored_item(action: PutAction | DeleteAction | CheckAction) -> bool:
     """Only a failed equality condition needs the stored item, to tell ``NotFound`` (missing,
     or another tenant's) from ``ConditionFailed``: any other failed condition means one
     error, so no other write brings a stored item (and the secrets it holds) back."""
@@ -124,6 +131,6 @@ def failure_of(action: Action, target: Target, stored: Mapping[str, Any] | None)
                 f"the limit of {action.limit}"
             )
         return ConditionFailed(f"{action.counter_name} would drop below zero")
-    assert isinstance(action, (PutAction, DeleteAction))
+    assert isinstance(action, (PutAction, DeleteAction, CheckAction))
     codec, _ = target(action.schema)
     return condition_failure(codec, action.tenant, action.key, action.condition, stored)

@@ -26,6 +26,7 @@ from aace.domain.unit_of_work import (
     NO_TENANT,
     Action,
     BufferedUnitOfWork,
+    CheckAction,
     DeleteAction,
     IncrementAction,
 )
@@ -213,6 +214,9 @@ class MemoryUnitOfWork(BufferedUnitOfWork):
                     continue
                 tenant = action.tenant
                 key = action.key
+                if isinstance(action, CheckAction):
+                    store.check(action.schema, tenant, key, action.condition)
+                    continue
                 rows, range_value = store.locate(action.schema, tenant, key)
                 if isinstance(action, DeleteAction):
                     if action.condition.kind is ConditionKind.ANY:

@@ -83,7 +83,7 @@ class EntityTable(Generic[E]):
         )
         #: Create or replace; on a parent-hashed table a foreign row is never replaced.
         self.upsert_own = self.upsert(same_tenant=schema.tenant_checked)
-        self._locks: dict[frozenset[str], Select[Any]] = {}
+        self._locks: dict[tuple[frozenset[str], bool], Select[Any]] = {}
 
     def upsert(
         self, records: Sequence[Record] | None = None, *, same_tenant: bool = False
@@ -115,15 +115,19 @@ class EntityTable(Generic[E]):
     def column(self, name: str) -> ColumnClause[Any]:
         return self.table.c[name]
 
-    def lock_columns(self, names: Collection[str]) -> Select[Any]:
+    def lock_columns(self, names: Collection[str], *, shared: bool = False) -> Select[Any]:
         """Lock the tenant's row (:meth:`key_params`), reading only its key and ``names``
-        (those that are columns): what a condition needs, and nothing more."""
+        (those that are columns): what a condition needs, and nothing more.
+
+        ``shared``: ``FOR SHARE`` on PostgreSQL (others may lock it the same way, nobody may
+        change or delete it until the transaction ends) instead of ``FOR UPDATE``. SQLite
+        has no row locks: its write transactions are serialized by ``BEGIN IMMEDIATE``."""
         wanted = frozenset(n for n in names if n in self.table.c and n not in self.key_names)
-        found = self._locks.get(wanted)
+        found = self._locks.get((wanted, shared))
         if found is None:
             columns = [*self.key_columns, *(self.table.c[n] for n in sorted(wanted))]
-            found = select(*columns).where(self.owned).with_for_update()
-            self._locks[wanted] = found
+            found = select(*columns).where(self.owned).with_for_update(read=shared)
+            self._locks[(wanted, shared)] = found
         return found
 
     def key_params(self, tenant: PartitionKey, key: EntityKey) -> dict[str, str]:

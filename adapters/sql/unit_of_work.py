@@ -7,10 +7,16 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from aace.adapters.sql.writes import apply_delete, apply_increment, apply_put
+from aace.adapters.sql.writes import apply_check, apply_delete, apply_increment, apply_put
 from aace.domain.entities import TENANT_COUNTERS
 from aace.domain.ports import ConditionKind
-from aace.domain.unit_of_work import Action, BufferedUnitOfWork, DeleteAction, IncrementAction
+from aace.domain.unit_of_work import (
+    Action,
+    BufferedUnitOfWork,
+    CheckAction,
+    DeleteAction,
+    IncrementAction,
+)
 
 if TYPE_CHECKING:
     from aace.adapters.sql.store import SqlStore
@@ -25,7 +31,10 @@ MAX_ACTIONS = 1000
 class SqlUnitOfWork(BufferedUnitOfWork):
     """Applies the buffered actions in order inside one transaction (retried as a whole
     after a deadlock or serialization failure); the first failed condition rolls back. A
-    lone write that is one statement skips ``BEGIN`` on SQLite."""
+    lone write that is one statement skips ``BEGIN`` on SQLite. A required record
+    (:class:`CheckAction`) is read under a shared lock (``FOR SHARE`` on PostgreSQL; on
+    SQLite ``BEGIN IMMEDIATE`` already excludes every other writer), so nobody deletes or
+    changes it before the transaction commits."""
 
     max_actions = MAX_ACTIONS
 
@@ -42,6 +51,8 @@ class SqlUnitOfWork(BufferedUnitOfWork):
                 if isinstance(action, IncrementAction):
                     counters = store.entity_table(TENANT_COUNTERS)
                     await apply_increment(connection, counters, action)
+                elif isinstance(action, CheckAction):
+                    await apply_check(connection, store.entity_table(action.schema), action)
                 elif isinstance(action, DeleteAction):
                     await apply_delete(connection, store.entity_table(action.schema), action)
                 else:
@@ -52,9 +63,12 @@ class SqlUnitOfWork(BufferedUnitOfWork):
 
 def _one_write(action: Action) -> bool:
     """Whether the action's statements start with its write (no read first): a condition
-    that compares attributes, or a delete that requires absence, reads first."""
+    that compares attributes, or a delete that requires absence, reads first; a check is
+    only a read (it must run inside a transaction to hold anything)."""
     if isinstance(action, IncrementAction):
         return True
+    if isinstance(action, CheckAction):
+        return False
     condition = action.condition
     if condition.equals:
         return False

@@ -17,9 +17,9 @@ from aace.domain.entities import TenantCounter
 from aace.domain.errors import ConditionFailed, Conflict, NotFound
 from aace.domain.fields import utc_now
 from aace.domain.ports import ConditionKind
-from aace.domain.unit_of_work import DeleteAction, IncrementAction, PutAction
+from aace.domain.unit_of_work import CheckAction, DeleteAction, IncrementAction, PutAction
 
-__all__ = ["apply_delete", "apply_increment", "apply_put"]
+__all__ = ["apply_check", "apply_delete", "apply_increment", "apply_put"]
 
 
 async def _check_present(
@@ -29,6 +29,21 @@ async def _check_present(
     the attributes the condition names."""
     params = table.key_params(action.tenant, action.key)
     locked = table.lock_columns(action.condition.equals)
+    row = (await connection.execute(locked, params)).first()
+    if row is None:
+        raise NotFound(f"{table.schema.name} {action.key} not found")
+    if not action.condition.holds(table.record(row)):
+        raise ConditionFailed(f"{table.schema.name} {action.key} changed since it was read")
+
+
+async def apply_check(
+    connection: AsyncConnection, table: EntityTable[Any], action: CheckAction
+) -> None:
+    """Hold the tenant's record with a shared lock until the transaction ends (so nobody
+    deletes or changes it before the unit of work commits) and check the condition, reading
+    only the key and the attributes the condition names."""
+    params = table.key_params(action.tenant, action.key)
+    locked = table.lock_columns(action.condition.equals, shared=True)
     row = (await connection.execute(locked, params)).first()
     if row is None:
         raise NotFound(f"{table.schema.name} {action.key} not found")
