@@ -23,12 +23,17 @@ __all__ = ["apply_check", "apply_delete", "apply_increment", "apply_put"]
 
 
 async def _check_present(
-    connection: AsyncConnection, table: EntityTable[Any], action: PutAction | DeleteAction
+    connection: AsyncConnection,
+    table: EntityTable[Any],
+    action: PutAction | DeleteAction | CheckAction,
+    *,
+    shared: bool = False,
 ) -> None:
-    """Lock the tenant's record and check the equality precondition in Python, reading only
-    the attributes the condition names."""
+    """Lock the tenant's record and check the condition in Python, reading only the key and
+    the attributes the condition names (``shared``: a lock that only keeps others from
+    changing or deleting it until the transaction ends)."""
     params = table.key_params(action.tenant, action.key)
-    locked = table.lock_columns(action.condition.equals)
+    locked = table.lock_columns(action.condition.equals, shared=shared)
     row = (await connection.execute(locked, params)).first()
     if row is None:
         raise NotFound(f"{table.schema.name} {action.key} not found")
@@ -40,15 +45,8 @@ async def apply_check(
     connection: AsyncConnection, table: EntityTable[Any], action: CheckAction
 ) -> None:
     """Hold the tenant's record with a shared lock until the transaction ends (so nobody
-    deletes or changes it before the unit of work commits) and check the condition, reading
-    only the key and the attributes the condition names."""
-    params = table.key_params(action.tenant, action.key)
-    locked = table.lock_columns(action.condition.equals, shared=True)
-    row = (await connection.execute(locked, params)).first()
-    if row is None:
-        raise NotFound(f"{table.schema.name} {action.key} not found")
-    if not action.condition.holds(table.record(row)):
-        raise ConditionFailed(f"{table.schema.name} {action.key} changed since it was read")
+    deletes or changes it before the unit of work commits) and check the condition."""
+    await _check_present(connection, table, action, shared=True)
 
 
 async def apply_put(
