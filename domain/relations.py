@@ -130,51 +130,26 @@ def _require(schema: EntitySchema[Any], name: str) -> None:
 def _child(
     parent: EntitySchema[Any],
     child: EntitySchema[Any],
-    *via: tuple[str, str],
+    *via: str,
     children: str,
     parent_name: str,
 ) -> Relation:
-    return Relation(parent, child, tuple(via), children, parent_name)
+    """A link whose child holds the parent's attributes under the same names."""
+    return Relation(parent, child, tuple((name, name) for name in via), children, parent_name)
 
 
 #: Every parent → children link of the platform's entities.
 RELATIONS: tuple[Relation, ...] = (
-    _child(AGENTS, THREADS, ("agent_uuid", "agent_uuid"), children="threads", parent_name="agent"),
-    _child(THREADS, RUNS, ("thread_uuid", "thread_uuid"), children="runs", parent_name="thread"),
-    _child(
-        THREADS,
-        MESSAGES,
-        ("thread_uuid", "thread_uuid"),
-        children="messages",
-        parent_name="thread",
-    ),
-    _child(
-        THREADS,
-        TOOL_CALLS,
-        ("thread_uuid", "thread_uuid"),
-        children="tool_calls",
-        parent_name="thread",
-    ),
-    _child(
-        RUNS,
-        MESSAGES,
-        ("thread_uuid", "thread_uuid"),
-        ("run_uuid", "run_uuid"),
-        children="messages",
-        parent_name="run",
-    ),
-    _child(
-        RUNS,
-        TOOL_CALLS,
-        ("thread_uuid", "thread_uuid"),
-        ("run_uuid", "run_uuid"),
-        children="tool_calls",
-        parent_name="run",
-    ),
+    _child(AGENTS, THREADS, "agent_uuid", children="threads", parent_name="agent"),
+    _child(THREADS, RUNS, "thread_uuid", children="runs", parent_name="thread"),
+    _child(THREADS, MESSAGES, "thread_uuid", children="messages", parent_name="thread"),
+    _child(THREADS, TOOL_CALLS, "thread_uuid", children="tool_calls", parent_name="thread"),
+    _child(RUNS, MESSAGES, "thread_uuid", "run_uuid", children="messages", parent_name="run"),
+    _child(RUNS, TOOL_CALLS, "thread_uuid", "run_uuid", children="tool_calls", parent_name="run"),
     _child(
         FLOW_SNIPPETS,
         AGENTS,
-        ("flow_snippet_version_uuid", "flow_snippet_version_uuid"),
+        "flow_snippet_version_uuid",
         children="agents",
         parent_name="flow_snippet",
     ),
@@ -189,53 +164,41 @@ RELATIONS: tuple[Relation, ...] = (
     _child(
         PROMPT_TEMPLATES,
         FLOW_SNIPPETS,
-        ("prompt_uuid", "prompt_uuid"),
+        "prompt_uuid",
         children="flow_snippets",
         parent_name="prompt_template",
     ),
     _child(
         COORDINATIONS,
         TASKS,
-        ("coordination_uuid", "coordination_uuid"),
+        "coordination_uuid",
         children="tasks",
         parent_name="coordination",
     ),
     _child(
         COORDINATIONS,
         SESSIONS,
-        ("coordination_uuid", "coordination_uuid"),
+        "coordination_uuid",
         children="sessions",
         parent_name="coordination",
     ),
     _child(
         TASKS,
         SESSIONS,
-        ("coordination_uuid", "coordination_uuid"),
-        ("task_uuid", "task_uuid"),
+        "coordination_uuid",
+        "task_uuid",
         children="sessions",
         parent_name="task",
     ),
-    _child(
-        TASKS,
-        TASK_SCHEDULES,
-        ("task_uuid", "task_uuid"),
-        children="task_schedules",
-        parent_name="task",
-    ),
+    _child(TASKS, TASK_SCHEDULES, "task_uuid", children="task_schedules", parent_name="task"),
     _child(
         SESSIONS,
         SESSION_AGENTS,
-        ("session_uuid", "session_uuid"),
+        "session_uuid",
         children="session_agents",
         parent_name="session",
     ),
-    _child(
-        SESSIONS,
-        SESSION_RUNS,
-        ("session_uuid", "session_uuid"),
-        children="session_runs",
-        parent_name="session",
-    ),
+    _child(SESSIONS, SESSION_RUNS, "session_uuid", children="session_runs", parent_name="session"),
     Relation(
         WIZARD_GROUPS,
         WIZARDS,
