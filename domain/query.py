@@ -161,7 +161,7 @@ class ResolvedQuery:
         """Whether the listing holds ``record``: the tenant's own (any record of a platform
         registry), with the range attribute (indexes are sparse), meeting the range condition
         and every filter."""
-        if not self.schema.platform and record.get("partition_key") != str(self.tenant):
+        if not self.schema.visible_to(self.tenant, record.get("partition_key")):
             return False
         value = record.get(self.range_attr)
         if value is None:

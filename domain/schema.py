@@ -148,6 +148,12 @@ class EntitySchema(Generic[E]):
         """True when the table's hash key is the tenant itself."""
         return self.hash_key == "partition_key"
 
+    def visible_to(self, tenant: PartitionKey, stored_partition_key: object) -> bool:
+        """Whether a stored record whose ``partition_key`` is ``stored_partition_key`` is
+        ``tenant``'s own: the one rule every adapter reads by (a platform registry's records
+        are every tenant's)."""
+        return self.platform or stored_partition_key == str(tenant)
+
     @property
     def tenant_checked(self) -> bool:
         """True when the adapter must check each record's ``partition_key`` against the

@@ -75,9 +75,8 @@ def write_condition(codec: ItemCodec, tenant: PartitionKey, condition: Condition
 
 
 def owns(schema: EntitySchema[Any], tenant: PartitionKey, item: Mapping[str, Any]) -> bool:
-    """Whether ``tenant`` sees the stored ``item`` as its own (a platform registry's
-    records are every tenant's)."""
-    return schema.platform or item.get("partition_key", {}).get("S") == str(tenant)
+    """Whether ``tenant`` sees the stored wire ``item`` as its own."""
+    return schema.visible_to(tenant, item.get("partition_key", {}).get("S"))
 
 
 def condition_failure(

@@ -85,21 +85,20 @@ class MemoryStore:
         record is every tenant's."""
         rows, range_value = self.locate(schema, tenant, key)
         record = rows.get(range_value)
-        if record is None or not self.owns(schema, tenant, record):
+        if record is None or not schema.visible_to(tenant, record.get("partition_key")):
             return None
         return record
-
-    @staticmethod
-    def owns(schema: EntitySchema[Any], tenant: PartitionKey, record: Record) -> bool:
-        """Whether ``tenant`` sees ``record`` as its own (platform records: always)."""
-        return schema.platform or record["partition_key"] == str(tenant)
 
     def check(
         self, schema: EntitySchema[Any], tenant: PartitionKey, key: EntityKey, cond: Condition
     ) -> None:
         rows, range_value = self.locate(schema, tenant, key)
         stored = rows.get(range_value)
-        own = stored if stored is not None and self.owns(schema, tenant, stored) else None
+        own = (
+            stored
+            if stored is not None and schema.visible_to(tenant, stored.get("partition_key"))
+            else None
+        )
         if cond.kind is ConditionKind.ABSENT and stored is not None:
             raise Conflict(f"{schema.name} {key} already exists")
         if cond.kind is ConditionKind.ANY and stored is not None and own is None:

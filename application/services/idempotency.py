@@ -12,7 +12,6 @@ from aace.domain.errors import Conflict, IdempotencyConflict, LimitExceeded
 from aace.domain.ports import ABSENT, Store, UnitOfWork
 from aace.domain.schema import EntityKey
 from aace.domain.tenancy import TenantContext
-from aace.domain.values import check_id
 
 __all__ = ["Idempotency", "fingerprint"]
 
@@ -37,7 +36,6 @@ class Idempotency:
     ) -> Any | None:
         """What an earlier call with ``key`` created, or ``None`` if there was none.
         The same key with a different input or operation is ``IdempotencyConflict``."""
-        check_id("idempotency_key", key)
         record = await self._records.find(context.partition_key, (key,))
         if record is None:
             return None
