@@ -155,7 +155,12 @@ class UnitOfWork(Protocol):
         key: EntityKey,
         *,
         condition: Condition = PRESENT,
-    ) -> None: ...
+        guards: Sequence[Any] = (),
+    ) -> None:
+        """Delete the tenant's record ``key``; ``guards``
+        (:class:`~aace.domain.unit_of_work.Guard`) name dependents that refuse it with
+        ``HasDependents``, checked atomically with the commit."""
+        ...
 
     def require(
         self,

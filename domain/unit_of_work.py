@@ -19,12 +19,14 @@ from aace.domain.entities import TENANT_COUNTERS, TenantCounter, schema_for
 from aace.domain.errors import (
     ConditionFailed,
     Forbidden,
+    HasDependents,
     LimitExceeded,
     TransactionTooLarge,
     ValidationError,
 )
 from aace.domain.fields import utc_now
 from aace.domain.ports import ANY, PRESENT, Condition, ConditionKind
+from aace.domain.query import Query
 from aace.domain.records import to_record
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey, platform_writer
@@ -36,9 +38,11 @@ __all__ = [
     "BufferedUnitOfWork",
     "CheckAction",
     "DeleteAction",
+    "Guard",
     "IncrementAction",
     "PutAction",
     "check_writer",
+    "deleted_keys",
 ]
 
 #: The ``tenant`` of a put on a platform registry, whose records have none: a placeholder
@@ -84,13 +88,35 @@ class PutAction:
 
 
 @attrs.frozen
+class Guard:
+    """What keeps a record from being deleted: the dependents a listing holds.
+
+    The delete lands only if, when the unit of work commits, ``query`` over ``schema`` (for
+    the delete's tenant) holds no record other than those the same unit deletes; else the
+    whole unit fails with ``HasDependents`` naming ``name`` and nothing is written. Together
+    with children that :meth:`BufferedUnitOfWork.require` their parent, this holds under
+    concurrency: a child committed first makes the delete fail, a child committing later
+    finds its parent gone (``NotFound``).
+    """
+
+    name: str
+    schema: EntitySchema[Any]
+    query: Query
+
+    def refuse(self, parent: str, key: EntityKey) -> HasDependents:
+        return HasDependents(f"{parent} {key} still has {self.name}")
+
+
+@attrs.frozen
 class DeleteAction:
-    """A delete of one record; the writer rule is checked as for :class:`PutAction`."""
+    """A delete of one record; the writer rule is checked as for :class:`PutAction`.
+    ``guards``: the dependents whose existence refuses the delete (:class:`Guard`)."""
 
     schema: EntitySchema[Any]
     tenant: PartitionKey
     key: EntityKey
     condition: Condition
+    guards: tuple[Guard, ...] = ()
 
     def __attrs_post_init__(self) -> None:
         check_writer(self.schema)
@@ -147,6 +173,11 @@ class IncrementAction:
 Action = PutAction | DeleteAction | IncrementAction | CheckAction
 
 
+def deleted_keys(actions: Sequence[Action], schema: EntitySchema[Any]) -> set[EntityKey]:
+    """The keys of ``schema`` records the actions delete (a guard disregards them)."""
+    return {a.key for a in actions if isinstance(a, DeleteAction) and a.schema is schema}
+
+
 def item_identity(
     schema: EntitySchema[Any], tenant: PartitionKey, key: EntityKey
 ) -> tuple[str, ...]:
@@ -190,8 +221,10 @@ class BufferedUnitOfWork(ABC):
         key: EntityKey,
         *,
         condition: Condition = PRESENT,
+        guards: Sequence[Guard] = (),
     ) -> None:
-        self._add(DeleteAction(schema, tenant, schema.check_key(key), condition), tenant)
+        action = DeleteAction(schema, tenant, schema.check_key(key), condition, tuple(guards))
+        self._add(action, tenant)
 
     def require(
         self,

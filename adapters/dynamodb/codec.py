@@ -12,7 +12,11 @@ from pynamodb.models import Model
 from aace.domain.schema import AttrKind, EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
 
-__all__ = ["Item", "ItemCodec"]
+#: The attributes a deletion mark adds to a parent item while a guarded delete runs
+#: (:mod:`.deletion_marks`); never part of a record.
+MARK_ATTRIBUTES = ("aace_deleting", "aace_deleting_until")
+
+__all__ = ["MARK_ATTRIBUTES", "Item", "ItemCodec"]
 
 #: A DynamoDB item in wire form: attribute name -> {type: value}.
 Item = dict[str, dict[str, Any]]
@@ -60,6 +64,8 @@ class ItemCodec:
     def decode(self, item: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         record: dict[str, Any] = {}
         for name, wire in item.items():
+            if name in MARK_ATTRIBUTES:
+                continue  # a guarded delete under way: not part of the record
             ((kind, raw),) = wire.items()
             attribute = self.attributes.get(name)
             if kind == _NULL:

@@ -8,18 +8,57 @@ conditions name the key only.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from aace.adapters.dynamodb.codec import ItemCodec
+from aace.adapters.dynamodb.codec import MARK_ATTRIBUTES, ItemCodec
 from aace.domain.errors import AaceError, ConditionFailed, Conflict, NotFound
 from aace.domain.ports import Condition, ConditionKind
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
 
-__all__ = ["Expression", "condition_failure", "owns", "write_condition"]
+__all__ = [
+    "MARK_ATTRIBUTES",
+    "Expression",
+    "and_clause",
+    "condition_failure",
+    "now_ms",
+    "owns",
+    "unmarked",
+    "write_condition",
+]
+
+
+
+def now_ms() -> int:
+    """Epoch milliseconds, the unit of a deletion mark's lease."""
+    return int(time.time() * 1000)
+
+
+def and_clause(
+    request: dict[str, Any], clause: str, names: Mapping[str, str], values: Mapping[str, Any]
+) -> None:
+    """Add ``clause`` (with its placeholders) to the request's condition expression."""
+    current = request.get("ConditionExpression")
+    request["ConditionExpression"] = clause if current is None else f"({current}) AND {clause}"
+    request.setdefault("ExpressionAttributeNames", {}).update(names)
+    if values:
+        request.setdefault("ExpressionAttributeValues", {}).update(values)
+
+
+def unmarked(request: dict[str, Any]) -> dict[str, Any]:
+    """``request`` (a parent's ``ConditionCheck``) also requiring that no guarded delete
+    of the parent is under way (no deletion mark, or an expired one)."""
+    and_clause(
+        request,
+        "(attribute_not_exists(#dm_until) OR #dm_until < :dm_now)",
+        {"#dm_until": MARK_ATTRIBUTES[1]},
+        {":dm_now": {"N": str(now_ms())}},
+    )
+    return request
 
 
 @attrs.frozen

@@ -51,7 +51,7 @@ class DynamoStore:
         return DynamoRepository(self, schema)
 
     def unit_of_work(self) -> DynamoUnitOfWork:
-        return DynamoUnitOfWork(self.runner, self.target)
+        return DynamoUnitOfWork(self.runner, self.target, self.repository)
 
     async def initialize(self) -> None:
         """Create the missing tables of every schema (with the production table options);

@@ -16,7 +16,7 @@ atomically (a round that finds a record changed hands is followed by the next at
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -24,14 +24,24 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from aace.adapters.dynamodb.errors import error_code, response_of, translate
 from aace.adapters.dynamodb.runner import Runner
+from aace.adapters.dynamodb.deletion_marks import (
+    Mark,
+    mark_parent,
+    refuse_if_dependents,
+    unmark_parent,
+    with_mark,
+)
 from aace.adapters.dynamodb.writes import (
     Target,
+    WriteRequest,
     failure_of,
     forgiving_delete,
     still_foreign,
     write_request,
 )
-from aace.domain.errors import AaceError, StorageUnavailable, TooLarge
+from aace.domain.errors import AaceError, ConditionFailed, StorageUnavailable, TooLarge
+from aace.domain.ports import Repository
+from aace.domain.schema import EntitySchema
 from aace.domain.unit_of_work import Action, BufferedUnitOfWork, CheckAction, DeleteAction
 
 __all__ = ["DynamoUnitOfWork", "apply_one", "apply_transaction"]
@@ -47,9 +57,19 @@ _RETRY_REASONS = {
 _COLLECTION_LIMIT = "item collection size (10 GB per partition key value with local indexes)"
 
 
-async def apply_one(runner: Runner, target: Target, action: Action) -> None:
+Marks = Mapping[int, Mark]
+
+
+def _request(action: Action, target: Target, mark: Mark | None) -> WriteRequest:
+    request = write_request(action, target)
+    return request if mark is None else with_mark(request, mark)
+
+
+async def apply_one(
+    runner: Runner, target: Target, action: Action, mark: Mark | None = None
+) -> None:
     """One action as a plain conditional write (atomic on its own)."""
-    operation, request = write_request(action, target)
+    operation, request = _request(action, target, mark)
     try:
         await runner.call(_SINGLE[operation], request)
     except ClientError as exc:
@@ -57,13 +77,26 @@ async def apply_one(runner: Runner, target: Target, action: Action) -> None:
             raise translate(exc, table=request["TableName"]) from exc
         if forgiving_delete(action):
             return  # another tenant's record: as for a missing one, nothing to delete
+        if mark is not None:
+            raise _mark_lost(action) from exc
         raise failure_of(action, target, response_of(exc).get("Item")) from exc
     except BotoCoreError as exc:
         raise translate(exc) from exc
 
 
+def _mark_lost(action: Action) -> AaceError:
+    return ConditionFailed(
+        f"{action.schema.name} {action.key} changed while it was being deleted (its deletion "
+        "mark was replaced or ran out)"
+    )
+
+
 def _outcome(
-    actions: Sequence[Action], target: Target, reasons: list[dict[str, Any]], foreign: set[int]
+    actions: Sequence[Action],
+    target: Target,
+    reasons: list[dict[str, Any]],
+    foreign: set[int],
+    marks: Marks,
 ) -> tuple[AaceError | None, set[int]]:
     """(the error a cancellation means, or ``None`` to retry; forgiving deletes whose
     record changed hands and must flip between delete and foreign check)."""
@@ -74,6 +107,8 @@ def _outcome(
             continue
         if forgiving_delete(action) or number in foreign:
             flips.add(number)
+        elif number in marks:
+            return _mark_lost(action), flips
         else:
             return failure_of(action, target, reason.get("Item")), flips
     for action, reason, code in zip(actions, reasons, codes, strict=False):
@@ -102,6 +137,7 @@ class _Rounds:
     runner: Runner
     target: Target
     actions: Sequence[Action]
+    marks: Marks = attrs.field(factory=dict)
     foreign: set[int] = attrs.field(factory=set)
     tries: int = 0
     #: The last round found records that changed hands: the next one sends other
@@ -112,7 +148,7 @@ class _Rounds:
         return [
             dict([still_foreign(action, self.target)])
             if number in self.foreign and isinstance(action, DeleteAction)
-            else dict([write_request(action, self.target)])
+            else dict([_request(action, self.target, self.marks.get(number))])
             for number, action in enumerate(self.actions)
         ]
 
@@ -128,7 +164,9 @@ class _Rounds:
             if error_code(exc) != "TransactionCanceledException":
                 raise translate(exc, table=_tables(items)) from exc
             reasons = list(response_of(exc).get("CancellationReasons", []))
-            error, flips = _outcome(self.actions, self.target, reasons, self.foreign)
+            error, flips = _outcome(
+                self.actions, self.target, reasons, self.foreign, self.marks
+            )
             if error is not None:
                 raise error from exc
             self.foreign ^= flips
@@ -143,9 +181,11 @@ class _Rounds:
             await self.runner.sleep(seconds)
 
 
-async def apply_transaction(runner: Runner, target: Target, actions: Sequence[Action]) -> None:
+async def apply_transaction(
+    runner: Runner, target: Target, actions: Sequence[Action], marks: Marks | None = None
+) -> None:
     """All ``actions`` in one TransactWriteItems, or none of them."""
-    rounds = _Rounds(runner, target, actions)
+    rounds = _Rounds(runner, target, actions, dict(marks or {}))
     try:
         await runner.retry(_is_cancelled, rounds.send, sleep=rounds.wait)
     except _Cancelled as cancelled:
@@ -162,17 +202,42 @@ def _tables(items: list[dict[str, Any]]) -> str:
 
 class DynamoUnitOfWork(BufferedUnitOfWork):
     """Buffers actions; commits them as one transaction (a single write as one plain
-    write; a single check still as a transaction)."""
+    write; a single check still as a transaction). Guarded deletes mark their record
+    first and look for dependents before the transaction (:mod:`.deletion_marks`)."""
 
     max_actions = 100
 
-    def __init__(self, runner: Runner, target: Target) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        target: Target,
+        repository_of: Callable[[EntitySchema[Any]], Repository[Any]],
+    ) -> None:
         super().__init__()
         self._runner = runner
         self._target = target
+        self._repository_of = repository_of
 
     async def _apply(self, actions: Sequence[Action]) -> None:
-        if len(actions) == 1 and not isinstance(actions[0], CheckAction):
-            await apply_one(self._runner, self._target, actions[0])
-        else:
-            await apply_transaction(self._runner, self._target, actions)
+        guarded = [
+            number
+            for number, action in enumerate(actions)
+            if isinstance(action, DeleteAction) and action.guards
+        ]
+        marks: dict[int, Mark] = {}
+        try:
+            for number in guarded:
+                delete = actions[number]
+                assert isinstance(delete, DeleteAction)
+                marks[number] = await mark_parent(self._runner, self._target, delete)
+                await refuse_if_dependents(self._repository_of, actions, delete)
+            if len(actions) == 1 and not isinstance(actions[0], CheckAction):
+                await apply_one(self._runner, self._target, actions[0], marks.get(0))
+            else:
+                await apply_transaction(self._runner, self._target, actions, marks)
+        except BaseException:
+            for number, mark in marks.items():
+                delete = actions[number]
+                assert isinstance(delete, DeleteAction)
+                await unmark_parent(self._runner, self._target, delete, mark)
+            raise

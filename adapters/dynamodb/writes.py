@@ -11,7 +11,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aace.adapters.dynamodb.codec import ItemCodec
-from aace.adapters.dynamodb.conditions import Expression, condition_failure, write_condition
+from aace.adapters.dynamodb.conditions import (
+    Expression,
+    condition_failure,
+    unmarked,
+    write_condition,
+)
 from aace.domain.entities import TENANT_COUNTERS
 from aace.domain.errors import AaceError, ConditionFailed, LimitExceeded
 from aace.domain.ports import ConditionKind
@@ -89,7 +94,10 @@ def write_request(action: Action, target: Target) -> WriteRequest:
         operation = "ConditionCheck" if isinstance(action, CheckAction) else "Delete"
     if _outcome_needs_stored_item(action):
         request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-    return operation, expression.into(request)
+    request = expression.into(request)
+    if isinstance(action, CheckAction):  # a required parent: not while it is being deleted
+        request = unmarked(request)
+    return operation, request
 
 
 def _outcome_needs_stored_item(action: PutAction | DeleteAction | CheckAction) -> bool:

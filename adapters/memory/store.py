@@ -29,6 +29,7 @@ from aace.domain.unit_of_work import (
     CheckAction,
     DeleteAction,
     IncrementAction,
+    deleted_keys,
 )
 
 __all__ = ["MemoryRepository", "MemoryStore", "MemoryUnitOfWork"]
@@ -228,11 +229,23 @@ class MemoryUnitOfWork(BufferedUnitOfWork):
                     continue
                 store.check(action.schema, tenant, key, action.condition)
                 writes.append((rows, range_value, copy.deepcopy(action.record)))
+            self._check_guards(actions)
             for rows, range_value, record in writes:
                 if record is None:
                     rows.pop(range_value, None)
                 else:
                     rows[range_value] = record
+
+    def _check_guards(self, actions: Sequence[Action]) -> None:
+        for action in actions:
+            if not isinstance(action, DeleteAction):
+                continue
+            for guard in action.guards:
+                spared = deleted_keys(actions, guard.schema)
+                resolved = resolve(guard.schema, action.tenant, guard.query, None)
+                for record in self._store.rows(resolved):
+                    if guard.schema.key_of_record(record) not in spared:
+                        raise guard.refuse(action.schema.name, action.key)
 
     def _increment(self, action: IncrementAction) -> tuple[dict[str, Record], str, Record]:
         current = self._store.current(TENANT_COUNTERS, action.tenant, action.key)

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from aace.adapters.sql.writes import apply_check, apply_delete, apply_increment, apply_put
+from aace.adapters.sql.writes import (
+    apply_check,
+    apply_delete,
+    apply_increment,
+    apply_put,
+    check_guards,
+)
 from aace.domain.entities import TENANT_COUNTERS
 from aace.domain.ports import ConditionKind
 from aace.domain.unit_of_work import (
@@ -34,7 +40,10 @@ class SqlUnitOfWork(BufferedUnitOfWork):
     lone write that is one statement skips ``BEGIN`` on SQLite. A required record
     (:class:`CheckAction`) is read under a shared lock (``FOR SHARE`` on PostgreSQL; on
     SQLite ``BEGIN IMMEDIATE`` already excludes every other writer), so nobody deletes or
-    changes it before the transaction commits."""
+    changes it before the transaction commits. A guarded delete's dependents are counted
+    after every action, in the same transaction: the delete holds the parent's row lock,
+    so a child that required its parent either committed before (and is counted) or waits
+    and then finds the parent gone."""
 
     max_actions = MAX_ACTIONS
 
@@ -57,6 +66,7 @@ class SqlUnitOfWork(BufferedUnitOfWork):
                     await apply_delete(connection, store.entity_table(action.schema), action)
                 else:
                     await apply_put(connection, store.entity_table(action.schema), action)
+            await check_guards(connection, store.entity_table, actions)
 
         await db.transaction(work, one_statement=len(actions) == 1 and _one_write(actions[0]))
 
@@ -69,6 +79,8 @@ def _one_write(action: Action) -> bool:
         return True
     if isinstance(action, CheckAction):
         return False
+    if isinstance(action, DeleteAction) and action.guards:
+        return False  # the guard's count runs after the delete, in the same transaction
     condition = action.condition
     if condition.equals:
         return False

@@ -7,19 +7,29 @@ failed condition, which rolls the whole transaction back.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aace.adapters.sql.entity_table import EntityTable
+from aace.adapters.sql.listing import count_statement
 from aace.domain.entities import TenantCounter
 from aace.domain.errors import ConditionFailed, Conflict, NotFound
 from aace.domain.fields import utc_now
 from aace.domain.ports import ConditionKind
-from aace.domain.unit_of_work import CheckAction, DeleteAction, IncrementAction, PutAction
+from aace.domain.query import resolve
+from aace.domain.schema import EntitySchema
+from aace.domain.unit_of_work import (
+    Action,
+    CheckAction,
+    DeleteAction,
+    IncrementAction,
+    PutAction,
+)
 
-__all__ = ["apply_check", "apply_delete", "apply_increment", "apply_put"]
+__all__ = ["apply_check", "apply_delete", "apply_increment", "apply_put", "check_guards"]
 
 
 async def _check_present(
@@ -113,3 +123,19 @@ async def apply_increment(
     locked = select(value).where(counters.owned).with_for_update()
     action.applied_to((await connection.execute(locked, params)).scalar_one_or_none())
     raise ConditionFailed(f"{action.counter_name} changed while it was updated")
+
+
+async def check_guards(
+    connection: AsyncConnection,
+    table_of: Callable[[EntitySchema[Any]], EntityTable[Any]],
+    actions: Sequence[Action],
+) -> None:
+    """Refuse (``HasDependents``) a guarded delete whose dependents are still there. Runs
+    last, so the unit's own deletes are already gone from the count."""
+    for action in actions:
+        if isinstance(action, DeleteAction):
+            for guard in action.guards:
+                resolved = resolve(guard.schema, action.tenant, guard.query, None)
+                statement = count_statement(table_of(guard.schema), resolved, action.tenant)
+                if (await connection.execute(statement)).scalar_one():
+                    raise guard.refuse(action.schema.name, action.key)
