@@ -32,7 +32,6 @@ __all__ = [
 ]
 
 
-
 def now_ms() -> int:
     """Epoch milliseconds, the unit of a deletion mark's lease."""
     return int(time.time() * 1000)

@@ -27,7 +27,7 @@ write agree to within the lease.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -100,7 +100,8 @@ async def mark_parent(runner: Runner, target: Target, action: DeleteAction) -> M
         if error_code(exc) != "ConditionalCheckFailedException":
             raise translate(exc, table=table) from exc
         if action.condition.equals:
-            raise ConditionFailed(f"{action.schema.name} {action.key} changed since it was read")
+            message = f"{action.schema.name} {action.key} changed since it was read"
+            raise ConditionFailed(message) from exc
         raise NotFound(f"{action.schema.name} {action.key} not found") from exc
     except BotoCoreError as exc:
         raise translate(exc) from exc
@@ -120,7 +121,7 @@ async def unmark_parent(runner: Runner, target: Target, action: DeleteAction, ma
     }
     try:
         await runner.call("UpdateItem", request)
-    except Exception:  # noqa: BLE001 - the lease clears a mark left behind
+    except Exception:  # the lease clears a mark left behind
         return
 
 

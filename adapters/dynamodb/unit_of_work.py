@@ -22,8 +22,6 @@ from typing import Any
 import attrs
 from botocore.exceptions import BotoCoreError, ClientError
 
-from aace.adapters.dynamodb.errors import error_code, response_of, translate
-from aace.adapters.dynamodb.runner import Runner
 from aace.adapters.dynamodb.deletion_marks import (
     Mark,
     mark_parent,
@@ -31,6 +29,8 @@ from aace.adapters.dynamodb.deletion_marks import (
     unmark_parent,
     with_mark,
 )
+from aace.adapters.dynamodb.errors import error_code, response_of, translate
+from aace.adapters.dynamodb.runner import Runner
 from aace.adapters.dynamodb.writes import (
     Target,
     WriteRequest,
@@ -164,9 +164,7 @@ class _Rounds:
             if error_code(exc) != "TransactionCanceledException":
                 raise translate(exc, table=_tables(items)) from exc
             reasons = list(response_of(exc).get("CancellationReasons", []))
-            error, flips = _outcome(
-                self.actions, self.target, reasons, self.foreign, self.marks
-            )
+            error, flips = _outcome(self.actions, self.target, reasons, self.foreign, self.marks)
             if error is not None:
                 raise error from exc
             self.foreign ^= flips

@@ -111,7 +111,9 @@ async def test_no_child_outlives_a_guarded_delete_under_concurrency(
         async def delete(thread_key: EntityKey = key, parent: Any = thread) -> bool:
             try:
                 async with store.unit_of_work() as uow:
-                    uow.delete(THREADS, tenant, thread_key, guards=[runs_guard(parent.thread_uuid)])
+                    uow.delete(
+                        THREADS, tenant, thread_key, guards=[runs_guard(parent.thread_uuid)]
+                    )
             except HasDependents:
                 return False
             return True
