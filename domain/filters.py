@@ -21,6 +21,7 @@ from aace.domain.schema import AttrKind
 
 __all__ = [
     "MAX_IN_VALUES",
+    "Between",
     "Contains",
     "Equals",
     "Filter",
@@ -172,6 +173,34 @@ class TimeRange(Filter):
 
     def scope(self) -> Any:
         return {"after": self.after, "before": self.before}
+
+
+@attrs.frozen
+class Between(Filter):
+    """The number attribute lies between ``low`` and ``high``, both inclusive (either bound
+    may be left out, not both); bounds are finite numbers, never booleans."""
+
+    low: int | float | None = None
+    high: int | float | None = None
+
+    def matches(self, value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if self.low is not None and value < self.low:
+            return False
+        return self.high is None or value <= self.high
+
+    def check(self, field: str, kind: AttrKind) -> None:
+        if kind is not AttrKind.N:
+            raise ValidationError(field, "number ranges need a number attribute")
+        if self.low is None and self.high is None:
+            raise ValidationError(field, "a number range needs a low bound, a high one or both")
+        for bound in (self.low, self.high):
+            if bound is not None and not _is_scalar_of(AttrKind.N, bound):
+                raise ValidationError(field, f"bounds are finite numbers, got {bound!r}")
+
+    def scope(self) -> Any:
+        return {"low": self.low, "high": self.high}
 
 
 @attrs.frozen

@@ -16,7 +16,7 @@ from typing import Any
 
 from aace.adapters.dynamodb.codec import Item, ItemCodec
 from aace.adapters.dynamodb.runner import Runner
-from aace.domain.filters import Contains, Equals, Filter, In, Nested, TimeRange
+from aace.domain.filters import Between, Contains, Equals, Filter, In, Nested, TimeRange
 from aace.domain.query import Op, RangeCondition, ResolvedQuery
 from aace.domain.schema import IndexKind
 
@@ -64,6 +64,9 @@ class Listing:
         if isinstance(condition, TimeRange):
             after, before = condition.after, condition.before
             return after is not None and before is not None and after >= before
+        if isinstance(condition, Between):
+            low, high = condition.low, condition.high
+            return low is not None and high is not None and low > high
         return False
 
     def _key_range(self) -> RangeCondition | None:
@@ -93,9 +96,13 @@ class Listing:
         if isinstance(condition, Contains):
             values[f":f{number}"] = codec.value(name, condition.text)
             return f"contains({alias}, :f{number})"
-        if isinstance(condition, TimeRange):
+        if isinstance(condition, TimeRange | Between):
+            if isinstance(condition, TimeRange):
+                limits = (("a", ">", condition.after), ("b", "<", condition.before))
+            else:
+                limits = (("a", ">=", condition.low), ("b", "<=", condition.high))
             bounds = []
-            for label, op, bound in (("a", ">", condition.after), ("b", "<", condition.before)):
+            for label, op, bound in limits:
                 if bound is not None:
                     values[f":f{number}{label}"] = codec.value(name, bound)
                     bounds.append(f"{alias} {op} :f{number}{label}")

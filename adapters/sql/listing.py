@@ -25,7 +25,7 @@ from sqlalchemy.types import NullType
 
 from aace.adapters.sql.entity_table import EntityTable
 from aace.adapters.sql.types import Number
-from aace.domain.filters import Contains, Equals, Filter, In, Nested, TimeRange
+from aace.domain.filters import Between, Contains, Equals, Filter, In, Nested, TimeRange
 from aace.domain.query import Op, RangeCondition, ResolvedQuery
 from aace.domain.schema import AttrKind
 from aace.domain.tenancy import PartitionKey
@@ -117,6 +117,13 @@ def _filter(table: EntityTable[Any], name: str, condition: Filter) -> ColumnElem
             bounds.append(column > literal(condition.after, column.type))
         if condition.before is not None:
             bounds.append(column < literal(condition.before, column.type))
+        return and_(*bounds)
+    if isinstance(condition, Between):
+        bounds = [column.is_not(None)]
+        if condition.low is not None:
+            bounds.append(column >= literal(condition.low, column.type))
+        if condition.high is not None:
+            bounds.append(column <= literal(condition.high, column.type))
         return and_(*bounds)
     if isinstance(condition, Nested):
         return _PerDialect(_nested_sqlite(column, condition), _nested_postgres(column, condition))

@@ -10,7 +10,7 @@ import pytest
 
 from aace.domain.entities import AGENTS, Agent
 from aace.domain.errors import InvalidCursor, ValidationError
-from aace.domain.filters import MAX_IN_VALUES, Contains, In, Nested, TimeRange
+from aace.domain.filters import MAX_IN_VALUES, Between, Contains, In, Nested, TimeRange
 from aace.domain.ports import Store
 from aace.domain.query import Query
 from aace.domain.tenancy import PartitionKey
@@ -66,6 +66,13 @@ CASES: dict[str, tuple[dict[str, Any], Callable[[Agent], bool]]] = {
         lambda a: a.agent_version_uuid in ("v0002", "v0005"),
     ),
     "in-numbers": ({"num_of_messages": In([3, 4.0, 99])}, lambda a: a.num_of_messages in (3, 4)),
+    "between-inclusive": (
+        {"num_of_messages": Between(3, 7.0)},
+        lambda a: 3 <= a.num_of_messages <= 7,
+    ),
+    "between-low-only": ({"num_of_messages": Between(low=10)}, lambda a: a.num_of_messages >= 10),
+    "between-high-only": ({"num_of_messages": Between(high=2)}, lambda a: a.num_of_messages <= 2),
+    "between-empty": ({"num_of_messages": Between(5, 4)}, lambda a: False),
     "contains-is-case-sensitive": (
         {"agent_name": Contains("Bot")},
         lambda a: "Bot" in a.agent_name,
@@ -208,6 +215,10 @@ BAD_FILTERS: dict[str, tuple[str, Any]] = {
     "empty-substring": ("agent_name", Contains("")),
     "time-range-on-text": ("agent_name", TimeRange(after=T0)),
     "time-range-without-bounds": ("updated_at", TimeRange()),
+    "between-on-text": ("agent_name", Between(1, 2)),
+    "between-without-bounds": ("num_of_messages", Between()),
+    "between-bool-bound": ("num_of_messages", Between(low=True)),
+    "between-infinite": ("num_of_messages", Between(high=float("inf"))),
     "naive-bound": ("updated_at", TimeRange(before=NAIVE)),
     "nested-on-text": ("agent_name", Nested("model", "x")),
     "nested-bad-path": ("configuration", Nested("a..b", "x")),
