@@ -25,8 +25,30 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from aace.application.container import SERVICES
 from aace.application.facade import Aace
-from aace.application.services import AgentService, CoordinationService
+from aace.application.services import (
+    AgentService,
+    AsyncTaskService,
+    CoordinationService,
+    EntityService,
+    FlowSnippetService,
+    McpServerService,
+    PromptTemplateService,
+    RunService,
+    ThreadService,
+    ToolCallService,
+    WizardGroupService,
+    WizardSchemaService,
+    WizardService,
+)
 from aace.application.settings import Settings
+from aace.domain.entities import (
+    Element,
+    FineTuningMessage,
+    Llm,
+    Message,
+    UiComponent,
+    WizardGroupFilter,
+)
 from aace.domain.ports import SOLE_BLOCKING_CALLER
 
 __all__ = ["Blocking", "BlockingAace", "blocking"]
@@ -105,7 +127,23 @@ def blocking(service_type: type[S]) -> type[Blocking[S]]:
 class BlockingAace:
     """The services of :class:`Aace`, blocking. Build it with :meth:`Aace.open_sync`."""
 
+    llms: Blocking[EntityService[Llm]]
     agents: Blocking[AgentService]
+    threads: Blocking[ThreadService]
+    runs: Blocking[RunService]
+    messages: Blocking[EntityService[Message]]
+    tool_calls: Blocking[ToolCallService]
+    async_tasks: Blocking[AsyncTaskService]
+    fine_tuning_messages: Blocking[EntityService[FineTuningMessage]]
+    prompt_templates: Blocking[PromptTemplateService]
+    flow_snippets: Blocking[FlowSnippetService]
+    mcp_servers: Blocking[McpServerService]
+    elements: Blocking[EntityService[Element]]
+    ui_components: Blocking[EntityService[UiComponent]]
+    wizards: Blocking[WizardService]
+    wizard_schemas: Blocking[WizardSchemaService]
+    wizard_groups: Blocking[WizardGroupService]
+    wizard_group_filters: Blocking[EntityService[WizardGroupFilter]]
     coordinations: Blocking[CoordinationService]
 
     def __init__(self, settings: Settings | None = None) -> None:

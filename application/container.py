@@ -6,11 +6,31 @@ injector exists, and bound as an instance; providers do no I/O.
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
-from injector import Binder, Injector, InstanceProvider, Module, provider, singleton
+from injector import Binder, CallableProvider, Injector, InstanceProvider, Module, singleton
 
-from aace.application.services import AgentService, CoordinationService
+from aace.application.services import (
+    AgentService,
+    AsyncTaskService,
+    CoordinationService,
+    ElementService,
+    FineTuningMessageService,
+    FlowSnippetService,
+    LlmService,
+    McpServerService,
+    MessageService,
+    PromptTemplateService,
+    RunService,
+    ThreadService,
+    ToolCallService,
+    UiComponentService,
+    WizardGroupFilterService,
+    WizardGroupService,
+    WizardSchemaService,
+    WizardService,
+)
 from aace.application.settings import Settings
 from aace.application.storage import adapter_for, build_store, store_config
 from aace.domain.ports import Store
@@ -19,13 +39,46 @@ __all__ = ["SERVICES", "CoreModule", "open_store", "wire_services"]
 
 #: Every service the facade exposes, by attribute name (the entity's plural).
 SERVICES: dict[str, type[Any]] = {
+    "llms": LlmService,
     "agents": AgentService,
+    "threads": ThreadService,
+    "runs": RunService,
+    "messages": MessageService,
+    "tool_calls": ToolCallService,
+    "async_tasks": AsyncTaskService,
+    "fine_tuning_messages": FineTuningMessageService,
+    "prompt_templates": PromptTemplateService,
+    "flow_snippets": FlowSnippetService,
+    "mcp_servers": McpServerService,
+    "elements": ElementService,
+    "ui_components": UiComponentService,
+    "wizards": WizardService,
+    "wizard_schemas": WizardSchemaService,
+    "wizard_groups": WizardGroupService,
+    "wizard_group_filters": WizardGroupFilterService,
     "coordinations": CoordinationService,
 }
 
 
+def _build(service: type[Any], container: Injector) -> Any:
+    """``service`` with each constructor parameter from the container, by its annotation:
+    the store, the settings, or a service it calls (the agents a flow snippet re-points)."""
+    hints = typing.get_type_hints(service.__init__)
+    return service(
+        **{name: container.get(hint) for name, hint in hints.items() if name != "return"}
+    )
+
+
+def _builder(service: type[Any], container: Injector) -> Any:
+    def build():  # type: ignore[no-untyped-def]  # injector reads a callable's annotations
+        return _build(service, container)
+
+    return build
+
+
 class CoreModule(Module):
-    """Binds the settings and the (already prepared) store; provides the services."""
+    """Binds the settings and the (already prepared) store, and every service as a
+    singleton built over them."""
 
     def __init__(self, settings: Settings, store: Store) -> None:
         self._settings = settings
@@ -34,20 +87,10 @@ class CoreModule(Module):
     def configure(self, binder: Binder) -> None:
         binder.bind(Settings, to=self._settings)
         binder.bind(Store, to=InstanceProvider(self._store))  # type: ignore[type-abstract]
-
-    @singleton
-    @provider
-    def agents(self, store: Store, settings: Settings) -> AgentService:
-        return AgentService(
-            store,
-            settings.max_agents_per_tenant,
-            contention_deadline=settings.contention_deadline,
-        )
-
-    @singleton
-    @provider
-    def coordinations(self, store: Store) -> CoordinationService:
-        return CoordinationService(store)
+        for service in SERVICES.values():
+            binder.bind(
+                service, to=CallableProvider(_builder(service, binder.injector)), scope=singleton
+            )
 
 
 async def open_store(settings: Settings) -> Store:

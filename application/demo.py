@@ -89,7 +89,9 @@ async def _show_agents(app: Aace, context: TenantContext) -> None:
             agent.agent_uuid[:8], agent.agent_name, agent.agent_version_uuid[:8], agent.updated_by
         )
     console.print(table)
-    console.print(f"{context.part_id} has {counted(await app.agents.count(context), 'agent')}\n")
+    console.print(
+        f"{context.part_id} has {counted(await app.agents.count_active(context), 'agent')}\n"
+    )
 
 
 async def _show_coordinations(app: Aace, context: TenantContext) -> None:

@@ -12,8 +12,30 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from aace.application.container import open_store, wire_services
-from aace.application.services import AgentService, CoordinationService
+from aace.application.services import (
+    AgentService,
+    AsyncTaskService,
+    CoordinationService,
+    EntityService,
+    FlowSnippetService,
+    McpServerService,
+    PromptTemplateService,
+    RunService,
+    ThreadService,
+    ToolCallService,
+    WizardGroupService,
+    WizardSchemaService,
+    WizardService,
+)
 from aace.application.settings import Settings
+from aace.domain.entities import (
+    Element,
+    FineTuningMessage,
+    Llm,
+    Message,
+    UiComponent,
+    WizardGroupFilter,
+)
 from aace.domain.ports import Store
 
 if TYPE_CHECKING:
@@ -27,11 +49,26 @@ class Aace:
 
     Open it once per process (at start-up, or per event loop) and share it: the services
     are stateless and safe for concurrent use. Attributes are the services, named by the
-    entity's plural (``agents``, ``coordinations``); ``store`` gives the repositories
-    behind them for records that have no service yet.
+    entity's plural (docs/services.md); ``store`` gives the repositories behind them.
     """
 
+    llms: EntityService[Llm]
     agents: AgentService
+    threads: ThreadService
+    runs: RunService
+    messages: EntityService[Message]
+    tool_calls: ToolCallService
+    async_tasks: AsyncTaskService
+    fine_tuning_messages: EntityService[FineTuningMessage]
+    prompt_templates: PromptTemplateService
+    flow_snippets: FlowSnippetService
+    mcp_servers: McpServerService
+    elements: EntityService[Element]
+    ui_components: EntityService[UiComponent]
+    wizards: WizardService
+    wizard_schemas: WizardSchemaService
+    wizard_groups: WizardGroupService
+    wizard_group_filters: EntityService[WizardGroupFilter]
     coordinations: CoordinationService
 
     def __init__(self, settings: Settings, store: Store, services: Mapping[str, Any]) -> None:

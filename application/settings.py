@@ -92,6 +92,18 @@ def _text_mapping(name: str) -> Callable[[Any], dict[str, str]]:
     return convert
 
 
+def _optional_text(name: str) -> Callable[[Any, Any, Any], None]:
+    def check(_: Any, __: Any, value: Any) -> None:
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(name, f"must be text or None, got {type(value).__name__}")
+
+    return check
+
+
+def _internal_mcp_headers(value: Any) -> dict[str, str]:
+    return _text_mapping("internal_mcp_headers")(value)
+
+
 def _table_names(value: Any) -> dict[str, str]:
     return _text_mapping("table_names")(value)
 
@@ -144,6 +156,11 @@ class Settings:
     - ``contention_deadline``: seconds a write that keeps losing races to concurrent writers
       (a new version of a busy agent) retries, with jittered backoff, before it gives up with
       ``ConditionFailed``.
+    - ``internal_mcp_url``, ``internal_mcp_headers``, ``internal_mcp_bearer_token``: the
+      platform's internal MCP server, as ``mcp_servers.internal_mcp(ctx)`` gives it to a
+      tenant (``{endpoint_id}`` in the URL is the tenant's; ``None``: there is none).
+      Environment: ``AACE_INTERNAL_MCP_URL``, ``AACE_INTERNAL_MCP_HEADER_<NAME>``,
+      ``AACE_INTERNAL_MCP_BEARER_TOKEN``.
     """
 
     storage_url: str = attrs.field(default=DEFAULT_STORAGE_URL, validator=_text("storage_url"))
@@ -160,6 +177,15 @@ class Settings:
     )
     contention_deadline: float = attrs.field(
         default=DEFAULT_CONTENTION_DEADLINE, converter=_contention_deadline
+    )
+    internal_mcp_url: str | None = attrs.field(
+        default=None, validator=_optional_text("internal_mcp_url")
+    )
+    internal_mcp_headers: Mapping[str, str] = attrs.field(
+        factory=dict, converter=_internal_mcp_headers, repr=False
+    )
+    internal_mcp_bearer_token: str | None = attrs.field(
+        default=None, validator=_optional_text("internal_mcp_bearer_token"), repr=False
     )
 
     @classmethod
@@ -192,7 +218,11 @@ class Settings:
 
 
 _FIELDS = frozenset(field.name for field in attrs.fields(Settings))
-_MAPPINGS = {"store_options": "AACE_STORE_", "table_names": "AACE_TABLE_NAME_"}
+_MAPPINGS = {
+    "store_options": "AACE_STORE_",
+    "table_names": "AACE_TABLE_NAME_",
+    "internal_mcp_headers": "AACE_INTERNAL_MCP_HEADER_",
+}
 
 
 def _known(values: Mapping[str, Any], source: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from collections.abc import Awaitable
 
 from aace import Aace, TenantContext
 from aace.application.services import AgentService
+from aace.application.settings import Settings
 from benchmarks.backends import Backend, breakdown, counting, for_each_backend, requests_of
 from benchmarks.report import Report
 
@@ -35,7 +36,7 @@ async def _burst(report: Report, section: str, app: Aace, calls: int, instances:
     context = TenantContext.from_request(
         "bench", f"contention-{calls}-{instances}", updated_by="bench"
     )
-    services = [app.agents] + [AgentService(app.store) for _ in range(instances - 1)]
+    services = [app.agents] + [AgentService(app.store, Settings()) for _ in range(instances - 1)]
     agent = await app.agents.create(context, DATA)
     with counting(requests_of(app.store)) as sent:
         start = time.perf_counter()

@@ -60,7 +60,11 @@ class Relation:
     ``via`` pairs a parent attribute with the child attribute that holds its value; the
     last pair is the link itself, earlier pairs narrow it (a run's messages live under the
     run's thread). ``children`` and ``parent`` name the two directions for nested reads.
-    ``guards_delete``: a parent is not deleted while it has such children.
+    ``guards_delete``: a parent is not deleted while it has such children. ``owned``: the
+    children belong to the parent, so a cascading delete removes them (a reference, such as
+    agents naming a flow-snippet version, only guards). ``required``: a child is created
+    only under an existing parent of the tenant, checked atomically with the child's write
+    (where a run already requires its thread, its messages require only the run).
     """
 
     parent: EntitySchema[Any]
@@ -71,6 +75,8 @@ class Relation:
     link: Link = Link.CHILD_HOLDS
     list_key: str | None = None
     guards_delete: bool = True
+    owned: bool = True
+    required: bool = False
 
     def __attrs_post_init__(self) -> None:
         for parent_attr, child_attr in self.via:
@@ -133,17 +139,29 @@ def _child(
     *via: str,
     children: str,
     parent_name: str,
+    required: bool = True,
+    owned: bool = True,
 ) -> Relation:
     """A link whose child holds the parent's attributes under the same names."""
-    return Relation(parent, child, tuple((name, name) for name in via), children, parent_name)
+    pairs = tuple((name, name) for name in via)
+    return Relation(parent, child, pairs, children, parent_name, required=required, owned=owned)
 
 
 #: Every parent → children link of the platform's entities.
 RELATIONS: tuple[Relation, ...] = (
     _child(AGENTS, THREADS, "agent_uuid", children="threads", parent_name="agent"),
     _child(THREADS, RUNS, "thread_uuid", children="runs", parent_name="thread"),
-    _child(THREADS, MESSAGES, "thread_uuid", children="messages", parent_name="thread"),
-    _child(THREADS, TOOL_CALLS, "thread_uuid", children="tool_calls", parent_name="thread"),
+    _child(
+        THREADS, MESSAGES, "thread_uuid", children="messages", parent_name="thread", required=False
+    ),
+    _child(
+        THREADS,
+        TOOL_CALLS,
+        "thread_uuid",
+        children="tool_calls",
+        parent_name="thread",
+        required=False,
+    ),
     _child(RUNS, MESSAGES, "thread_uuid", "run_uuid", children="messages", parent_name="run"),
     _child(RUNS, TOOL_CALLS, "thread_uuid", "run_uuid", children="tool_calls", parent_name="run"),
     _child(
@@ -152,6 +170,8 @@ RELATIONS: tuple[Relation, ...] = (
         "flow_snippet_version_uuid",
         children="agents",
         parent_name="flow_snippet",
+        required=False,  # a missing snippet leaves the agent as given (services.md)
+        owned=False,
     ),
     Relation(
         MCP_SERVERS,
@@ -160,6 +180,7 @@ RELATIONS: tuple[Relation, ...] = (
         children="agents",
         parent_name="mcp_servers",
         link=Link.CHILD_LISTS,
+        owned=False,
     ),
     _child(
         PROMPT_TEMPLATES,
@@ -167,6 +188,8 @@ RELATIONS: tuple[Relation, ...] = (
         "prompt_uuid",
         children="flow_snippets",
         parent_name="prompt_template",
+        required=False,
+        owned=False,
     ),
     _child(
         COORDINATIONS,
@@ -181,6 +204,7 @@ RELATIONS: tuple[Relation, ...] = (
         "coordination_uuid",
         children="sessions",
         parent_name="coordination",
+        required=False,  # a session requires its task, which requires the coordination
     ),
     _child(
         TASKS,
@@ -216,6 +240,7 @@ RELATIONS: tuple[Relation, ...] = (
         link=Link.PARENT_LISTS,
         list_key="element_uuid",
         guards_delete=False,  # an element may serve several wizards; it outlives them
+        owned=False,
     ),
 )
 

@@ -97,6 +97,7 @@ class Listing:
             values[f":f{number}"] = codec.value(name, condition.text)
             return f"contains({alias}, :f{number})"
         if isinstance(condition, TimeRange | Between):
+            limits: tuple[tuple[str, str, Any], ...]
             if isinstance(condition, TimeRange):
                 limits = (("a", ">", condition.after), ("b", "<", condition.before))
             else:

@@ -13,17 +13,28 @@ import functools
 import inspect
 import typing
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
 from aace.domain.errors import ValidationError
-from aace.domain.tenancy import TenantContext
+from aace.domain.tenancy import PlatformContext, TenantContext
 from aace.domain.values import check_id, check_text
 
 __all__ = [
+    "Actor",
     "Cursor",
     "Id",
     "Input",
     "Inputs",
+    "Flag",
+    "KeyAndChanges",
+    "KeyPart",
+    "Keys",
+    "OptionalFlag",
+    "OptionalMoment",
+    "OptionalPageSize",
+    "Text",
+    "Window",
     "OptionalId",
     "PageSize",
     "check_input",
@@ -37,6 +48,23 @@ Rule = Callable[[str, Any], None]
 def _context(name: str, value: Any) -> None:
     if not isinstance(value, TenantContext):
         raise ValidationError(name, f"must be a TenantContext, got {type(value).__name__}")
+
+
+def _actor(name: str, value: Any) -> None:
+    if not isinstance(value, TenantContext | PlatformContext):
+        raise ValidationError(
+            name, f"must be a TenantContext or a PlatformContext, got {type(value).__name__}"
+        )
+
+
+def _keys(name: str, value: Any) -> None:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+        raise ValidationError(name, f"must be a sequence of keys, got {type(value).__name__}")
+    for index, key in enumerate(value):
+        if not isinstance(key, str | tuple):
+            raise ValidationError(
+                f"{name}[{index}]", f"must be a string or a tuple, got {type(key).__name__}"
+            )
 
 
 def _id(name: str, value: Any) -> None:
@@ -89,6 +117,76 @@ PageSize = Annotated[int, _page_size]
 Cursor = Annotated[str | None, _cursor]
 
 
+def _flag(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ValidationError(name, f"must be a bool, got {type(value).__name__}")
+
+
+def _optional(rule: Rule) -> Rule:
+    def check(name: str, value: Any) -> None:
+        if value is not None:
+            rule(name, value)
+
+    return check
+
+
+def _moment(name: str, value: Any) -> None:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValidationError(name, "must be a timezone-aware datetime")
+
+
+def _window(name: str, value: Any) -> None:
+    if not isinstance(value, timedelta) or value < timedelta(0):
+        raise ValidationError(name, "must be a timedelta of zero or more")
+
+
+def _text(name: str, value: Any) -> None:
+    if not isinstance(value, str):
+        raise ValidationError(name, f"must be text, got {type(value).__name__}")
+    check_text(name, value)
+
+
+#: A yes/no switch (``cascade=True``).
+Flag = Annotated[bool, _flag]
+#: An optional switch (``descending=None`` keeps the default order).
+OptionalFlag = Annotated[bool | None, _optional(_flag)]
+#: An optional point in time (aware datetime).
+OptionalMoment = Annotated[datetime | None, _optional(_moment)]
+#: A length of time (``reuse_within``, ``since``).
+Window = Annotated[timedelta, _window]
+#: An optional count of items (``None``: the default).
+OptionalPageSize = Annotated[int | None, _optional(_page_size)]
+#: Free text (an error to store).
+Text = Annotated[str, _text]
+#: Who calls: a tenant (reads anything of its own and the platform registries, writes its
+#: own), or an operator's ``PlatformContext`` (the only writer of platform registries).
+Actor = Annotated[TenantContext | PlatformContext, _actor]
+
+
+def _key_part(name: str, value: Any) -> None:
+    """Key parts are checked by the service against its key's field names (so an error
+    names ``thread_uuid``, not a position); this only marks the parameter as checked."""
+
+
+def _key_or_changes(name: str, value: Any) -> None:
+    if not isinstance(value, str | Mapping):
+        raise ValidationError(
+            name,
+            f"must be a key part (text) or the changes (a mapping), got {type(value).__name__}",
+        )
+    if isinstance(value, Mapping):
+        check_input(name, value)
+
+
+#: One part of a record's key, passed positionally (``*key: KeyPart``); the service checks
+#: the parts against its key, naming the key field at fault.
+KeyPart = Annotated[str, _key_part]
+#: ``update``'s positional arguments: the key parts, then the changes (a mapping).
+KeyAndChanges = Annotated[Any, _key_or_changes]
+#: Keys of several records: key-part tuples, or plain strings for one-part keys.
+Keys = Annotated[Sequence[str | tuple[str, ...]], _keys]
+
+
 def _rule_of(hint: Any) -> Rule | None:
     if hint is TenantContext:
         return _context
@@ -103,9 +201,13 @@ def _checked(method: Callable[..., Any]) -> Callable[..., Any]:
     """``method`` checking each annotated argument first (positional or keyword)."""
     hints = typing.get_type_hints(method, include_extras=True)
     checks: list[tuple[int | None, str, Rule, Any]] = []
+    rest: tuple[int, str, Rule] | None = None  # a checked *args parameter
     for position, parameter in enumerate(inspect.signature(method).parameters.values()):
         rule = _rule_of(hints.get(parameter.name))
         if rule is None:
+            continue
+        if parameter.kind is parameter.VAR_POSITIONAL:
+            rest = (position, parameter.name, rule)
             continue
         index = None if parameter.kind is parameter.KEYWORD_ONLY else position
         default = None if parameter.default is parameter.empty else parameter.default
@@ -118,6 +220,10 @@ def _checked(method: Callable[..., Any]) -> Callable[..., Any]:
                 rule(name, args[index])
             else:
                 rule(name, kwargs.get(name, default))
+        if rest is not None:
+            start, name, rule = rest
+            for number, value in enumerate(args[start:]):
+                rule(f"{name}[{number}]", value)
         return await method(*args, **kwargs)
 
     return checked

@@ -144,7 +144,7 @@ async def test_many_threads_share_one_blocking_aace_without_losing_or_mixing_any
                 made = list(pool.map(work, range(threads)))
             for number, uuids in enumerate(made):
                 ctx = TenantContext.from_request("ep", f"thread-{number}")
-                assert twin.agents.count(ctx) == each
+                assert twin.agents.count_active(ctx) == each
                 listed = twin.agents.list_active(ctx, limit=100).items
                 assert sorted(a.agent_uuid for a in listed) == sorted(uuids)
                 assert {a.partition_key for a in listed} == {ctx.partition_key}

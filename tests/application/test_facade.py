@@ -121,7 +121,7 @@ def test_many_threads_share_one_blocking_twin(settings: Settings, context: Tenan
         for thread in threads:
             thread.join()
         assert errors == []
-        assert app.agents.count(context) == 40
+        assert app.agents.count_active(context) == 40
 
 
 def test_the_blocking_twin_closes_explicitly_and_twice(settings: Settings) -> None:

@@ -39,7 +39,7 @@ created = asyncio.run(main())
 with Aace.open_sync(settings) as app:
     assert app.agents.get(ctx, created).agent_name == "Support"
     app.agents.create(ctx, data)
-    assert app.agents.count(ctx) == 2
+    assert app.agents.count_active(ctx) == 2
 print(aace.__file__)
 """
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from aace.application.services import AgentService
+from aace.application.settings import Settings
 from aace.domain.entities import AGENTS, TENANT_COUNTERS
 from aace.domain.errors import ValidationError
 from aace.domain.ports import ABSENT, Store
@@ -52,7 +53,7 @@ async def test_a_value_some_backend_cannot_store_is_refused_by_name_everywhere(
     store: Store, tenant: PartitionKey, configuration: dict[str, Any], field: str
 ) -> None:
     with pytest.raises(ValidationError) as caught:
-        await AgentService(store, max_agents_per_tenant=5).create(
+        await AgentService(store, Settings(max_agents_per_tenant=5)).create(
             TenantContext(tenant), {**AGENT, "configuration": configuration}
         )
     assert caught.value.field.startswith(field), caught.value.field

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aace.application.services import AgentService, CoordinationService
+from aace.application.settings import Settings
 from aace.domain.ports import Store
 from aace.domain.tenancy import PartitionKey, TenantContext
 
@@ -21,7 +22,7 @@ def other_context(other_tenant: PartitionKey) -> TenantContext:
 
 @pytest.fixture
 def agents(store: Store) -> AgentService:
-    return AgentService(store, max_agents_per_tenant=5)
+    return AgentService(store, Settings(max_agents_per_tenant=5))
 
 
 @pytest.fixture

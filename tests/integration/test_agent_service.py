@@ -68,7 +68,7 @@ async def test_deleting_the_active_version_promotes_the_latest_remaining(
     first = await agents.create(context, AGENT)
     second = await agents.new_version(context, first.agent_uuid, {"instructions": "v2"})
     third = await agents.new_version(context, first.agent_uuid, {"instructions": "v3"})
-    await agents.delete_version(context, third.agent_version_uuid)
+    await agents.delete(context, third.agent_version_uuid)
     actives = await _actives(agents, context, first.agent_uuid)
     # second was deactivated after first, so it is the most recently updated remaining.
     assert [v.agent_version_uuid for v in actives] == [second.agent_version_uuid]
@@ -108,7 +108,7 @@ async def test_the_same_idempotency_key_and_input_returns_the_first_agent(
     once = await agents.create(context, AGENT, idempotency_key="req-1")
     again = await agents.create(context, AGENT, idempotency_key="req-1")
     assert again == once
-    assert await agents.count(context) == 1
+    assert await agents.count_active(context) == 1
 
 
 async def test_the_same_idempotency_key_with_other_input_is_a_conflict(
@@ -117,7 +117,7 @@ async def test_the_same_idempotency_key_with_other_input_is_a_conflict(
     await agents.create(context, AGENT, idempotency_key="req-1")
     with pytest.raises(IdempotencyConflict):
         await agents.create(context, {**AGENT, "agent_name": "Other"}, idempotency_key="req-1")
-    assert await agents.count(context) == 1
+    assert await agents.count_active(context) == 1
 
 
 async def test_idempotency_keys_are_scoped_to_the_tenant(
@@ -135,7 +135,7 @@ async def test_concurrent_repeats_of_one_idempotent_create_make_one_agent(
         *(agents.create(context, AGENT, idempotency_key="req-9") for _ in range(10))
     )
     assert len({r.agent_version_uuid for r in results}) == 1
-    assert await agents.count(context) == 1
+    assert await agents.count_active(context) == 1
 
 
 async def test_the_agent_limit_holds_under_concurrent_creates(
@@ -150,7 +150,7 @@ async def test_the_agent_limit_holds_under_concurrent_creates(
 
     results = await asyncio.gather(*(attempt() for _ in range(12)))
     assert sum(results) == 5
-    assert await agents.count(context) == 5
+    assert await agents.count_active(context) == 5
     counter = await store.repository(TENANT_COUNTERS).get(context.partition_key, (AGENT_COUNTER,))
     assert counter.value == 5
 
@@ -162,9 +162,9 @@ async def test_versions_do_not_count_against_the_limit_and_deleting_frees_a_slot
     await agents.new_version(context, created[0].agent_uuid, {"instructions": "more"})
     with pytest.raises(LimitExceeded):
         await agents.create(context, AGENT)
-    await agents.delete_version(context, created[1].agent_version_uuid)
+    await agents.delete(context, created[1].agent_version_uuid)
     await agents.create(context, AGENT)
-    assert await agents.count(context) == 5
+    assert await agents.count_active(context) == 5
 
 
 async def test_an_agent_with_threads_cannot_be_deleted(
@@ -174,7 +174,7 @@ async def test_an_agent_with_threads_cannot_be_deleted(
     thread = sample(THREADS, context.partition_key, agent_uuid=agent.agent_uuid)
     await store.repository(THREADS).put(thread, condition=ABSENT)
     with pytest.raises(HasDependents):
-        await agents.delete_version(context, agent.agent_version_uuid)
+        await agents.delete(context, agent.agent_version_uuid)
     assert await agents.get(context, agent.agent_version_uuid) == agent
 
 
@@ -187,8 +187,8 @@ async def test_another_tenant_cannot_version_activate_or_delete(
     with pytest.raises(NotFound):
         await agents.activate(other_context, agent.agent_version_uuid)
     with pytest.raises(NotFound):
-        await agents.delete_version(other_context, agent.agent_version_uuid)
-    assert await agents.count(other_context) == 0
+        await agents.delete(other_context, agent.agent_version_uuid)
+    assert await agents.count_active(other_context) == 0
 
 
 @pytest.mark.parametrize(

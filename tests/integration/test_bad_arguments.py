@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from aace.application.services import AgentService, CoordinationService, arguments
+from aace.application.settings import Settings
 from aace.domain.entities import AGENTS, COORDINATIONS, IDEMPOTENCY, TENANT_COUNTERS
 from aace.domain.errors import InvalidPartitionKey, ValidationError
 from aace.domain.ports import Store
@@ -97,7 +98,7 @@ async def test_a_context_that_is_not_a_tenant_context_is_refused_by_name(
 async def test_malformed_agent_input_is_refused_by_name_and_writes_nothing(
     store: Store, tenant: PartitionKey, bad: Any, field: str
 ) -> None:
-    agents = AgentService(store)
+    agents = AgentService(store, Settings())
     with pytest.raises(ValidationError) as caught:
         await agents.create(TenantContext(tenant), bad, idempotency_key="k-1")
     assert caught.value.field == field
@@ -114,7 +115,7 @@ async def test_malformed_changes_to_an_agent_are_refused_and_write_nothing(
     store: Store, tenant: PartitionKey, changes: Any, field: str
 ) -> None:
     context = TenantContext(tenant)
-    agents = AgentService(store)
+    agents = AgentService(store, Settings())
     agent = await agents.create(context, AGENT)
     with pytest.raises(ValidationError) as caught:
         await agents.new_version(context, agent.agent_uuid, changes)
@@ -164,5 +165,7 @@ async def test_malformed_page_arguments_are_refused_by_name(
     store: Store, tenant: PartitionKey, limit: Any, cursor: Any, field: str
 ) -> None:
     with pytest.raises(ValidationError) as caught:
-        await AgentService(store).list_active(TenantContext(tenant), limit=limit, cursor=cursor)
+        await AgentService(store, Settings()).list_active(
+            TenantContext(tenant), limit=limit, cursor=cursor
+        )
     assert caught.value.field == field

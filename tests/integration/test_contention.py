@@ -15,6 +15,7 @@ from aace.application.services.contention import (
     contention_policy,
     settle,
 )
+from aace.application.settings import Settings
 from aace.domain.entities import AGENTS, IDEMPOTENCY, TENANT_COUNTERS
 from aace.domain.errors import ConditionFailed, IdempotencyConflict, LimitExceeded
 from aace.domain.ports import Store
@@ -29,7 +30,7 @@ AGENT = {"agent_name": "Support", "llm_provider": "openai", "llm_name": "gpt-4o"
 async def test_concurrent_repeats_at_the_limit_all_get_the_first_agent(
     store: Store, context: TenantContext
 ) -> None:
-    agents = AgentService(store, max_agents_per_tenant=1)
+    agents = AgentService(store, Settings(max_agents_per_tenant=1))
     results = await asyncio.gather(
         *(agents.create(context, AGENT, idempotency_key="once") for _ in range(20)),
         return_exceptions=True,
@@ -47,7 +48,7 @@ async def test_concurrent_repeats_at_the_limit_all_get_the_first_agent(
 async def test_at_the_limit_another_key_is_refused_and_other_input_is_a_conflict(
     store: Store, context: TenantContext
 ) -> None:
-    agents = AgentService(store, max_agents_per_tenant=1)
+    agents = AgentService(store, Settings(max_agents_per_tenant=1))
     first = await agents.create(context, AGENT, idempotency_key="first")
     assert await agents.create(context, AGENT, idempotency_key="first") == first
     with pytest.raises(LimitExceeded):
@@ -66,7 +67,7 @@ async def test_concurrent_new_versions_of_one_agent_all_succeed(
     """20 callers; spread over several service instances (as over several processes) they
     race and the losers retry; within one instance they also queue up."""
     callers = 20
-    services = [AgentService(store) for _ in range(instances)]
+    services = [AgentService(store, Settings()) for _ in range(instances)]
     agent = await services[0].create(context, AGENT)
     results = await asyncio.gather(
         *(
@@ -88,7 +89,7 @@ async def test_concurrent_new_versions_of_one_agent_all_succeed(
 async def test_concurrent_activations_leave_exactly_one_active_version(
     store: Store, context: TenantContext
 ) -> None:
-    agents = AgentService(store)
+    agents = AgentService(store, Settings())
     agent = await agents.create(context, AGENT)
     versions = [agent]
     for n in range(5):

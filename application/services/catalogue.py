@@ -1,0 +1,194 @@
+"""The services that are their description alone, and the versioned catalogue (prompt
+templates, flow snippets with re-pointing). Rules of their own live in
+:mod:`.conversation`, :mod:`.agents` and :mod:`.mcp_servers`."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from aace.application.services.agents import AgentService
+from aace.application.services.arguments import Id, checked_entry_points
+from aace.application.services.contention import LostRace
+from aace.application.services.entity import EntityService, ServiceSpec
+from aace.application.services.listing import Listing, at_least, at_most, contains, eq, one_of
+from aace.application.services.versioned import VersionedService, Versioning
+from aace.application.settings import Settings
+from aace.domain.entities import (
+    ELEMENTS,
+    FINE_TUNING_MESSAGES,
+    FLOW_SNIPPETS,
+    LLMS,
+    PROMPT_TEMPLATES,
+    UI_COMPONENTS,
+    WIZARD_GROUP_FILTERS,
+    FlowSnippet,
+    PromptTemplate,
+)
+from aace.domain.errors import ConditionFailed
+from aace.domain.ports import Store
+from aace.domain.tenancy import TenantContext
+
+__all__ = [
+    "ElementService",
+    "FineTuningMessageService",
+    "FlowSnippetService",
+    "LlmService",
+    "PromptTemplateService",
+    "UiComponentService",
+    "WizardGroupFilterService",
+]
+
+
+def _service(name: str, spec: ServiceSpec[Any]) -> type[EntityService[Any]]:
+    """A service that is its description alone."""
+    return checked_entry_points(
+        type(
+            name,
+            (EntityService,),
+            {
+                "spec": spec,
+                "__doc__": (f"The verbs of every service over {spec.schema.name} (services.md)."),
+            },
+        )
+    )
+
+
+LlmService = _service(
+    "LlmService",
+    ServiceSpec(
+        LLMS,
+        Listing(
+            {
+                "llm_provider": eq("llm_provider"),
+                "module_name": eq("module_name"),
+                "class_name": eq("class_name"),
+            }
+        ),
+        natural_key=True,
+    ),
+)
+ElementService = _service(
+    "ElementService",
+    ServiceSpec(
+        ELEMENTS,
+        Listing(
+            {"data_type": eq("data_type"), "attribute_name": eq("attribute_name")},
+            descending=True,
+        ),
+    ),
+)
+UiComponentService = _service(
+    "UiComponentService",
+    ServiceSpec(
+        UI_COMPONENTS,
+        Listing(
+            {
+                "ui_component_type": eq("ui_component_type"),
+                "tag_name_contains": contains("tag_name"),
+            }
+        ),
+    ),
+)
+WizardGroupFilterService = _service(
+    "WizardGroupFilterService",
+    ServiceSpec(
+        WIZARD_GROUP_FILTERS,
+        Listing(
+            {
+                "wizard_group_filter_name": eq("wizard_group_filter_name"),
+                "region": eq("region"),
+                "wizard_group_uuid": eq("wizard_group_uuid"),
+            },
+            descending=True,
+        ),
+    ),
+)
+FineTuningMessageService = _service(
+    "FineTuningMessageService",
+    ServiceSpec(
+        FINE_TUNING_MESSAGES,
+        Listing(
+            {
+                "agent_uuid": eq("agent_uuid"),
+                "thread_uuid": eq("thread_uuid"),
+                "roles": one_of("role"),
+                "trained": eq("trained"),
+                "timestamp_from": at_least("timestamp"),
+                "timestamp_to": at_most("timestamp"),
+            },
+            order="timestamp",
+        ),
+        natural_key=True,
+    ),
+)
+
+
+@checked_entry_points
+class PromptTemplateService(VersionedService[PromptTemplate]):
+    """Prompt templates and their versions."""
+
+    spec: ClassVar[ServiceSpec[Any]] = ServiceSpec(
+        PROMPT_TEMPLATES,
+        Listing(
+            {
+                "prompt_uuid": eq("prompt_uuid"),
+                "prompt_type": eq("prompt_type"),
+                "prompt_name_contains": contains("prompt_name"),
+                "statuses": one_of("status"),
+            }
+        ),
+    )
+    versioning = Versioning("prompt_uuid", "prompt_name")
+
+
+@checked_entry_points
+class FlowSnippetService(VersionedService[FlowSnippet]):
+    """Flow snippets and their versions. A new active version re-points every agent of
+    the tenant whose active version used the old one (:meth:`repoint`)."""
+
+    spec: ClassVar[ServiceSpec[Any]] = ServiceSpec(
+        FLOW_SNIPPETS,
+        Listing(
+            {
+                "flow_snippet_uuid": eq("flow_snippet_uuid"),
+                "prompt_uuid": eq("prompt_uuid"),
+                "flow_name_contains": contains("flow_name"),
+                "statuses": one_of("status"),
+            }
+        ),
+    )
+    versioning = Versioning("flow_snippet_uuid", "flow_name")
+
+    def __init__(self, store: Store, settings: Settings, agents: AgentService) -> None:
+        super().__init__(store, settings)
+        self._agents = agents
+
+    async def repoint(
+        self, context: TenantContext, old_version_uuid: Id, new_version_uuid: Id
+    ) -> int:
+        """Give every agent whose active version points at ``old_version_uuid`` a new
+        active version pointing at ``new_version_uuid``, recompiled: all of them, in units
+        of work of at most the backend's atomic size. Returns how many it moved; calling
+        it again after an interruption finishes the job and changes nothing twice."""
+        batch = max(1, self._store.unit_of_work().max_actions // 2)
+        moved = 0
+        while True:
+            page = await self._agents.list(
+                context,
+                flow_snippet_version_uuid=old_version_uuid,
+                statuses=["active"],
+                limit=batch,
+            )
+            if not page.items:
+                return moved
+            try:
+                await self._agents.repoint_batch(context, page.items, new_version_uuid)
+            except (LostRace, ConditionFailed):
+                continue  # an agent changed meanwhile: read the page again
+            moved += len(page.items)
+
+    async def _after_version_change(self, context: TenantContext, old: Any, new: Any) -> None:
+        if old.flow_snippet_version_uuid != new.flow_snippet_version_uuid:
+            await self.repoint(
+                context, old.flow_snippet_version_uuid, new.flow_snippet_version_uuid
+            )

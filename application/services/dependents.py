@@ -1,0 +1,135 @@
+"""What :mod:`domain.relations` means for a service's writes: the parents a new record
+requires, the guards a delete carries, and the subtree a cascading delete removes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import attrs
+
+from aace.domain.errors import NotFound
+from aace.domain.ports import Condition, Store, UnitOfWork
+from aace.domain.query import MAX_PAGE_SIZE, Query, RangeCondition
+from aace.domain.records import to_record
+from aace.domain.relations import Link, Relation, children_of, parents_of
+from aace.domain.schema import EntitySchema
+from aace.domain.tenancy import PartitionKey
+from aace.domain.unit_of_work import Guard
+
+__all__ = ["Dependents"]
+
+#: A record's identity while a cascade collects a subtree: (schema name, key).
+Identity = tuple[str, tuple[str, ...]]
+
+
+def _by_stable_id(relation: Relation) -> bool:
+    """The link names the parent's stable id (an agent's ``agent_uuid``), not its key."""
+    parent_attr = relation.link_attrs[0]
+    return parent_attr not in relation.parent.key_fields
+
+
+class Dependents:
+    """The relations of one store's entities, read as rules for writes."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def require_parents(
+        self, uow: UnitOfWork, schema: EntitySchema[Any], entity: Any
+    ) -> None:
+        """Add to ``uow`` a check of every parent ``entity`` requires (``NotFound`` now if
+        one is missing; at commit if it goes in between). A parent known by a stable id is
+        required through its active version."""
+        relations = [
+            r for r in parents_of(schema) if r.required and r.link is Link.CHILD_HOLDS
+        ]
+        if not relations:
+            return
+        record = to_record(schema, entity)
+        tenant: PartitionKey = entity.partition_key
+        for relation in relations:
+            for values in relation.parent_values(record):
+                parent = relation.parent
+                if _by_stable_id(relation):
+                    key = await self._active_version_key(relation, tenant, values)
+                    condition = Condition.present(status="active")
+                else:
+                    key = tuple(values[name] for name in parent.key_fields)
+                    condition = Condition.present()
+                uow.require(parent, tenant, key, condition=condition)
+
+    async def _active_version_key(
+        self, relation: Relation, tenant: PartitionKey, values: dict[str, Any]
+    ) -> tuple[str, ...]:
+        parent = relation.parent
+        attr = relation.link_attrs[0]
+        index = next(i for i in parent.indexes if i.range_key == attr)
+        query = Query(
+            index=index.name,
+            range=RangeCondition.eq(values[attr]),
+            filters={"status": "active"},
+            limit=1,
+        )
+        page = await self._store.repository(parent).query(tenant, query)
+        if not page.items:
+            raise NotFound(f"{relation.parent_name} {values[attr]} not found")
+        return parent.key_of(page.items[0])
+
+    @staticmethod
+    def guards(
+        schema: EntitySchema[Any], record: dict[str, Any], *, last_version: bool = True
+    ) -> list[Guard]:
+        """The guards deleting ``record`` carries: one per relation whose children hold
+        its attributes. Children linked by a stable id guard only the last version."""
+        guards = []
+        for relation in children_of(schema):
+            if not relation.guards_delete or relation.link is not Link.CHILD_HOLDS:
+                continue
+            if _by_stable_id(relation) and not last_version:
+                continue
+            query = relation.children_query(record, limit=1)
+            guards.append(Guard(relation.children, relation.child, query))
+        return guards
+
+    async def children(
+        self, relation: Relation, tenant: PartitionKey, record: dict[str, Any]
+    ) -> AsyncIterator[Any]:
+        """Every child of ``record`` along an owned relation (all pages)."""
+        repository = self._store.repository(relation.child)
+        if relation.link is Link.PARENT_LISTS:
+            keys = [(item,) for item in record.get(relation.link_attrs[0]) or []]
+            for found in await repository.get_many(tenant, keys):
+                if found is not None:
+                    yield found
+            return
+        query = attrs.evolve(relation.children_query(record), limit=MAX_PAGE_SIZE)
+        while True:
+            page = await repository.query(tenant, query)
+            for item in page.items:
+                yield item
+            if page.next_cursor is None:
+                return
+            query = attrs.evolve(query, cursor=page.next_cursor)
+
+    async def subtree(
+        self, schema: EntitySchema[Any], tenant: PartitionKey, record: dict[str, Any]
+    ) -> list[tuple[EntitySchema[Any], Any]]:
+        """Every record below ``record`` along owned relations, deepest first (each once)."""
+        seen: set[Identity] = set()
+        ordered: list[tuple[EntitySchema[Any], Any]] = []
+
+        async def visit(parent: EntitySchema[Any], parent_record: dict[str, Any]) -> None:
+            for relation in children_of(parent):
+                if not relation.owned or relation.link is Link.CHILD_LISTS:
+                    continue
+                async for child in self.children(relation, tenant, parent_record):
+                    identity = (relation.child.name, relation.child.key_of(child))
+                    if identity in seen:
+                        continue
+                    seen.add(identity)
+                    await visit(relation.child, to_record(relation.child, child))
+                    ordered.append((relation.child, child))
+
+        await visit(schema, record)
+        return ordered

@@ -1,0 +1,331 @@
+"""One service shape for every entity: the verbs of services.md, generated from a
+description (:class:`ServiceSpec`); services with rules of their own subclass it and
+override a hook (``_prepare``, ``_changed``, ``_present``, ``_managed``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
+from datetime import datetime
+from typing import Any, ClassVar, Generic, TypeVar
+
+import attrs
+
+from aace.application.services.arguments import (
+    Actor,
+    Cursor,
+    Flag,
+    Input,
+    KeyAndChanges,
+    KeyPart,
+    Keys,
+    OptionalFlag,
+    OptionalId,
+    OptionalMoment,
+    PageSize,
+    checked_entry_points,
+)
+from aace.application.services.contention import commit_or_lose, contention_policy, settle
+from aace.application.services.dependents import Dependents
+from aace.application.services.idempotency import Idempotency
+from aace.application.services.inputs import refuse_managed
+from aace.application.services.listing import Listing, listing_query
+from aace.application.settings import Settings
+from aace.domain.errors import ConditionFailed, ValidationError
+from aace.domain.fields import utc_now
+from aace.domain.ports import ABSENT, ANY, Condition, Store, UnitOfWork
+from aace.domain.query import Page
+from aace.domain.records import structure_input, to_record
+from aace.domain.schema import EntityKey, EntitySchema
+from aace.domain.tenancy import PartitionKey, PlatformContext, TenantContext, writing_as_platform
+from aace.domain.unit_of_work import NO_TENANT
+
+__all__ = ["EntityService", "ServiceSpec", "new_id"]
+
+E = TypeVar("E")
+Context = TenantContext | PlatformContext
+
+
+def new_id() -> str:
+    """A fresh opaque id."""
+    return str(uuid.uuid4())
+
+
+@attrs.frozen
+class ServiceSpec(Generic[E]):
+    """What a generated service needs to know about its entity.
+
+    ``natural_key``: the key comes from the caller's data (``create`` on an existing key is
+    ``Conflict``; ``upsert`` writes either way); otherwise the package generates every key
+    part that is not a parent's. ``listing``: the keyword filters and default order.
+    """
+
+    schema: EntitySchema[E]
+    listing: Listing = attrs.field(factory=Listing)
+    natural_key: bool = False
+
+
+def tenant_of(context: Context) -> PartitionKey:
+    return NO_TENANT if isinstance(context, PlatformContext) else context.partition_key
+
+
+def writer(context: Context) -> Any:
+    """The block a write runs in: as the platform for a ``PlatformContext``."""
+    if isinstance(context, PlatformContext):
+        return writing_as_platform(context)
+    return nullcontext()
+
+
+def updated_by(context: Context) -> str:
+    return context.updated_by
+
+
+@checked_entry_points
+class EntityService(Generic[E]):
+    """``get``, ``find``, ``get_many``, ``list``, ``count``, ``create``, ``update`` and
+    ``delete`` over one entity, for one tenant (or, for a platform registry, any tenant
+    reading and a ``PlatformContext`` writing). Key parts are passed positionally in key
+    order; ``update`` takes the changes after them."""
+
+    spec: ClassVar[ServiceSpec[Any]]
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._settings = settings
+        self._records = store.repository(self.spec.schema)
+        self._idempotency = Idempotency(store)
+        self._dependents = Dependents(store)
+        self._contention = contention_policy(settings.contention_deadline)
+
+    @property
+    def schema(self) -> EntitySchema[E]:
+        return self.spec.schema
+
+    # -- reads ------------------------------------------------------------------------------
+
+    async def get(self, context: Actor, *key: KeyPart) -> E:
+        """The record, or ``NotFound``."""
+        return self._present(await self._records.get(tenant_of(context), self._key(key)))
+
+    async def find(self, context: Actor, *key: KeyPart) -> E | None:
+        """The record, or ``None``."""
+        found = await self._records.find(tenant_of(context), self._key(key))
+        return None if found is None else self._present(found)
+
+    async def get_many(self, context: Actor, keys: Keys) -> list[E | None]:
+        """One result per key (``None`` where missing), in the caller's order."""
+        checked = [self._key(k if isinstance(k, tuple) else (k,)) for k in keys]
+        found = await self._records.get_many(tenant_of(context), checked)
+        return [None if item is None else self._present(item) for item in found]
+
+    async def list(
+        self,
+        context: Actor,
+        *,
+        order_by: OptionalId = None,
+        descending: OptionalFlag = None,
+        limit: PageSize = 50,
+        cursor: Cursor = None,
+        **filters: Any,
+    ) -> Page[E]:
+        """One page in the service's default order (or ``order_by`` an indexed attribute)."""
+        query = listing_query(
+            self.schema,
+            self.spec.listing,
+            filters,
+            order_by=order_by,
+            descending=descending,
+            limit=limit,
+            cursor=cursor,
+        )
+        page = await self._records.query(tenant_of(context), query)
+        return Page([self._present(item) for item in page.items], page.next_cursor)
+
+    async def count(self, context: Actor, **filters: Any) -> int:
+        """How many records ``list`` with the same filters would visit."""
+        query = listing_query(
+            self.schema,
+            self.spec.listing,
+            filters,
+            order_by=None,
+            descending=None,
+            limit=1,
+            cursor=None,
+        )
+        return await self._records.count(tenant_of(context), query)
+
+    # -- writes -----------------------------------------------------------------------------
+
+    async def create(
+        self, context: Actor, data: Input, *, idempotency_key: OptionalId = None
+    ) -> E:
+        """A new record; ids, tenant and audit fields are the package's. A parent the
+        tenant does not have is ``NotFound``; on a natural key, an existing record is
+        ``Conflict``."""
+        entity = await self._build(context, data)
+        with writer(context):
+            uow = self._store.unit_of_work()
+            await self._dependents.require_parents(uow, self.schema, entity)
+            uow.put(entity, condition=ABSENT)
+            self._also_on_create(uow, context, entity)
+            if isinstance(context, PlatformContext):
+                await uow.commit()
+                return self._present(entity)
+            created = await self._idempotency.commit_once(
+                context, idempotency_key, f"{self.schema.name}.create", data, uow, entity
+            )
+        return self._present(created)
+
+    async def update(
+        self,
+        context: Actor,
+        *key_and_changes: KeyAndChanges,
+        expected_updated_at: OptionalMoment = None,
+    ) -> E:
+        """Change the given fields of the record (``None`` clears a nullable one); keys and
+        managed fields cannot change. A stale ``expected_updated_at`` is
+        ``ConditionFailed``."""
+        key, changes = self._split(key_and_changes)
+        if expected_updated_at is not None and not isinstance(expected_updated_at, datetime):
+            raise ValidationError("expected_updated_at", "must be a datetime")
+        refuse_managed(changes, set(self.schema.key_fields) | self._managed_names())
+        changes = self._prepare(changes)
+        tenant = tenant_of(context)
+
+        async def attempt() -> E:
+            current = await self._records.get(tenant, key)
+            stamp = getattr(current, "updated_at", None)
+            if expected_updated_at is not None and stamp != expected_updated_at:
+                raise ConditionFailed(f"{self.schema.name} {key} was updated since")
+            changed = self._changed(current, self._apply(context, current, changes), changes)
+            changed = await self._complete(context, changed)
+            condition = (
+                Condition.present(updated_at=stamp) if stamp is not None else Condition.present()
+            )
+            with writer(context):
+                uow = self._store.unit_of_work()
+                uow.put(changed, condition=condition)
+                await commit_or_lose(uow)
+            return changed
+
+        return self._present(await settle(self._contention, attempt, f"{self.schema.name} {key}"))
+
+    async def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
+        """Delete the record; ``HasDependents`` while it has dependents, unless
+        ``cascade=True``, which removes them too (atomically when they fit one unit of
+        work, else deepest first in batches: calling it again finishes an interrupted
+        cascade)."""
+        if not isinstance(cascade, bool):
+            raise ValidationError("cascade", "must be a bool")
+        checked = self._key(key)
+        tenant = tenant_of(context)
+        current = await self._records.get(tenant, checked)
+        with writer(context):
+            await self._delete(tenant, current, cascade)
+
+    # -- the shared machinery ------------------------------------------------------------
+
+    async def _delete(self, tenant: PartitionKey, current: Any, cascade: bool) -> None:
+        """Delete ``current`` (guarded), first its subtree when ``cascade``."""
+        schema = self.schema
+        record = to_record(schema, current)
+        subtree = await self._dependents.subtree(schema, tenant, record) if cascade else []
+        batch = self._store.unit_of_work().max_actions
+        if len(subtree) >= batch:  # too many for one unit: deepest first, in batches
+            for start in range(0, len(subtree), batch):
+                async with self._store.unit_of_work() as uow:
+                    for child_schema, child in subtree[start : start + batch]:
+                        uow.delete(child_schema, tenant, child_schema.key_of(child), condition=ANY)
+            subtree = []
+        uow = self._store.unit_of_work()
+        for child_schema, child in subtree:
+            uow.delete(child_schema, tenant, child_schema.key_of(child), condition=ANY)
+        self._delete_into(uow, tenant, current, record)
+        await uow.commit()
+
+    def _delete_into(
+        self, uow: UnitOfWork, tenant: PartitionKey, current: Any, record: dict[str, Any]
+    ) -> None:
+        """Add the guarded delete of ``current`` to ``uow``."""
+        uow.delete(
+            self.schema,
+            tenant,
+            self.schema.key_of(current),
+            guards=self._dependents.guards(self.schema, record),
+        )
+
+    def _key(self, key: Sequence[Any]) -> EntityKey:
+        return self.schema.check_key(tuple(key))
+
+    def _split(self, key_and_changes: Sequence[Any]) -> tuple[EntityKey, Mapping[str, Any]]:
+        *key, changes = key_and_changes or (None,)
+        if not isinstance(changes, Mapping):
+            raise ValidationError("changes", "the last argument must be a mapping of changes")
+        for name in changes:
+            if not isinstance(name, str):
+                raise ValidationError("changes", "field names must be strings")
+        return self._key(key), changes
+
+    def _managed_names(self) -> set[str]:
+        """Fields the package sets (besides keys and audit fields)."""
+        return set()
+
+    def _managed(self, context: Context, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The package's values for a new record: every key part the caller does not give
+        as a parent's (all of them for a natural key)."""
+        schema = self.schema
+        if self.spec.natural_key:
+            return {}
+        if not schema.tenant_hashed and data.get(schema.hash_key) is None:
+            raise ValidationError(schema.hash_key, f"is needed to create {schema.name}")
+        return {schema.range_key: new_id()}
+
+    async def _build(self, context: Context, data: Mapping[str, Any]) -> E:
+        managed = self._managed(context, data)
+        refuse_managed(data, set(managed) | self._managed_names())
+        data = self._prepare(data)
+        values: dict[str, Any] = {**data, **managed}
+        if not self.schema.platform:
+            values["partition_key"] = tenant_of(context)
+        names = self.schema.attribute_kinds
+        now = utc_now()
+        for name, value in (
+            ("updated_by", updated_by(context)),
+            ("created_at", now),
+            ("updated_at", now),
+        ):
+            if name in names:
+                values[name] = value
+        return await self._complete(context, structure_input(self.schema.entity, values))
+
+    def _apply(self, context: Context, current: E, changes: Mapping[str, Any]) -> E:
+        """``current`` with ``changes`` (validated as a whole record) and fresh audit fields."""
+        values = {**attrs.asdict(current, recurse=False), **changes}  # type: ignore[arg-type]
+        names = self.schema.attribute_kinds
+        if "updated_at" in names:
+            values["updated_at"] = utc_now()
+        if "updated_by" in names:
+            values["updated_by"] = updated_by(context)
+        return structure_input(self.schema.entity, values)
+
+    # -- hooks ----------------------------------------------------------------------------
+
+    def _prepare(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Caller input as stored (normalisation); the default keeps it."""
+        return data
+
+    def _changed(self, current: E, changed: E, changes: Mapping[str, Any]) -> E:
+        """The record an update writes, given the rules of the entity."""
+        return changed
+
+    async def _complete(self, context: Context, entity: E) -> E:
+        """A built or changed record completed from other records (compilation)."""
+        return entity
+
+    def _also_on_create(self, uow: UnitOfWork, context: Context, entity: E) -> None:
+        """Further actions of a create's unit of work (a counter)."""
+
+    def _present(self, entity: E) -> E:
+        """What callers see of a record (a public view hides secrets)."""
+        return entity

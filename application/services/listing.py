@@ -1,0 +1,186 @@
+"""A service's listing described as data: which keyword filters it takes, what each means
+as a :mod:`~aace.domain.filters` value, and its default order. :func:`listing_query` turns
+the keywords of one ``list`` / ``count`` call into the domain's :class:`Query`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from aace.domain.errors import ValidationError
+from aace.domain.filters import Between, Contains, Filter, In, Nested, TimeRange
+from aace.domain.query import Query
+from aace.domain.schema import EntitySchema, IndexSpec
+
+__all__ = [
+    "FilterArg",
+    "Listing",
+    "at_least",
+    "at_most",
+    "contains",
+    "eq",
+    "listing_query",
+    "nested",
+    "one_of",
+]
+
+
+@attrs.frozen
+class FilterArg:
+    """One keyword filter: the attribute it reads and the filter a value makes."""
+
+    attribute: str
+    make: Callable[[Any], Any]
+
+
+def eq(attribute: str) -> FilterArg:
+    """Equality (``agent_uuid="…"``)."""
+    return FilterArg(attribute, lambda value: value)
+
+
+def one_of(attribute: str) -> FilterArg:
+    """An IN-list (``statuses=["active"]``)."""
+    return FilterArg(attribute, In)
+
+
+def contains(attribute: str) -> FilterArg:
+    """A case-sensitive substring (``agent_name_contains="Bot"``)."""
+    return FilterArg(attribute, Contains)
+
+
+def nested(attribute: str, path: str) -> FilterArg:
+    """Equality inside a map (``model="gpt-4o"`` is ``configuration["model"]``)."""
+    return FilterArg(attribute, lambda value: Nested(path, value))
+
+
+def _after(attribute: str) -> FilterArg:
+    return FilterArg(attribute, lambda value: TimeRange(after=value))
+
+
+def _before(attribute: str) -> FilterArg:
+    return FilterArg(attribute, lambda value: TimeRange(before=value))
+
+
+def at_least(attribute: str) -> FilterArg:
+    """An inclusive lower bound on a number."""
+    return FilterArg(attribute, lambda value: Between(low=value))
+
+
+def at_most(attribute: str) -> FilterArg:
+    """An inclusive upper bound on a number."""
+    return FilterArg(attribute, lambda value: Between(high=value))
+
+
+def _merge(name: str, first: Any, second: Any) -> Filter:
+    """Two bounds on one attribute as one range."""
+    if isinstance(first, TimeRange) and isinstance(second, TimeRange):
+        return TimeRange(first.after or second.after, first.before or second.before)
+    if isinstance(first, Between) and isinstance(second, Between):
+        low = first.low if first.low is not None else second.low
+        high = first.high if first.high is not None else second.high
+        return Between(low, high)
+    raise ValidationError(name, "two filters on one attribute cannot be combined")
+
+
+@attrs.frozen
+class Listing:
+    """A service's listing: its keyword filters and its default order (``order`` names the
+    attribute, ``None`` for key order). Time-range keywords (``updated_after`` /
+    ``updated_before``, or ``created_*`` where records keep only ``created_at``) are added
+    from the schema."""
+
+    filters: Mapping[str, FilterArg] = attrs.field(factory=dict)
+    order: str | None = "updated_at"
+    descending: bool = False
+
+    def all_filters(self, schema: EntitySchema[Any]) -> dict[str, FilterArg]:
+        kinds = schema.attribute_kinds
+        stamp = next((n for n in ("updated_at", "created_at") if n in kinds), None)
+        extra = {}
+        if stamp is not None:
+            prefix = stamp.removesuffix("_at")
+            extra = {f"{prefix}_after": _after(stamp), f"{prefix}_before": _before(stamp)}
+        return {**extra, **self.filters}
+
+
+def _source(
+    schema: EntitySchema[Any], order: str | None, parent_known: bool
+) -> tuple[IndexSpec | None, bool]:
+    """(the index a listing in ``order`` reads, ``None`` for the table; whether it is
+    hashed on the parent). A table hashed on a parent is read by that parent when the
+    call names it, else through a tenant index (a GSI) where one fits."""
+    hashes = [schema.hash_key] if schema.tenant_hashed or parent_known else []
+    if not schema.tenant_hashed:
+        hashes.append("partition_key")
+    for hash_attr in hashes:
+        by_parent = hash_attr == schema.hash_key
+        if order is None or (order == schema.range_key and by_parent):
+            if by_parent:
+                return None, True
+            continue
+        for index in schema.indexes:
+            if index.range_key == order and index.hash_key == hash_attr:
+                return index, by_parent
+    if not parent_known and not schema.tenant_hashed:
+        raise ValidationError(
+            schema.hash_key, f"is needed to list {schema.name} (records are grouped by it)"
+        )
+    sortable = sorted({i.range_key for i in schema.indexes if i.hash_key in hashes})
+    raise ValidationError(
+        "order_by", f"{schema.name} cannot be ordered by {order!r} (indexed: {sortable})"
+    )
+
+
+def listing_query(
+    schema: EntitySchema[Any],
+    listing: Listing,
+    keywords: Mapping[str, Any],
+    *,
+    order_by: str | None,
+    descending: bool | None,
+    limit: int,
+    cursor: str | None,
+) -> Query:
+    """The query one ``list`` / ``count`` call stands for. An unknown keyword, or a value
+    its filter refuses, is ``ValidationError`` naming the keyword."""
+    known = listing.all_filters(schema)
+    filters: dict[str, Any] = {}
+    for name, value in keywords.items():
+        if name not in known:
+            raise ValidationError(
+                name, f"is not a filter of {schema.name} (known: {', '.join(sorted(known))})"
+            )
+        if value is None:
+            continue  # an unset keyword
+        arg = known[name]
+        made = arg.make(value)
+        if arg.attribute in filters:
+            made = _merge(name, filters[arg.attribute], made)
+        if isinstance(made, Filter):
+            made.check(name, schema.attribute_kinds[arg.attribute])
+        elif isinstance(value, datetime | dict | list):
+            raise ValidationError(name, f"must be a plain value, got {type(value).__name__}")
+        filters[arg.attribute] = made
+    parent = None
+    if not schema.tenant_hashed and isinstance(filters.get(schema.hash_key), str):
+        parent = filters.pop(schema.hash_key)
+    if order_by is not None and not isinstance(order_by, str):
+        raise ValidationError("order_by", "must be an attribute name")
+    if descending is not None and not isinstance(descending, bool):
+        raise ValidationError("descending", "must be a bool or None")
+    order = order_by if order_by is not None else listing.order
+    index, by_parent = _source(schema, order, parent is not None)
+    if parent is not None and not by_parent:
+        filters[schema.hash_key] = parent  # read through a tenant index: filter on it
+        parent = None
+    return Query(
+        index=None if index is None else index.name,
+        parent=parent,
+        descending=listing.descending if descending is None else descending,
+        limit=limit,
+        cursor=cursor,
+        filters=filters,
+    )
