@@ -81,7 +81,7 @@ class AgentService(VersionedService[Agent]):
         fields = compile_agent(attrs.asdict(entity, recurse=False), snippet, template)
         return structure_input(Agent, fields)
 
-    async def repoint_batch(
+    async def _repoint_batch(
         self, context: TenantContext, agents: Sequence[Agent], new_version_uuid: str
     ) -> None:
         """Give each active agent version of ``agents`` a new active version pointing at

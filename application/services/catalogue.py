@@ -182,7 +182,7 @@ class FlowSnippetService(VersionedService[FlowSnippet]):
             if not page.items:
                 return moved
             try:
-                await self._agents.repoint_batch(context, page.items, new_version_uuid)
+                await self._agents._repoint_batch(context, page.items, new_version_uuid)
             except (LostRace, ConditionFailed):
                 continue  # an agent changed meanwhile: read the page again
             moved += len(page.items)

@@ -109,17 +109,15 @@ class VersionedService(EntityService[E]):
         self, context: TenantContext, stable_id: OptionalId, changes: Input
     ) -> E:
         """Copy the active version, apply ``changes``, save it as the active version and
-        deactivate the others, atomically. Without a stable id, or for one with no
-        versions, it starts a new entity (keeping the given stable id)."""
+        deactivate the others, atomically. Without a stable id it starts a new entity; a
+        stable id the tenant has no version of is ``NotFound`` (a mistyped id never starts
+        an entity; without an active version, the latest version is the base)."""
         self._refuse_version_fields(changes)
         if stable_id is None:
             return await self.create(context, changes)
 
         async def attempt() -> E:
-            try:
-                versions = await self.versions(context, stable_id)
-            except NotFound:
-                return await self._first_version(context, stable_id, changes)
+            versions = await self.versions(context, stable_id)
             base = _active_of(versions)
             fields = {
                 k: v
@@ -250,15 +248,6 @@ class VersionedService(EntityService[E]):
             for name in changes:
                 if name in self._version_fields() or name in MANAGED_FIELDS:
                     raise ValidationError(name, "is set by the package, not by the caller")
-
-    async def _first_version(self, context: TenantContext, stable_id: str, data: Any) -> E:
-        version = await self._build(context, data)
-        version = attrs.evolve(version, **{self.versioning.stable_id: stable_id})  # type: ignore[misc]
-        uow = self._store.unit_of_work()
-        uow.put(version, condition=ABSENT)
-        self._also_on_create(uow, context, version)
-        await commit_or_lose(uow)
-        return version
 
     def _deactivate(
         self, uow: UnitOfWork, context: TenantContext, versions: list[Any], keep: str | None

@@ -8,12 +8,14 @@ import inspect
 import typing
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import attrs
 
-from aace.application.container import SERVICES
+from aace.application.container import SERVICES, wire_services
 from aace.application.services import arguments
+from aace.application.settings import Settings
 from aace.domain.ports import Store
 from aace.domain.tenancy import TenantContext
 
@@ -21,6 +23,13 @@ __all__ = ["EntryPoint", "build_service", "entry_points"]
 
 #: How a placeholder for each kind of checked argument looks (context is filled in later).
 _PLACEHOLDERS: dict[Any, Callable[[], Any]] = {
+    arguments.Keys: list,
+    arguments.Flag: lambda: False,
+    arguments.OptionalFlag: lambda: None,
+    arguments.OptionalMoment: lambda: None,
+    arguments.Window: lambda: timedelta(minutes=1),
+    arguments.OptionalPageSize: lambda: None,
+    arguments.Text: lambda: "text",
     arguments.Id: lambda: str(uuid.uuid4()),
     arguments.OptionalId: lambda: None,
     arguments.Input: dict,
@@ -39,23 +48,44 @@ class EntryPoint:
     #: parameter name -> its annotation (TenantContext or one of arguments' aliases)
     parameters: dict[str, Any]
     keyword_only: frozenset[str]
+    #: The ``*args`` parameter (key parts, or key parts then changes) and its annotation.
+    rest: tuple[str, Any] | None = None
+    #: The names of the service's key parts (for ``rest``).
+    key_fields: tuple[str, ...] = ()
+    #: The ``**kwargs`` parameter's name, if any (keyword filters).
+    varkw: str = ""
 
     @property
     def name(self) -> str:
         return f"{self.service}.{self.method}"
 
+    @property
+    def context_name(self) -> str:
+        return next(n for n, h in self.parameters.items() if h in (TenantContext, arguments.Actor))
+
     def arguments_for(self, context: TenantContext, **spoiled: Any) -> dict[str, Any]:
-        """Valid placeholders (``context`` for the tenant), with ``spoiled`` replacing some."""
+        """Valid placeholders (``context`` for the tenant), with ``spoiled`` replacing some;
+        ``rest`` holds a tuple of key parts (and the changes, for an update)."""
         values: dict[str, Any] = {}
         for name, hint in self.parameters.items():
-            values[name] = context if hint is TenantContext else _PLACEHOLDERS[hint]()
+            if hint in (TenantContext, arguments.Actor):
+                values[name] = context
+            else:
+                values[name] = _PLACEHOLDERS[hint]()
+        if self.rest is not None:
+            name, hint = self.rest
+            parts = tuple(str(uuid.uuid4()) for _ in self.key_fields)
+            values[name] = parts + (({},) if hint == arguments.KeyAndChanges else ())
         values.update(spoiled)
         return values
 
-    async def call(self, service: Any, values: dict[str, Any]) -> Any:
-        positional = [v for k, v in values.items() if k not in self.keyword_only]
+    async def call(self, service: Any, values: dict[str, Any], **filters: Any) -> Any:
+        rest = None if self.rest is None else self.rest[0]
+        positional = [v for k, v in values.items() if k not in self.keyword_only and k != rest]
+        if rest is not None:
+            positional.extend(values[rest])
         keywords = {k: v for k, v in values.items() if k in self.keyword_only}
-        return await getattr(service, self.method)(*positional, **keywords)
+        return await getattr(service, self.method)(*positional, **filters, **keywords)
 
     def names_of(self, hint: Any) -> list[str]:
         return [name for name, h in self.parameters.items() if h == hint]
@@ -71,19 +101,38 @@ def entry_points() -> list[EntryPoint]:
             signature = inspect.signature(method)
             parameters = {}
             keyword_only = set()
+            rest = None
+            varkw = ""
             for name, parameter in list(signature.parameters.items())[1:]:
-                hint = hints[name]
-                assert hint is TenantContext or hint in _PLACEHOLDERS, (
+                hint = hints.get(name)
+                if parameter.kind is parameter.VAR_KEYWORD:
+                    varkw = name  # filters: checked by the listing, by name
+                    continue
+                if parameter.kind is parameter.VAR_POSITIONAL:
+                    assert hint in (arguments.KeyPart, arguments.KeyAndChanges), name
+                    rest = (name, hint)
+                    continue
+                assert hint in (TenantContext, arguments.Actor) or hint in _PLACEHOLDERS, (
                     f"{service_name}.{method_name}: parameter {name} is not checked"
                 )
                 parameters[name] = hint
                 if parameter.kind is parameter.KEYWORD_ONLY:
                     keyword_only.add(name)
+            spec = getattr(service_type, "spec", None)
+            key_fields = () if spec is None else spec.schema.key_fields
             found.append(
-                EntryPoint(service_name, method_name, parameters, frozenset(keyword_only))
+                EntryPoint(
+                    service_name,
+                    method_name,
+                    parameters,
+                    frozenset(keyword_only),
+                    rest,
+                    key_fields,
+                    varkw,
+                )
             )
     return found
 
 
 def build_service(name: str, store: Store) -> Any:
-    return SERVICES[name](store)
+    return wire_services(Settings(), store)[name]

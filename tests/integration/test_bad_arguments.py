@@ -69,13 +69,31 @@ async def test_a_malformed_id_argument_is_refused_by_name_before_any_io(
     await _nothing_written(store, tenant)
 
 
+@pytest.mark.parametrize("bad", ["", "x\nb", 17, None])
+@pytest.mark.parametrize(
+    "entry", [e for e in ENTRY_POINTS if e.rest is not None], ids=lambda e: e.name
+)
+async def test_a_malformed_key_part_is_refused_naming_the_key_field(
+    store: Store, tenant: PartitionKey, entry: EntryPoint, bad: Any
+) -> None:
+    assert entry.rest is not None
+    context = TenantContext(tenant)
+    values = entry.arguments_for(context)
+    name = entry.rest[0]
+    values[name] = (bad, *values[name][1:])
+    with pytest.raises(ValidationError) as caught:
+        await entry.call(build_service(entry.service, store), values)
+    assert caught.value.field in (entry.key_fields[0], f"{name}[0]")
+    await _nothing_written(store, tenant)
+
+
 @pytest.mark.parametrize("bad", [None, {"partition_key": "a#b"}, "a#b", PartitionKey("a", "b")])
 @pytest.mark.parametrize("entry", ENTRY_POINTS, ids=lambda e: e.name)
 async def test_a_context_that_is_not_a_tenant_context_is_refused_by_name(
     store: Store, entry: EntryPoint, bad: Any
 ) -> None:
     service = build_service(entry.service, store)
-    name = entry.names_of(TenantContext)[0]
+    name = entry.context_name
     with pytest.raises(ValidationError) as caught:
         await entry.call(
             service, entry.arguments_for(TenantContext(PartitionKey("a", "b"))) | {name: bad}

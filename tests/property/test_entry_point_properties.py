@@ -76,7 +76,34 @@ _DRAWN: dict[Any, st.SearchStrategy[Any]] = {
     arguments.Inputs: st.one_of(arbitrary, st.lists(inputs, max_size=3)),
     arguments.PageSize: st.one_of(st.integers(min_value=-3, max_value=1100), arbitrary),
     arguments.Cursor: st.one_of(st.none(), any_text, arbitrary),
+    arguments.Keys: st.one_of(
+        arbitrary, st.lists(st.one_of(ids, st.tuples(ids, ids)), max_size=3)
+    ),
+    arguments.Flag: st.one_of(st.booleans(), arbitrary),
+    arguments.OptionalFlag: st.one_of(st.none(), st.booleans(), arbitrary),
+    arguments.OptionalMoment: st.one_of(
+        st.none(), st.datetimes(timezones=st.just(UTC)), arbitrary
+    ),
+    arguments.Window: st.one_of(st.timedeltas(), arbitrary),
+    arguments.OptionalPageSize: st.one_of(st.none(), st.integers(-3, 50), arbitrary),
+    arguments.Text: st.one_of(any_text, arbitrary),
 }
+#: Keyword filters: names a listing knows (or not) with arbitrary values.
+FILTER_NAMES = [
+    "agent_uuid",
+    "statuses",
+    "thread_uuid",
+    "user_id",
+    "roles",
+    "model",
+    "updated_after",
+    "min_tokens",
+    "token_type",
+    "no_such_filter",
+]
+keyword_filters = st.dictionaries(
+    st.sampled_from(FILTER_NAMES), st.one_of(ids, arbitrary), max_size=2
+)
 
 
 ENTRY_POINTS = entry_points()
@@ -86,12 +113,20 @@ VALID = TenantContext(PartitionKey("placeholder", "tenant"))
 def _calls(entry: EntryPoint) -> st.SearchStrategy[tuple[EntryPoint, dict[str, Any]]]:
     fields: dict[str, st.SearchStrategy[Any]] = {}
     for name, hint in entry.parameters.items():
-        if hint is TenantContext:  # mostly a real tenant, so that the call reaches storage
+        if hint in (TenantContext, arguments.Actor):  # mostly a real tenant: reach storage
             fields[name] = st.one_of(st.just(VALID), st.just(VALID), arbitrary)
         else:
             fields[name] = _DRAWN[hint]
+    if entry.rest is not None:  # key parts (and changes): mostly the right number of ids
+        name, hint = entry.rest
+        part = ids if hint == arguments.KeyPart else st.one_of(ids, inputs)
+        size = len(entry.key_fields)
+        right = st.tuples(*([ids] * size), *([inputs] if hint != arguments.KeyPart else []))
+        fields[name] = st.one_of(right, right, st.lists(part, max_size=3).map(tuple))
     if "idempotency_key" in fields:
         fields["idempotency_key"] = st.one_of(st.uuids().map(str), fields["idempotency_key"])
+    if "filters" in entry.varkw:
+        fields["**"] = keyword_filters
     return st.tuples(st.just(entry), st.fixed_dictionaries(fields))
 
 
@@ -106,5 +141,6 @@ async def test_arbitrary_arguments_raise_only_the_packages_own_errors(
     entry, values = call
     context = TenantContext(tenant)
     values = {k: context if v is VALID else v for k, v in values.items()}
+    extra = values.pop("**", {})
     with contextlib.suppress(AaceError):  # anything else fails the test
-        await entry.call(build_service(entry.service, store), values)
+        await entry.call(build_service(entry.service, store), values, **extra)
