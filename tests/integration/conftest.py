@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
+from aace.application.container import wire_services
 from aace.application.services import AgentService, CoordinationService
 from aace.application.settings import Settings
 from aace.domain.ports import Store
@@ -28,3 +31,9 @@ def agents(store: Store) -> AgentService:
 @pytest.fixture
 def coordinations(store: Store) -> CoordinationService:
     return CoordinationService(store)
+
+
+@pytest.fixture
+def app(store: Store) -> SimpleNamespace:
+    """Every service over the adapter's store, as ``Aace`` has them (``app.runs``, …)."""
+    return SimpleNamespace(**wire_services(Settings(), store))

@@ -1,0 +1,112 @@
+"""Minimal valid input for each agent-engine service, creating the parents it needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aace.domain.tenancy import PlatformContext, TenantContext
+
+OPERATOR = PlatformContext(updated_by="operator")
+
+AGENT = {"agent_name": "Support", "llm_provider": "openai", "llm_name": "gpt-4o"}
+
+
+async def parents(app: Any, context: TenantContext) -> dict[str, Any]:
+    """An agent, a thread and a run of it, for children to point at."""
+    agent = await app.agents.create(context, AGENT)
+    thread = await app.threads.create(context, {"agent_uuid": agent.agent_uuid})
+    run = await app.runs.create(context, {"thread_uuid": thread.thread_uuid})
+    return {"agent": agent, "thread": thread, "run": run}
+
+
+async def minimal(app: Any, context: TenantContext, service: str) -> dict[str, Any]:
+    """Valid ``create`` input for ``service`` (its parents created first)."""
+    if service in ("threads", "runs", "messages", "tool_calls", "fine_tuning_messages"):
+        made = await parents(app, context)
+        thread, run = made["thread"], made["run"]
+        return {
+            "threads": {"agent_uuid": made["agent"].agent_uuid, "user_id": "u1"},
+            "runs": {"thread_uuid": thread.thread_uuid},
+            "messages": {
+                "thread_uuid": thread.thread_uuid,
+                "run_uuid": run.run_uuid,
+                "role": "user",
+                "message": "hello",
+            },
+            "tool_calls": {
+                "thread_uuid": thread.thread_uuid,
+                "run_uuid": run.run_uuid,
+                "tool_type": "function",
+                "name": "search",
+            },
+            "fine_tuning_messages": {
+                "agent_uuid": made["agent"].agent_uuid,
+                "message_uuid": f"m-{thread.thread_uuid}",
+                "thread_uuid": thread.thread_uuid,
+                "role": "user",
+                "content": "hi",
+            },
+        }[service]
+    return {
+        "agents": AGENT,
+        "async_tasks": {"function_name": "summarise", "arguments": {"a": 1}},
+        "prompt_templates": {
+            "prompt_type": "system",
+            "prompt_name": "Greeter",
+            "template_context": "Be kind. {flow_snippet}",
+        },
+        "flow_snippets": {"prompt_uuid": "p-1", "flow_name": "Flow"},
+        "mcp_servers": {
+            "mcp_label": "search",
+            "mcp_server_url": "https://mcp.invalid/s",
+            "headers": {"Authorization": "Bearer s3cret"},
+        },
+        "elements": {
+            "data_type": "text",
+            "element_title": "Name",
+            "attribute_name": "name",
+            "attribute_type": "string",
+        },
+        "wizards": {
+            "wizard_title": "Setup",
+            "wizard_type": "onboarding",
+            "wizard_schema_type": "form",
+            "wizard_schema_name": "basic",
+        },
+        "wizard_groups": {"wizard_group_name": "Group"},
+        "wizard_group_filters": {"wizard_group_filter_name": "F", "region": "eu"},
+        "llms": {
+            "llm_provider": "openai",
+            "llm_name": f"model-{context.part_id}",
+            "module_name": "openai_agent",
+            "class_name": "OpenAIAgent",
+        },
+        "ui_components": {"ui_component_type": "form", "tag_name": f"t-{context.part_id}"},
+        "wizard_schemas": {
+            "wizard_schema_type": "form",
+            "wizard_schema_name": f"s-{context.part_id}",
+        },
+    }[service]
+
+
+#: A field each service's ``update`` may change, with a new value.
+CHANGES: dict[str, dict[str, Any]] = {
+    "agents": {"agent_description": "changed"},
+    "threads": {"user_id": "u2"},
+    "runs": {"run_id": "r-2"},
+    "messages": {"message": "changed"},
+    "tool_calls": {"arguments": "{}"},
+    "async_tasks": {"result": "changed"},
+    "fine_tuning_messages": {"weight": 2},
+    "prompt_templates": {"prompt_description": "changed"},
+    "flow_snippets": {"flow_context": "changed"},
+    "mcp_servers": {"mcp_label": "changed"},
+    "elements": {"priority": 3},
+    "wizards": {"priority": 3},
+    "wizard_groups": {"weight": 3},
+    "wizard_group_filters": {"weight": 3},
+    "llms": {"module_name": "changed"},
+    "ui_components": {"wait_for": "changed"},
+    "wizard_schemas": {"wizard_schema_description": "changed"},
+}
+PLATFORM = ("llms", "ui_components", "wizard_schemas")
