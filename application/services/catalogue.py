@@ -39,6 +39,11 @@ __all__ = [
 ]
 
 
+#: Agents re-pointed per unit of work (each takes two actions): short units keep locks
+#: brief and a crash loses little; the backend's atomic size bounds it too.
+REPOINT_BATCH = 25
+
+
 def _service(name: str, spec: ServiceSpec[Any]) -> type[EntityService[Any]]:
     """A service that is its description alone."""
     return checked_entry_points(
@@ -170,7 +175,7 @@ class FlowSnippetService(VersionedService[FlowSnippet]):
         active version pointing at ``new_version_uuid``, recompiled: all of them, in units
         of work of at most the backend's atomic size. Returns how many it moved; calling
         it again after an interruption finishes the job and changes nothing twice."""
-        batch = max(1, self._store.unit_of_work().max_actions // 2)
+        batch = min(REPOINT_BATCH, max(1, self._store.unit_of_work().max_actions // 2))
         moved = 0
         while True:
             page = await self._agents.list(
