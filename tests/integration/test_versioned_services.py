@@ -55,7 +55,8 @@ async def test_one_active_version_through_every_change(
     assert getattr(await verbs.active(context, stable_id), version) == getattr(second, version)
     copy = await verbs.duplicate(context, stable_id)
     assert getattr(copy, name) == f"{getattr(first, name)} (Copy)"
-    assert getattr(copy, stable) != stable_id and copy.status == "active"
+    assert getattr(copy, stable) != stable_id
+    assert copy.status == "active"
     assert await verbs.count_active(context) == 2
     listed = await verbs.list_active(context, limit=100)
     assert {getattr(v, stable) for v in listed.items} == {stable_id, getattr(copy, stable)}
@@ -149,7 +150,9 @@ async def test_a_new_snippet_version_repoints_every_agent_and_a_rerun_finishes_a
     )  # re-points all 100 as it goes
     new = newer.flow_snippet_version_uuid
     for agent in agents[:3]:
-        assert (await app.agents.active(context, agent.agent_uuid)).flow_snippet_version_uuid == new
+        assert (
+            await app.agents.active(context, agent.agent_uuid)
+        ).flow_snippet_version_uuid == new
 
     calls = {"n": 0}
     real = app.agents._repoint_batch
@@ -174,5 +177,6 @@ async def test_a_new_snippet_version_repoints_every_agent_and_a_rerun_finishes_a
     for agent in agents:
         versions = await app.agents.versions(context, agent.agent_uuid)
         active = [v for v in versions if v.status == "active"]
-        assert len(active) == 1 and active[0].flow_snippet_version_uuid == "v-3"
+        assert len(active) == 1
+        assert active[0].flow_snippet_version_uuid == "v-3"
         assert len(versions) == 3  # as created, moved to the new version, moved to v-3
