@@ -29,6 +29,7 @@ __all__ = [
     "Nested",
     "TimeRange",
     "as_filter",
+    "is_scalar_of",
 ]
 
 #: Values an IN-list may hold (DynamoDB's limit for one ``IN``).
@@ -88,7 +89,9 @@ def _path(path: Any) -> Any:
     return _values(path)
 
 
-def _is_scalar_of(kind: AttrKind, value: object) -> bool:
+def is_scalar_of(kind: AttrKind, value: object) -> bool:
+    """Whether ``value`` is a plain value of an attribute of ``kind`` (finite numbers, no
+    booleans for numbers, text for strings)."""
     if isinstance(value, bool) and kind is not AttrKind.B:
         return False
     if isinstance(value, float) and not math.isfinite(value):
@@ -119,7 +122,7 @@ class In(Filter):
         if len(self.values) > MAX_IN_VALUES:
             raise ValidationError(field, f"an IN-list holds at most {MAX_IN_VALUES} values")
         for value in self.values:
-            if not _is_scalar_of(kind, value):
+            if not is_scalar_of(kind, value):
                 raise ValidationError(field, f"holds {value!r}, not a {kind.name} value")
             if kind is AttrKind.DT:
                 _check_aware(field, value)
@@ -196,7 +199,7 @@ class Between(Filter):
         if self.low is None and self.high is None:
             raise ValidationError(field, "a number range needs a low bound, a high one or both")
         for bound in (self.low, self.high):
-            if bound is not None and not _is_scalar_of(AttrKind.N, bound):
+            if bound is not None and not is_scalar_of(AttrKind.N, bound):
                 raise ValidationError(field, f"bounds are finite numbers, got {bound!r}")
 
     def scope(self) -> Any:
@@ -232,7 +235,7 @@ class Nested(Filter):
             or not all(isinstance(k, str) and _PATH_SEGMENT.fullmatch(k) for k in self.path)
         ):
             raise ValidationError(field, "the path must be names of letters, digits, _ or -")
-        if not any(_is_scalar_of(k, self.value) for k in (AttrKind.S, AttrKind.N, AttrKind.B)):
+        if not any(is_scalar_of(k, self.value) for k in (AttrKind.S, AttrKind.N, AttrKind.B)):
             raise ValidationError(field, "nested values are strings, finite numbers or bools")
 
     @property

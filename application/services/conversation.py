@@ -279,8 +279,9 @@ class RunService(EntityService[Run]):
 def _token_filters(options: Mapping[str, Any]) -> dict[str, Any]:
     """``token_type`` / ``min_tokens`` / ``max_tokens`` as the range keywords of one count."""
     options = dict(options)
-    token_type = options.pop("token_type", None) or "total"
-    if token_type not in _TOKENS:
+    token_type = options.pop("token_type", None)
+    token_type = "total" if token_type is None else token_type
+    if not isinstance(token_type, str) or token_type not in _TOKENS:
         raise ValidationError("token_type", f"must be one of {', '.join(_TOKENS)}")
     for bound in ("min", "max"):
         value = options.pop(f"{bound}_tokens", None)

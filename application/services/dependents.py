@@ -41,9 +41,7 @@ class Dependents:
         """Add to ``uow`` a check of every parent ``entity`` requires (``NotFound`` now if
         one is missing; at commit if it goes in between). A parent known by a stable id is
         required through its active version."""
-        relations = [
-            r for r in parents_of(schema) if r.required and r.link is Link.CHILD_HOLDS
-        ]
+        relations = [r for r in parents_of(schema) if r.required and r.link is Link.CHILD_HOLDS]
         if not relations:
             return
         record = to_record(schema, entity)

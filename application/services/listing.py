@@ -5,15 +5,15 @@ the keywords of one ``list`` / ``count`` call into the domain's :class:`Query`."
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 import attrs
 
 from aace.domain.errors import ValidationError
-from aace.domain.filters import Between, Contains, Filter, In, Nested, TimeRange
+from aace.domain.filters import Between, Contains, Filter, In, Nested, TimeRange, is_scalar_of
 from aace.domain.query import Query
 from aace.domain.schema import EntitySchema, IndexSpec
+from aace.domain.values import check_json
 
 __all__ = [
     "FilterArg",
@@ -159,10 +159,13 @@ def listing_query(
         made = arg.make(value)
         if arg.attribute in filters:
             made = _merge(name, filters[arg.attribute], made)
+        kind = schema.attribute_kinds[arg.attribute]
         if isinstance(made, Filter):
-            made.check(name, schema.attribute_kinds[arg.attribute])
-        elif isinstance(value, datetime | dict | list):
-            raise ValidationError(name, f"must be a plain value, got {type(value).__name__}")
+            made.check(name, kind)
+        elif not is_scalar_of(kind, made):
+            raise ValidationError(name, f"must be a {kind.name} value, got {type(value).__name__}")
+        else:
+            check_json(name, made)  # text without lone surrogates, numbers within range
         filters[arg.attribute] = made
     parent = None
     if not schema.tenant_hashed and isinstance(filters.get(schema.hash_key), str):
