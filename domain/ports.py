@@ -129,6 +129,12 @@ class Repository(Protocol[E]):
         """How many records the listing holds in all (``limit`` and ``cursor`` ignored)."""
         ...
 
+    async def exists_in_any_tenant(self, equals: Mapping[str, Any]) -> bool:
+        """Whether a record of any tenant has these attribute values: an operator's check
+        (a platform registry's delete). It reads across tenants: on DynamoDB a Scan of the
+        table until the first match (every item when there is none)."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """Writes that land together or not at all.

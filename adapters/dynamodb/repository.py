@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 from botocore.exceptions import BotoCoreError, ClientError
@@ -107,6 +107,26 @@ class DynamoRepository(Generic[E]):
         if len(rows) > query.limit:
             cursor = next_cursor(listing.resolved, self._store.codec, page[-1])
         return Page([from_record(self.schema, r) for r in page], cursor)
+
+    async def exists_in_any_tenant(self, equals: Mapping[str, Any]) -> bool:
+        names = {f"#e{n}": name for n, name in enumerate(equals)}
+        values = {
+            f":e{n}": self._codec.value(name, v) for n, (name, v) in enumerate(equals.items())
+        }
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": " AND ".join(f"#e{n} = :e{n}" for n in range(len(equals))),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "Select": "COUNT",
+        }
+        while True:
+            response = await self._store.runner.send("Scan", request)
+            if response.get("Count", 0):
+                return True
+            if "LastEvaluatedKey" not in response:
+                return False
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     async def count(self, tenant: PartitionKey, query: Query) -> int:
         listing = self._listing(tenant, attrs.evolve(query, cursor=None), paged=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -189,6 +189,13 @@ class MemoryRepository(Generic[E]):
         if len(rows) > query.limit:
             cursor = next_cursor(resolved, self._store.codec, page[-1])
         return Page([from_record(self.schema, r) for r in page], cursor)
+
+    async def exists_in_any_tenant(self, equals: Mapping[str, Any]) -> bool:
+        for part in self._store.tables.get(self.schema.name, {}).values():
+            for record in part.values():
+                if all(record.get(k) == v for k, v in equals.items()):
+                    return True
+        return False
 
     async def count(self, tenant: PartitionKey, query: Query) -> int:
         resolved = resolve(self.schema, tenant, attrs.evolve(query, cursor=None), None)

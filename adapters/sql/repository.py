@@ -3,12 +3,12 @@ work, batch reads as one ``IN`` query per chunk, keyset pages."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
-from sqlalchemy import Row, select, tuple_
+from sqlalchemy import Row, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aace.adapters.sql.entity_table import EntityTable
@@ -123,6 +123,12 @@ class SqlRepository(Generic[E]):
             cursor = next_cursor(resolved, self._codec, last)
         return Page(self._table.entities(page), cursor)
 
+    async def exists_in_any_tenant(self, equals: Mapping[str, Any]) -> bool:
+        table = self._table
+        statement = select(literal(1)).select_from(table.table).where(table.matches_all(equals))
+        found = await self._db.read(partial(_first_row, statement=statement.limit(1)))
+        return found is not None
+
     async def count(self, tenant: PartitionKey, query: Query) -> int:
         resolved = resolve(self.schema, tenant, attrs.evolve(query, cursor=None), None)
         statement = count_statement(self._table, resolved, tenant)
@@ -131,6 +137,10 @@ class SqlRepository(Generic[E]):
             return int((await connection.execute(statement)).scalar_one())
 
         return await self._db.read(read)
+
+
+async def _first_row(connection: AsyncConnection, *, statement: Any) -> Any:
+    return (await connection.execute(statement)).first()
 
 
 async def _all_rows(connection: AsyncConnection, *, statement: Any) -> Sequence[Row[Any]]:

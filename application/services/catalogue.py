@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from aace.application.services.agents import AgentService
-from aace.application.services.arguments import Id, checked_entry_points
+from aace.application.services.arguments import Actor, Flag, Id, KeyPart, checked_entry_points
 from aace.application.services.contention import LostRace
 from aace.application.services.entity import EntityService, ServiceSpec
 from aace.application.services.listing import Listing, at_least, at_most, contains, eq, one_of
 from aace.application.services.versioned import VersionedService, Versioning
 from aace.application.settings import Settings
 from aace.domain.entities import (
+    AGENTS,
     ELEMENTS,
     FINE_TUNING_MESSAGES,
     FLOW_SNIPPETS,
@@ -22,11 +23,12 @@ from aace.domain.entities import (
     UI_COMPONENTS,
     WIZARD_GROUP_FILTERS,
     FlowSnippet,
+    Llm,
     PromptTemplate,
 )
-from aace.domain.errors import ConditionFailed
+from aace.domain.errors import ConditionFailed, HasDependents
 from aace.domain.ports import Store
-from aace.domain.tenancy import TenantContext
+from aace.domain.tenancy import PlatformContext, TenantContext
 
 __all__ = [
     "ElementService",
@@ -58,20 +60,6 @@ def _service(name: str, spec: ServiceSpec[Any]) -> type[EntityService[Any]]:
     )
 
 
-LlmService = _service(
-    "LlmService",
-    ServiceSpec(
-        LLMS,
-        Listing(
-            {
-                "llm_provider": eq("llm_provider"),
-                "module_name": eq("module_name"),
-                "class_name": eq("class_name"),
-            }
-        ),
-        natural_key=True,
-    ),
-)
 ElementService = _service(
     "ElementService",
     ServiceSpec(
@@ -126,6 +114,36 @@ FineTuningMessageService = _service(
         natural_key=True,
     ),
 )
+
+
+@checked_entry_points
+class LlmService(EntityService[Llm]):
+    """The models the platform offers (a registry: any tenant reads, only a
+    ``PlatformContext`` writes). ``delete`` is refused while an agent of any tenant names
+    the model: it reads agents across tenants (on DynamoDB a Scan of the agents table
+    until a match, so every agent item when none names it)."""
+
+    spec: ClassVar[ServiceSpec[Any]] = ServiceSpec(
+        LLMS,
+        Listing(
+            {
+                "llm_provider": eq("llm_provider"),
+                "module_name": eq("module_name"),
+                "class_name": eq("class_name"),
+            }
+        ),
+        natural_key=True,
+    )
+
+    async def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
+        """Delete the model (``Forbidden`` for a tenant); ``HasDependents`` while an agent
+        of any tenant names it (``cascade`` never deletes agents)."""
+        provider, name = self._key(key)
+        if isinstance(context, PlatformContext):
+            agents = self._store.repository(AGENTS)
+            if await agents.exists_in_any_tenant({"llm_provider": provider, "llm_name": name}):
+                raise HasDependents(f"llm {provider}/{name} is still named by agents")
+        await super().delete(context, *key, cascade=False)
 
 
 @checked_entry_points

@@ -10,7 +10,7 @@ import pytest
 from aace.application.container import wire_services
 from aace.application.services import McpServerView
 from aace.application.settings import Settings
-from aace.domain.errors import NotFound, TransactionTooLarge, ValidationError
+from aace.domain.errors import HasDependents, NotFound, TransactionTooLarge, ValidationError
 from aace.domain.ports import Store
 from aace.domain.tenancy import TenantContext
 from tests.integration.records import minimal
@@ -160,3 +160,21 @@ async def test_wizard_schemas_are_normalised(app: Any, context: TenantContext) -
     ]
     assert schema.attribute_groups == [{"name": "main", "label": ""}]
     await app.wizard_schemas.delete(OPERATOR, schema.wizard_schema_type, schema.wizard_schema_name)
+
+
+async def test_an_llm_named_by_any_tenants_agent_is_not_deleted(
+    app: Any, context: TenantContext, other_context: TenantContext
+) -> None:
+    from tests.integration.records import AGENT, OPERATOR
+
+    data = await minimal(app, context, "llms")
+    llm = await app.llms.create(OPERATOR, data)
+    agent = await app.agents.create(
+        other_context, {**AGENT, "llm_provider": llm.llm_provider, "llm_name": llm.llm_name}
+    )
+    with pytest.raises(HasDependents):
+        await app.llms.delete(OPERATOR, llm.llm_provider, llm.llm_name)
+    assert await app.llms.get(context, llm.llm_provider, llm.llm_name) == llm
+    await app.agents.delete(other_context, agent.agent_version_uuid)
+    await app.llms.delete(OPERATOR, llm.llm_provider, llm.llm_name)
+    assert await app.llms.find(context, llm.llm_provider, llm.llm_name) is None
