@@ -31,7 +31,9 @@ from aace.application.services import (
     CoordinationService,
     EntityService,
     FlowSnippetService,
+    LlmService,
     McpServerService,
+    NaturalKeyService,
     PromptTemplateService,
     RunService,
     ThreadService,
@@ -44,7 +46,6 @@ from aace.application.settings import Settings
 from aace.domain.entities import (
     Element,
     FineTuningMessage,
-    Llm,
     Message,
     UiComponent,
     WizardGroupFilter,
@@ -127,14 +128,14 @@ def blocking(service_type: type[S]) -> type[Blocking[S]]:
 class BlockingAace:
     """The services of :class:`Aace`, blocking. Build it with :meth:`Aace.open_sync`."""
 
-    llms: Blocking[EntityService[Llm]]
+    llms: Blocking[LlmService]
     agents: Blocking[AgentService]
     threads: Blocking[ThreadService]
     runs: Blocking[RunService]
     messages: Blocking[EntityService[Message]]
     tool_calls: Blocking[ToolCallService]
     async_tasks: Blocking[AsyncTaskService]
-    fine_tuning_messages: Blocking[EntityService[FineTuningMessage]]
+    fine_tuning_messages: Blocking[NaturalKeyService[FineTuningMessage]]
     prompt_templates: Blocking[PromptTemplateService]
     flow_snippets: Blocking[FlowSnippetService]
     mcp_servers: Blocking[McpServerService]

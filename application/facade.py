@@ -18,7 +18,9 @@ from aace.application.services import (
     CoordinationService,
     EntityService,
     FlowSnippetService,
+    LlmService,
     McpServerService,
+    NaturalKeyService,
     PromptTemplateService,
     RunService,
     ThreadService,
@@ -31,7 +33,6 @@ from aace.application.settings import Settings
 from aace.domain.entities import (
     Element,
     FineTuningMessage,
-    Llm,
     Message,
     UiComponent,
     WizardGroupFilter,
@@ -52,14 +53,14 @@ class Aace:
     entity's plural (docs/services.md); ``store`` gives the repositories behind them.
     """
 
-    llms: EntityService[Llm]
+    llms: LlmService
     agents: AgentService
     threads: ThreadService
     runs: RunService
     messages: EntityService[Message]
     tool_calls: ToolCallService
     async_tasks: AsyncTaskService
-    fine_tuning_messages: EntityService[FineTuningMessage]
+    fine_tuning_messages: NaturalKeyService[FineTuningMessage]
     prompt_templates: PromptTemplateService
     flow_snippets: FlowSnippetService
     mcp_servers: McpServerService

@@ -19,7 +19,7 @@ from aace.application.services.conversation import (
     ToolCallService,
 )
 from aace.application.services.coordinations import CoordinationService, CreatedCoordination
-from aace.application.services.entity import EntityService, ServiceSpec
+from aace.application.services.entity import EntityService, NaturalKeyService, ServiceSpec
 from aace.application.services.mcp_servers import InternalMcp, McpServerService, McpServerView
 from aace.application.services.versioned import VersionedService
 from aace.application.services.wizards import (
@@ -45,6 +45,7 @@ __all__ = [
     "McpServerService",
     "McpServerView",
     "MessageService",
+    "NaturalKeyService",
     "PromptTemplateService",
     "RunService",
     "SavedWizardGroup",

@@ -9,7 +9,11 @@ from typing import Any, ClassVar
 from aace.application.services.agents import AgentService
 from aace.application.services.arguments import Actor, Flag, Id, KeyPart, checked_entry_points
 from aace.application.services.contention import LostRace
-from aace.application.services.entity import EntityService, ServiceSpec
+from aace.application.services.entity import (
+    NaturalKeyService,
+    ServiceSpec,
+    generated_service,
+)
 from aace.application.services.listing import Listing, at_least, at_most, contains, eq, one_of
 from aace.application.services.versioned import VersionedService, Versioning
 from aace.application.settings import Settings
@@ -46,21 +50,7 @@ __all__ = [
 REPOINT_BATCH = 25
 
 
-def _service(name: str, spec: ServiceSpec[Any]) -> type[EntityService[Any]]:
-    """A service that is its description alone."""
-    return checked_entry_points(
-        type(
-            name,
-            (EntityService,),
-            {
-                "spec": spec,
-                "__doc__": (f"The verbs of every service over {spec.schema.name} (services.md)."),
-            },
-        )
-    )
-
-
-ElementService = _service(
+ElementService = generated_service(
     "ElementService",
     ServiceSpec(
         ELEMENTS,
@@ -70,7 +60,7 @@ ElementService = _service(
         ),
     ),
 )
-UiComponentService = _service(
+UiComponentService = generated_service(
     "UiComponentService",
     ServiceSpec(
         UI_COMPONENTS,
@@ -82,7 +72,7 @@ UiComponentService = _service(
         ),
     ),
 )
-WizardGroupFilterService = _service(
+WizardGroupFilterService = generated_service(
     "WizardGroupFilterService",
     ServiceSpec(
         WIZARD_GROUP_FILTERS,
@@ -96,7 +86,7 @@ WizardGroupFilterService = _service(
         ),
     ),
 )
-FineTuningMessageService = _service(
+FineTuningMessageService = generated_service(
     "FineTuningMessageService",
     ServiceSpec(
         FINE_TUNING_MESSAGES,
@@ -117,7 +107,7 @@ FineTuningMessageService = _service(
 
 
 @checked_entry_points
-class LlmService(EntityService[Llm]):
+class LlmService(NaturalKeyService[Llm]):
     """The models the platform offers (a registry: any tenant reads, only a
     ``PlatformContext`` writes). ``delete`` is refused while an agent of any tenant names
     the model: it reads agents across tenants (on DynamoDB a Scan of the agents table

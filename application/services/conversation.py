@@ -25,7 +25,7 @@ from aace.application.services.arguments import (
     Window,
     checked_entry_points,
 )
-from aace.application.services.entity import EntityService, ServiceSpec
+from aace.application.services.entity import EntityService, ServiceSpec, generated_service
 from aace.application.services.listing import Listing, at_least, at_most, eq, one_of
 from aace.domain.entities import (
     AGENTS,
@@ -290,25 +290,19 @@ def _token_filters(options: Mapping[str, Any]) -> dict[str, Any]:
     return options
 
 
-MessageService = checked_entry_points(
-    type(
-        "MessageService",
-        (EntityService,),
-        {
-            "__doc__": "Messages of a run (created under a run of the same thread).",
-            "spec": ServiceSpec(
-                MESSAGES,
-                Listing(
-                    {
-                        "thread_uuid": eq("thread_uuid"),
-                        "run_uuid": eq("run_uuid"),
-                        "message_id": eq("message_id"),
-                        "roles": one_of("role"),
-                    }
-                ),
-            ),
-        },
-    )
+MessageService = generated_service(
+    "MessageService",
+    ServiceSpec(
+        MESSAGES,
+        Listing(
+            {
+                "thread_uuid": eq("thread_uuid"),
+                "run_uuid": eq("run_uuid"),
+                "message_id": eq("message_id"),
+                "roles": one_of("role"),
+            }
+        ),
+    ),
 )
 
 

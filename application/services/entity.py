@@ -26,13 +26,18 @@ from aace.application.services.arguments import (
     PageSize,
     checked_entry_points,
 )
-from aace.application.services.contention import commit_or_lose, contention_policy, settle
+from aace.application.services.contention import (
+    LostRace,
+    commit_or_lose,
+    contention_policy,
+    settle,
+)
 from aace.application.services.dependents import Dependents
 from aace.application.services.idempotency import Idempotency
 from aace.application.services.inputs import refuse_managed
 from aace.application.services.listing import Listing, listing_query
 from aace.application.settings import Settings
-from aace.domain.errors import ConditionFailed, ValidationError
+from aace.domain.errors import ConditionFailed, Conflict, ValidationError
 from aace.domain.fields import utc_now
 from aace.domain.ports import ABSENT, ANY, Condition, Store, UnitOfWork
 from aace.domain.query import Page
@@ -41,7 +46,7 @@ from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey, PlatformContext, TenantContext, writing_as_platform
 from aace.domain.unit_of_work import NO_TENANT
 
-__all__ = ["EntityService", "ServiceSpec", "new_id"]
+__all__ = ["EntityService", "NaturalKeyService", "ServiceSpec", "generated_service", "new_id"]
 
 E = TypeVar("E")
 Context = TenantContext | PlatformContext
@@ -329,3 +334,37 @@ class EntityService(Generic[E]):
     def _present(self, entity: E) -> E:
         """What callers see of a record (a public view hides secrets)."""
         return entity
+
+
+@checked_entry_points
+class NaturalKeyService(EntityService[E]):
+    """A service whose records are keyed by the caller's data (``llms``,
+    ``wizard_schemas``, ``fine_tuning_messages``): ``create`` on an existing key is
+    ``Conflict``, :meth:`upsert` writes either way."""
+
+    async def upsert(self, context: Actor, data: Input) -> E:
+        """Create the record ``data`` names, or update the one that exists (only the given
+        fields change, as in ``update``)."""
+        schema = self.schema
+        for name in schema.key_fields:
+            if data.get(name) is None:
+                raise ValidationError(name, f"is needed to upsert {schema.name}")
+        key = self._key([data[name] for name in schema.key_fields])
+        changes = {k: v for k, v in data.items() if k not in schema.key_fields}
+
+        async def attempt() -> E:
+            if await self._records.find(tenant_of(context), key) is None:
+                try:
+                    return await self.create(context, data)
+                except Conflict as exc:  # created meanwhile: update it instead
+                    raise LostRace(str(exc)) from exc
+            return await self.update(context, *key, changes)
+
+        return await settle(self._contention, attempt, f"{schema.name} {key}")
+
+
+def generated_service(name: str, spec: ServiceSpec[Any]) -> type[EntityService[Any]]:
+    """A service that is its description alone (with ``upsert`` on a natural key)."""
+    base = NaturalKeyService if spec.natural_key else EntityService
+    doc = f"The verbs of every service over {spec.schema.name} (docs/services.md)."
+    return checked_entry_points(type(name, (base,), {"spec": spec, "__doc__": doc}))

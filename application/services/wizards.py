@@ -10,7 +10,7 @@ import attrs
 
 from aace.application.services.arguments import Id, Input, Inputs, checked_entry_points
 from aace.application.services.contention import commit_or_lose, settle
-from aace.application.services.entity import EntityService, ServiceSpec
+from aace.application.services.entity import EntityService, NaturalKeyService, ServiceSpec
 from aace.application.services.listing import Listing, eq
 from aace.application.settings import Settings
 from aace.domain.entities import (
@@ -52,7 +52,7 @@ class WizardService(_Normalising, EntityService[Wizard]):
 
 
 @checked_entry_points
-class WizardSchemaService(_Normalising, EntityService[Any]):
+class WizardSchemaService(_Normalising, NaturalKeyService[Any]):
     """Wizard schemas (a platform registry keyed by type and name): ``attributes`` and
     ``attribute_groups`` stored in their normal shape."""
 

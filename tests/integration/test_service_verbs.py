@@ -154,7 +154,18 @@ async def test_a_natural_key_is_created_once(
     created = await verbs.create(writer(service, context), data)
     with pytest.raises(Conflict):
         await verbs.create(writer(service, context), data)
-    assert await verbs.get(context, *key_of(app, service, created)) == created
+    key = key_of(app, service, created)
+    assert await verbs.get(context, *key) == created
+    upserted = await verbs.upsert(writer(service, context), {**data, **CHANGES[service]})
+    for name, value in CHANGES[service].items():
+        assert getattr(upserted, name) == value
+    assert upserted.created_at == created.created_at if hasattr(created, "created_at") else True
+    await verbs.delete(writer(service, context), *key)
+    fresh = await verbs.upsert(writer(service, context), data)
+    assert await verbs.get(context, *key) == fresh
+    with pytest.raises(ValidationError) as caught:
+        await verbs.upsert(writer(service, context), {})
+    assert caught.value.field == verbs.schema.key_fields[0]
 
 
 @pytest.mark.parametrize("service", ["runs", "messages", "tool_calls", "threads"])
