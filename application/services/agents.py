@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import attrs
@@ -62,6 +62,11 @@ class AgentService(VersionedService[Agent]):
 
     def _also_on_last_delete(self, uow: UnitOfWork, tenant: PartitionKey) -> None:
         uow.increment(tenant, AGENT_COUNTER, -1)
+
+    def _completes_on(self, changes: Mapping[str, Any]) -> bool:
+        """An update recompiles only when it changes what compilation reads (so
+        instructions a caller writes on a compiled agent stay as written)."""
+        return bool({"flow_snippet_version_uuid", "variables"} & changes.keys())
 
     async def _complete(self, context: Context, entity: Agent) -> Agent:
         if entity.flow_snippet_version_uuid is None:

@@ -204,7 +204,8 @@ class EntityService(Generic[E]):
             if expected_updated_at is not None and stamp != expected_updated_at:
                 raise ConditionFailed(f"{self.schema.name} {key} was updated since")
             changed = self._changed(current, self._apply(context, current, changes), changes)
-            changed = await self._complete(context, changed)
+            if self._completes_on(changes):
+                changed = await self._complete(context, changed)
             condition = (
                 Condition.present(updated_at=stamp) if stamp is not None else Condition.present()
             )
@@ -327,6 +328,10 @@ class EntityService(Generic[E]):
     async def _complete(self, context: Context, entity: E) -> E:
         """A built or changed record completed from other records (compilation)."""
         return entity
+
+    def _completes_on(self, changes: Mapping[str, Any]) -> bool:
+        """Whether an update with ``changes`` completes the record again."""
+        return True
 
     def _also_on_create(self, uow: UnitOfWork, context: Context, entity: E) -> None:
         """Further actions of a create's unit of work (a counter)."""

@@ -170,7 +170,9 @@ class VersionedService(EntityService[E]):
         }
         name = self.versioning.name_field
         fields[name] = f"{fields[name]} (Copy)"
-        return await self.create(context, fields)
+        copy = await self.create(context, fields)
+        await self._after_version_change(context, base, copy)
+        return copy
 
     async def list_active(
         self,
@@ -216,7 +218,12 @@ class VersionedService(EntityService[E]):
                 await self._delete(tenant, target, cascade)
                 return
             uow = self._store.unit_of_work()
-            uow.delete(self.schema, tenant, (version_id,), condition=unchanged(target))
+            guards = self._dependents.guards(
+                self.schema, to_record(self.schema, target), last_version=False
+            )  # dependents that name this very version (agents of a snippet version)
+            uow.delete(
+                self.schema, tenant, (version_id,), condition=unchanged(target), guards=guards
+            )
             if target.status == "active":
                 heir = max(remaining, key=lambda v: v.updated_at)
                 promoted = attrs.evolve(heir, status="active", updated_at=utc_now())
@@ -269,7 +276,3 @@ class VersionedService(EntityService[E]):
 
     async def _after_version_change(self, context: TenantContext, old: Any, new: Any) -> None:
         """Called once a new version became active (re-pointing dependents)."""
-
-
-def record_of(service: EntityService[Any], entity: Any) -> dict[str, Any]:
-    return to_record(service.schema, entity)

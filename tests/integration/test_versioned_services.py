@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from aace.domain.errors import NotFound, ValidationError
+from aace.domain.errors import HasDependents, NotFound, ValidationError
 from aace.domain.tenancy import TenantContext
 from tests.integration.records import AGENT, minimal
 
@@ -180,3 +180,40 @@ async def test_a_new_snippet_version_repoints_every_agent_and_a_rerun_finishes_a
         assert len(active) == 1
         assert active[0].flow_snippet_version_uuid == "v-3"
         assert len(versions) == 3  # as created, moved to the new version, moved to v-3
+
+
+async def test_a_snippet_version_agents_name_is_not_deleted_and_a_duplicate_repoints(
+    app: Any, context: TenantContext
+) -> None:
+    _, snippet = await _template_and_snippet(app, context)
+    agent = await app.agents.create(
+        context, {**AGENT, "flow_snippet_version_uuid": snippet.flow_snippet_version_uuid}
+    )
+    await app.flow_snippets.new_version(context, snippet.flow_snippet_uuid, {})  # re-points
+    moved = await app.agents.active(context, agent.agent_uuid)
+    assert moved.flow_snippet_version_uuid != snippet.flow_snippet_version_uuid
+    # The old version is no longer named by an active agent, but by the old agent version.
+    with pytest.raises(HasDependents):
+        await app.flow_snippets.delete(context, snippet.flow_snippet_version_uuid)
+    copy = await app.flow_snippets.duplicate(context, snippet.flow_snippet_uuid)
+    active = await app.agents.active(context, agent.agent_uuid)
+    assert active.flow_snippet_version_uuid == copy.flow_snippet_version_uuid
+
+
+async def test_an_update_recompiles_only_when_compilation_inputs_change(
+    app: Any, context: TenantContext
+) -> None:
+    _, snippet = await _template_and_snippet(app, context)
+    agent = await app.agents.create(
+        context, {**AGENT, "flow_snippet_version_uuid": snippet.flow_snippet_version_uuid}
+    )
+    written = await app.agents.update(
+        context, agent.agent_version_uuid, {"instructions": "my own words"}
+    )
+    assert written.instructions == "my own words"
+    recompiled = await app.agents.update(
+        context,
+        agent.agent_version_uuid,
+        {"variables": [{"name": "customer", "value": "Grace"}]},
+    )
+    assert recompiled.instructions == "You help. Greet Grace. Be brief, {tone}."
