@@ -15,7 +15,14 @@ from aace.application.services.listing import Listing, contains, eq, nested, one
 from aace.application.services.versioned import VersionedService, Versioning, unchanged
 from aace.application.settings import Settings
 from aace.domain.compilation import compile_agent
-from aace.domain.entities import AGENTS, FLOW_SNIPPETS, PROMPT_TEMPLATES, Agent
+from aace.domain.entities import (
+    AGENTS,
+    FLOW_SNIPPETS,
+    PROMPT_TEMPLATES,
+    Agent,
+    FlowSnippet,
+    PromptTemplate,
+)
 from aace.domain.fields import utc_now
 from aace.domain.ports import ABSENT, Store, UnitOfWork
 from aace.domain.query import Query, RangeCondition
@@ -71,20 +78,22 @@ class AgentService(VersionedService[Agent]):
     async def _complete(self, context: Context, entity: Agent) -> Agent:
         if entity.flow_snippet_version_uuid is None:
             return entity
-        tenant = tenant_of(context)
-        snippet = await self._snippets.find(tenant, (entity.flow_snippet_version_uuid,))
-        template = None
-        if snippet is not None:
-            query = Query(
-                index="prompt_uuid-index",
-                range=RangeCondition.eq(snippet.prompt_uuid),
-                filters={"status": "active"},
-                limit=1,
-            )
-            page = await self._templates.query(tenant, query)
-            template = page.items[0] if page.items else None
-        fields = compile_agent(attrs.asdict(entity, recurse=False), snippet, template)
-        return structure_input(Agent, fields)
+        sources = await self._sources(tenant_of(context), entity.flow_snippet_version_uuid)
+        return _compiled(entity, sources)
+
+    async def _sources(self, tenant: PartitionKey, snippet_version: str) -> Sources:
+        """The snippet version and its prompt's active template (``None`` where missing)."""
+        snippet = await self._snippets.find(tenant, (snippet_version,))
+        if snippet is None:
+            return None, None
+        query = Query(
+            index="prompt_uuid-index",
+            range=RangeCondition.eq(snippet.prompt_uuid),
+            filters={"status": "active"},
+            limit=1,
+        )
+        page = await self._templates.query(tenant, query)
+        return snippet, page.items[0] if page.items else None
 
     async def _repoint_batch(
         self, context: TenantContext, agents: Sequence[Agent], new_version_uuid: str
@@ -94,6 +103,7 @@ class AgentService(VersionedService[Agent]):
         old version conditioned on being unchanged since it was read."""
         uow = self._store.unit_of_work()
         now = utc_now()
+        sources = await self._sources(context.partition_key, new_version_uuid)  # once for all
         for agent in agents:
             moved = attrs.evolve(
                 agent,
@@ -103,9 +113,17 @@ class AgentService(VersionedService[Agent]):
                 created_at=now,
                 updated_by=context.updated_by,
             )
-            uow.put(await self._complete(context, moved), condition=ABSENT)
+            uow.put(_compiled(moved, sources), condition=ABSENT)
             retired = attrs.evolve(
                 agent, status="inactive", updated_at=now, updated_by=context.updated_by
             )
             uow.put(retired, condition=unchanged(agent))
         await commit_or_lose(uow)
+
+
+Sources = tuple[FlowSnippet | None, PromptTemplate | None]
+
+
+def _compiled(agent: Agent, sources: Sources) -> Agent:
+    fields = compile_agent(attrs.asdict(agent, recurse=False), *sources)
+    return structure_input(Agent, fields)
