@@ -12,15 +12,14 @@ from aace.application.services.catalogue import (
 )
 from aace.application.services.conversation import (
     AsyncTaskService,
-    HistoryEntry,
     MessageService,
     RunService,
-    ThreadService,
     ToolCallService,
 )
 from aace.application.services.coordinations import CoordinationService, CreatedCoordination
 from aace.application.services.entity import EntityService, NaturalKeyService, ServiceSpec
 from aace.application.services.mcp_servers import InternalMcp, McpServerService, McpServerView
+from aace.application.services.threads import HistoryEntry, ThreadService
 from aace.application.services.versioned import VersionedService
 from aace.application.services.wizards import (
     SavedWizardGroup,

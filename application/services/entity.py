@@ -135,10 +135,11 @@ class EntityService(Generic[E]):
         **filters: Any,
     ) -> Page[E]:
         """One page in the service's default order (or ``order_by`` an indexed attribute)."""
+        keywords = self._keywords(filters)
         query = listing_query(
             self.schema,
             self.spec.listing,
-            filters,
+            keywords,
             order_by=order_by,
             descending=descending,
             limit=limit,
@@ -149,15 +150,7 @@ class EntityService(Generic[E]):
 
     async def count(self, context: Actor, **filters: Any) -> int:
         """How many records ``list`` with the same filters would visit."""
-        query = listing_query(
-            self.schema,
-            self.spec.listing,
-            filters,
-            order_by=None,
-            descending=None,
-            limit=1,
-            cursor=None,
-        )
+        query = listing_query(self.schema, self.spec.listing, self._keywords(filters))
         return await self._records.count(tenant_of(context), query)
 
     # -- writes -----------------------------------------------------------------------------
@@ -316,6 +309,10 @@ class EntityService(Generic[E]):
         return structure_input(self.schema.entity, values)
 
     # -- hooks ----------------------------------------------------------------------------
+
+    def _keywords(self, filters: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The keyword filters of a ``list`` or ``count`` call, in the listing's terms."""
+        return filters
 
     def _prepare(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
         """Caller input as stored (normalisation); the default keeps it."""

@@ -139,10 +139,10 @@ def listing_query(
     listing: Listing,
     keywords: Mapping[str, Any],
     *,
-    order_by: str | None,
-    descending: bool | None,
-    limit: int,
-    cursor: str | None,
+    order_by: str | None = None,
+    descending: bool | None = None,
+    limit: int = 1,
+    cursor: str | None = None,
 ) -> Query:
     """The query one ``list`` / ``count`` call stands for. An unknown keyword, or a value
     its filter refuses, is ``ValidationError`` naming the keyword."""
