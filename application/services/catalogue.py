@@ -102,6 +102,7 @@ FineTuningMessageService = generated_service(
             order="timestamp",
         ),
         natural_key=True,
+        managed=frozenset({"timestamp"}),  # epoch seconds, set by the package
     ),
 )
 

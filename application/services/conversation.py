@@ -61,15 +61,13 @@ class RunService(EntityService[Run]):
             },
             descending=True,
         ),
+        managed=frozenset({"total_tokens", "time_spent"}),
     )
 
     def _keywords(self, filters: Mapping[str, Any]) -> Mapping[str, Any]:
         """``token_type`` (completion, prompt or total; default total) with
         ``min_tokens`` / ``max_tokens`` (inclusive): a range on that count."""
         return _token_filters(filters)
-
-    def _managed_names(self) -> set[str]:
-        return {"total_tokens", "time_spent"}
 
     def _changed(self, current: Run, changed: Run, changes: Mapping[str, Any]) -> Run:
         if isinstance(changes.get("completion_tokens"), int) and changed.completion_tokens > 0:
@@ -135,10 +133,8 @@ class ToolCallService(EntityService[ToolCall]):
             },
             descending=True,
         ),
+        managed=frozenset({"time_spent"}),
     )
-
-    def _managed_names(self) -> set[str]:
-        return {"time_spent"}
 
     def _changed(self, current: ToolCall, changed: ToolCall, changes: Any) -> ToolCall:
         return _completed(current, changed)  # type: ignore[no-any-return]
@@ -169,10 +165,8 @@ class AsyncTaskService(EntityService[AsyncTask]):
             {"function_name": eq("function_name"), "statuses": one_of("status")},
             descending=True,
         ),
+        managed=frozenset({"time_spent"}),
     )
-
-    def _managed_names(self) -> set[str]:
-        return {"time_spent"}
 
     def _changed(self, current: AsyncTask, changed: AsyncTask, changes: Any) -> AsyncTask:
         if changed.status != current.status and changed.status not in _TASK_MOVES.get(

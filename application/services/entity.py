@@ -64,11 +64,14 @@ class ServiceSpec(Generic[E]):
     ``natural_key``: the key comes from the caller's data (``create`` on an existing key is
     ``Conflict``; ``upsert`` writes either way); otherwise the package generates every key
     part that is not a parent's. ``listing``: the keyword filters and default order.
+    ``managed``: fields only the package sets (a caller giving one is refused by name).
     """
 
     schema: EntitySchema[E]
     listing: Listing = attrs.field(factory=Listing)
     natural_key: bool = False
+    #: Fields the package sets and a caller may not (``time_spent``, ``total_tokens``, …).
+    managed: frozenset[str] = frozenset()
 
 
 def tenant_of(context: Context) -> PartitionKey:
@@ -268,7 +271,7 @@ class EntityService(Generic[E]):
 
     def _managed_names(self) -> set[str]:
         """Fields the package sets (besides keys and audit fields)."""
-        return set()
+        return set(self.spec.managed)
 
     def _managed(self, context: Context, data: Mapping[str, Any]) -> dict[str, Any]:
         """The package's values for a new record: every key part the caller does not give

@@ -77,7 +77,7 @@ class VersionedService(EntityService[E]):
         self._writers = WriterQueues()
 
     def _managed_names(self) -> set[str]:
-        return {self.versioning.stable_id, "status"}
+        return {*super()._managed_names(), self.versioning.stable_id, "status"}
 
     def _managed(self, context: Any, data: Mapping[str, Any]) -> dict[str, Any]:
         return {

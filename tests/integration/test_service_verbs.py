@@ -87,11 +87,16 @@ async def test_keys_and_managed_fields_cannot_change(
     verbs = getattr(app, service)
     created = await verbs.create(writer(service, context), await minimal(app, context, service))
     key = key_of(app, service, created)
-    for field in (*verbs.schema.key_fields, "updated_at", "partition_key"):
+    for field in (*verbs.schema.key_fields, *verbs.spec.managed, "updated_at", "partition_key"):
         with pytest.raises(ValidationError) as caught:
             await verbs.update(writer(service, context), *key, {field: "x"})
         assert caught.value.field == field
     assert await verbs.get(context, *key) == created
+    for field in verbs.spec.managed:  # never from the caller on create either
+        data = {**(await minimal(app, context, service)), field: 1}
+        with pytest.raises(ValidationError) as caught:
+            await verbs.create(writer(service, context), data)
+        assert caught.value.field == field
 
 
 @pytest.mark.parametrize("service", SERVICES)
