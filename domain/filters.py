@@ -210,16 +210,24 @@ class Between(Filter):
 class Nested(Filter):
     """Inside a map attribute, the value at ``path`` (keys of nested maps, each of letters,
     digits, ``_`` or ``-``; a string is a dotted path) equals ``value``: a string, a finite
-    number or a bool, compared with its type (``1`` matches ``1.0``, never ``True``)."""
+    number or a bool, compared with its type (``1`` matches ``1.0``, never ``True``). With
+    ``in_list``, the value at ``path`` is a list that holds ``value`` (a successor's
+    ``agent_action.predecessors`` holding an agent's uuid)."""
 
     path: tuple[str, ...] = attrs.field(converter=_path)
     value: str | int | float | bool
+    in_list: bool = attrs.field(default=False, kw_only=True)
 
     def matches(self, value: Any) -> bool:
         for key in self.path:
             if not isinstance(value, dict) or key not in value:
                 return False
             value = value[key]
+        if self.in_list:
+            return isinstance(value, list) and any(self._equal(item) for item in value)
+        return self._equal(value)
+
+    def _equal(self, value: Any) -> bool:
         if isinstance(self.value, bool) or isinstance(value, bool):
             return isinstance(value, bool) and value is self.value
         if isinstance(self.value, str):
@@ -237,6 +245,8 @@ class Nested(Filter):
             raise ValidationError(field, "the path must be names of letters, digits, _ or -")
         if not any(is_scalar_of(k, self.value) for k in (AttrKind.S, AttrKind.N, AttrKind.B)):
             raise ValidationError(field, "nested values are strings, finite numbers or bools")
+        if self.in_list and not isinstance(self.value, str):
+            raise ValidationError(field, "a value looked for in a list must be text")
 
     @property
     def kind(self) -> AttrKind:
@@ -246,7 +256,8 @@ class Nested(Filter):
         return AttrKind.S if isinstance(self.value, str) else AttrKind.N
 
     def scope(self) -> Any:
-        return {"nested": list(self.path), "value": self.value}
+        form = {"nested": list(self.path), "value": self.value}
+        return {**form, "in_list": True} if self.in_list else form
 
 
 def as_filter(value: Any) -> Filter:

@@ -112,6 +112,10 @@ class Listing:
             # The value as it is stored inside a map: S, N or BOOL.
             values[f":f{number}"] = codec.value(name, {"v": condition.value})["M"]["v"]
             path = "".join(f".#f{number}_{p}" for p in range(len(condition.path)))
+            if condition.in_list:  # contains() on a list compares whole elements
+                values[f":f{number}_l"] = {"S": "L"}
+                listed = f"attribute_type({alias}{path}, :f{number}_l)"
+                return f"{listed} AND contains({alias}{path}, :f{number})"
             return f"{alias}{path} = :f{number}"
         assert isinstance(condition, Equals)
         if condition.value is None:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import NullType
@@ -88,6 +89,22 @@ def _nested_sqlite(column: Any, nested: Nested) -> ColumnElement[bool]:
     return and_(json_type.in_(["integer", "real"]), value == literal(nested.value, Number()))
 
 
+def _in_list_sqlite(column: Any, nested: Nested) -> ColumnElement[bool]:
+    path = "$" + "".join(f'."{key}"' for key in nested.path)
+    each = func.json_each(column, path).table_valued("value", "type")
+    found = select(literal(1)).select_from(each)
+    found = found.where(each.c.type == "text", each.c.value == literal(nested.value))
+    return and_(func.json_type(column, path) == "array", found.exists())
+
+
+def _in_list_postgres(column: Any, nested: Nested) -> ColumnElement[bool]:
+    inner = cast(column, JSONB)[tuple(nested.path)]
+    wanted = func.to_jsonb(cast(literal(nested.value), Text()))
+    matched = and_(func.jsonb_typeof(inner) == "array", inner.contains(wanted))
+    # jsonb refuses text holding a NUL character: such a map never matches.
+    return case((cast(column, Text()).regexp_match(_NUL_ESCAPE), false()), else_=matched)
+
+
 def _nested_postgres(column: Any, nested: Nested) -> ColumnElement[bool]:
     json_type = func.json_typeof(func.json_extract_path(column, *nested.path))
     text = func.json_extract_path_text(column, *nested.path)
@@ -125,6 +142,10 @@ def _filter(table: EntityTable[Any], name: str, condition: Filter) -> ColumnElem
         if condition.high is not None:
             bounds.append(column <= literal(condition.high, column.type))
         return and_(*bounds)
+    if isinstance(condition, Nested) and condition.in_list:
+        return _PerDialect(
+            _in_list_sqlite(column, condition), _in_list_postgres(column, condition)
+        )
     if isinstance(condition, Nested):
         return _PerDialect(_nested_sqlite(column, condition), _nested_postgres(column, condition))
     assert isinstance(condition, Equals)

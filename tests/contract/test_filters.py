@@ -30,8 +30,11 @@ CONFIGURATIONS: tuple[dict[str, Any], ...] = (
     {"model": True},
     {"model": "4", "limits": {"tokens": 100.5}},
     {},
+    {"tags": ["x", "y"]},
+    {"tags": "x"},
+    {"tags": [1, "y", {"x": 1}]},
 )
-COUNT = 14
+COUNT = 20
 
 
 def _at(minute: int) -> datetime:
@@ -58,7 +61,19 @@ async def _agents(store: Store, tenant: PartitionKey) -> list[Agent]:
     return agents
 
 
+def _tags(agent: Agent) -> Any:
+    return agent.configuration.get("tags")
+
+
 CASES: dict[str, tuple[dict[str, Any], Callable[[Agent], bool]]] = {
+    "nested-in-list": (
+        {"configuration": Nested("tags", "x", in_list=True)},
+        lambda a: isinstance(_tags(a), list) and "x" in _tags(a),
+    ),
+    "nested-in-list-y": (
+        {"configuration": Nested("tags", "y", in_list=True)},
+        lambda a: isinstance(_tags(a), list) and "y" in _tags(a),
+    ),
     "in": ({"llm_provider": In(["openai", "local"])}, lambda a: a.llm_provider != "anthropic"),
     "empty-in": ({"llm_provider": In([])}, lambda a: False),
     "in-on-the-range-key": (
@@ -225,6 +240,7 @@ BAD_FILTERS: dict[str, tuple[str, Any]] = {
     "nested-empty-path": ("configuration", Nested((), "x")),
     "nested-none": ("configuration", Nested("model", None)),  # type: ignore[arg-type]
     "nested-nan": ("configuration", Nested("model", float("nan"))),
+    "nested-in-list-number": ("configuration", Nested("tags", 1, in_list=True)),
     "in-wrong-type": ("llm_provider", In(["openai", 3])),
     "in-bool-for-number": ("num_of_messages", In([True])),
     "in-a-string": ("llm_provider", In("openai")),
