@@ -36,6 +36,10 @@ from aace.application.services import (
     NaturalKeyService,
     PromptTemplateService,
     RunService,
+    SessionAgentService,
+    SessionRunService,
+    SessionService,
+    TaskService,
     ThreadService,
     ToolCallService,
     WizardGroupService,
@@ -47,6 +51,7 @@ from aace.domain.entities import (
     Element,
     FineTuningMessage,
     Message,
+    TaskSchedule,
     UiComponent,
     WizardGroupFilter,
 )
@@ -146,6 +151,11 @@ class BlockingAace:
     wizard_groups: Blocking[WizardGroupService]
     wizard_group_filters: Blocking[EntityService[WizardGroupFilter]]
     coordinations: Blocking[CoordinationService]
+    tasks: Blocking[TaskService]
+    sessions: Blocking[SessionService]
+    session_agents: Blocking[SessionAgentService]
+    session_runs: Blocking[SessionRunService]
+    task_schedules: Blocking[EntityService[TaskSchedule]]
 
     def __init__(self, settings: Settings | None = None) -> None:
         self._exit = ExitStack()

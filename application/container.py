@@ -23,6 +23,11 @@ from aace.application.services import (
     MessageService,
     PromptTemplateService,
     RunService,
+    SessionAgentService,
+    SessionRunService,
+    SessionService,
+    TaskScheduleService,
+    TaskService,
     ThreadService,
     ToolCallService,
     UiComponentService,
@@ -57,6 +62,11 @@ SERVICES: dict[str, type[Any]] = {
     "wizard_groups": WizardGroupService,
     "wizard_group_filters": WizardGroupFilterService,
     "coordinations": CoordinationService,
+    "tasks": TaskService,
+    "sessions": SessionService,
+    "session_agents": SessionAgentService,
+    "session_runs": SessionRunService,
+    "task_schedules": TaskScheduleService,
 }
 
 

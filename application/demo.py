@@ -71,12 +71,12 @@ async def _coordination(app: Aace, context: TenantContext, name: str, steps: int
     created = await app.coordinations.create(
         context,
         {"coordination_name": name, "agents": []},
-        [
+        tasks=[
             {"task_name": f"step {i}", "initial_task_query": f"{name}: do step {i}"}
             for i in range(1, steps + 1)
         ],
     )
-    return created.coordination.coordination_uuid
+    return created.coordination_uuid
 
 
 async def _show_agents(app: Aace, context: TenantContext) -> None:
@@ -100,7 +100,7 @@ async def _show_coordinations(app: Aace, context: TenantContext) -> None:
     for column in ("coordination", "name", "task", "query"):
         table.add_column(column)
     for coordination in coordinations:
-        tasks = await app.coordinations.tasks(context, coordination.coordination_uuid)
+        tasks = await app.tasks.list(context, coordination_uuid=coordination.coordination_uuid)
         for task in sorted(tasks.items, key=lambda t: t.task_name):
             table.add_row(
                 coordination.coordination_uuid[:8],

@@ -23,6 +23,10 @@ from aace.application.services import (
     NaturalKeyService,
     PromptTemplateService,
     RunService,
+    SessionAgentService,
+    SessionRunService,
+    SessionService,
+    TaskService,
     ThreadService,
     ToolCallService,
     WizardGroupService,
@@ -34,6 +38,7 @@ from aace.domain.entities import (
     Element,
     FineTuningMessage,
     Message,
+    TaskSchedule,
     UiComponent,
     WizardGroupFilter,
 )
@@ -71,6 +76,11 @@ class Aace:
     wizard_groups: WizardGroupService
     wizard_group_filters: EntityService[WizardGroupFilter]
     coordinations: CoordinationService
+    tasks: TaskService
+    sessions: SessionService
+    session_agents: SessionAgentService
+    session_runs: SessionRunService
+    task_schedules: EntityService[TaskSchedule]
 
     def __init__(self, settings: Settings, store: Store, services: Mapping[str, Any]) -> None:
         self.settings = settings

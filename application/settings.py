@@ -127,6 +127,19 @@ def _contention_deadline(value: Any) -> float:
     return float(value)
 
 
+def _iterations(value: Any) -> int:
+    """A whole number ≥ 1 (text from the environment is parsed)."""
+    name = "max_session_iterations"
+    if isinstance(value, str):
+        try:
+            value = int(value)
+        except ValueError:
+            raise ValidationError(name, f"must be a whole number, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(name, f"must be a whole number ≥ 1, got {value!r}")
+    return value
+
+
 def _check_mode(_: Any, __: Any, value: Any) -> None:
     if value is not None and value not in _MODES:
         raise ValidationError("initialize", f"must be one of {', '.join(_MODES)}, got {value!r}")
@@ -156,6 +169,8 @@ class Settings:
     - ``contention_deadline``: seconds a write that keeps losing races to concurrent writers
       (a new version of a busy agent) retries, with jittered backoff, before it gives up with
       ``ConditionFailed``.
+    - ``max_session_iterations``: iterations a session may take before
+      ``sessions.next_iteration`` fails it (default 10, as on the platform).
     - ``internal_mcp_url``, ``internal_mcp_headers``, ``internal_mcp_bearer_token``: the
       platform's internal MCP server, as ``mcp_servers.internal_mcp(ctx)`` gives it to a
       tenant (``{endpoint_id}`` in the URL is the tenant's; ``None``: there is none).
@@ -178,6 +193,7 @@ class Settings:
     contention_deadline: float = attrs.field(
         default=DEFAULT_CONTENTION_DEADLINE, converter=_contention_deadline
     )
+    max_session_iterations: int = attrs.field(default=10, converter=_iterations)
     internal_mcp_url: str | None = attrs.field(
         default=None, validator=_optional_text("internal_mcp_url")
     )

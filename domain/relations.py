@@ -204,7 +204,6 @@ RELATIONS: tuple[Relation, ...] = (
         "coordination_uuid",
         children="sessions",
         parent_name="coordination",
-        required=False,  # a session requires its task, which requires the coordination
     ),
     _child(
         TASKS,
@@ -214,15 +213,30 @@ RELATIONS: tuple[Relation, ...] = (
         children="sessions",
         parent_name="task",
     ),
-    _child(TASKS, TASK_SCHEDULES, "task_uuid", children="task_schedules", parent_name="task"),
+    _child(
+        TASKS,
+        TASK_SCHEDULES,
+        "coordination_uuid",
+        "task_uuid",
+        children="task_schedules",
+        parent_name="task",
+    ),
     _child(
         SESSIONS,
         SESSION_AGENTS,
+        "coordination_uuid",
         "session_uuid",
         children="session_agents",
         parent_name="session",
     ),
-    _child(SESSIONS, SESSION_RUNS, "session_uuid", children="session_runs", parent_name="session"),
+    _child(
+        SESSIONS,
+        SESSION_RUNS,
+        "coordination_uuid",
+        "session_uuid",
+        children="session_runs",
+        parent_name="session",
+    ),
     Relation(
         WIZARD_GROUPS,
         WIZARDS,

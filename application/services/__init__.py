@@ -16,9 +16,16 @@ from aace.application.services.conversation import (
     RunService,
     ToolCallService,
 )
-from aace.application.services.coordinations import CoordinationService, CreatedCoordination
-from aace.application.services.entity import EntityService, NaturalKeyService, ServiceSpec
+from aace.application.services.coordinations import (
+    CoordinationService,
+    SessionRunService,
+    TaskScheduleService,
+    TaskService,
+)
+from aace.application.services.entity import EntityService, ServiceSpec
+from aace.application.services.generated import NaturalKeyService
 from aace.application.services.mcp_servers import InternalMcp, McpServerService, McpServerView
+from aace.application.services.sessions import SessionAgentService, SessionService
 from aace.application.services.threads import HistoryEntry, ThreadService
 from aace.application.services.versioned import VersionedService
 from aace.application.services.wizards import (
@@ -33,7 +40,6 @@ __all__ = [
     "AgentService",
     "AsyncTaskService",
     "CoordinationService",
-    "CreatedCoordination",
     "ElementService",
     "EntityService",
     "FineTuningMessageService",
@@ -48,7 +54,12 @@ __all__ = [
     "PromptTemplateService",
     "RunService",
     "SavedWizardGroup",
+    "SessionAgentService",
+    "SessionRunService",
+    "SessionService",
     "ServiceSpec",
+    "TaskScheduleService",
+    "TaskService",
     "ThreadService",
     "ToolCallService",
     "UiComponentService",

@@ -18,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 
 from aace.domain.errors import ValidationError
 from aace.domain.tenancy import PlatformContext, TenantContext
-from aace.domain.values import check_id, check_text
+from aace.domain.values import check_id, check_json, check_text
 
 __all__ = [
     "Actor",
@@ -158,6 +158,14 @@ Window = Annotated[timedelta, _window]
 OptionalPageSize = Annotated[int | None, _optional(_page_size)]
 #: Free text (an error to store).
 Text = Annotated[str, _text]
+
+
+def _json_value(name: str, value: Any) -> None:
+    check_json(name, value)
+
+
+#: Any JSON value (text, numbers, bools, ``None``, lists and maps of them).
+JsonValue = Annotated[Any, _json_value]
 #: Who calls: a tenant (reads anything of its own and the platform registries, writes its
 #: own), or an operator's ``PlatformContext`` (the only writer of platform registries).
 Actor = Annotated[TenantContext | PlatformContext, _actor]

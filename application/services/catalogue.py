@@ -9,11 +9,8 @@ from typing import Any, ClassVar
 from aace.application.services.agents import AgentService
 from aace.application.services.arguments import Actor, Flag, Id, KeyPart, checked_entry_points
 from aace.application.services.contention import LostRace
-from aace.application.services.entity import (
-    NaturalKeyService,
-    ServiceSpec,
-    generated_service,
-)
+from aace.application.services.entity import ServiceSpec
+from aace.application.services.generated import NaturalKeyService, generated_service
 from aace.application.services.listing import Listing, at_least, at_most, contains, eq, one_of
 from aace.application.services.versioned import VersionedService, Versioning
 from aace.application.settings import Settings

@@ -15,7 +15,8 @@ from aace.application.services.arguments import (
     Text,
     checked_entry_points,
 )
-from aace.application.services.entity import EntityService, ServiceSpec, generated_service
+from aace.application.services.entity import EntityService, ServiceSpec
+from aace.application.services.generated import generated_service
 from aace.application.services.listing import Listing, at_least, at_most, eq, one_of
 from aace.domain.entities import (
     ASYNC_TASKS,

@@ -1,73 +1,125 @@
-"""Coordinations and their tasks, created together or not at all (behaviour.md §8)."""
+"""Coordinations, their tasks and task schedules, and session runs (services.md,
+"Coordination engine")."""
 
 from __future__ import annotations
 
-import uuid
-
-import attrs
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from aace.application.services.arguments import (
-    Cursor,
-    Id,
+    Actor,
     Input,
     Inputs,
     OptionalId,
-    PageSize,
     checked_entry_points,
 )
-from aace.application.services.idempotency import Idempotency
-from aace.application.services.inputs import build_entity
-from aace.domain.entities import COORDINATIONS, TASKS, Coordination, Task
+from aace.application.services.entity import EntityService, ServiceSpec
+from aace.application.services.generated import NaturalKeyService, generated_service
+from aace.application.services.listing import Listing, contains, eq, one_of
+from aace.application.settings import Settings
+from aace.domain.coordination_rules import check_task_agents, normalise_coordination_agents
+from aace.domain.entities import (
+    COORDINATIONS,
+    SESSION_RUNS,
+    TASK_SCHEDULES,
+    TASKS,
+    Coordination,
+    SessionRun,
+    Task,
+)
+from aace.domain.errors import ValidationError
 from aace.domain.ports import ABSENT, Store
-from aace.domain.query import Page, Query
 from aace.domain.tenancy import TenantContext
 
-__all__ = ["CoordinationService", "CreatedCoordination"]
-
-
-@attrs.frozen
-class CreatedCoordination:
-    coordination: Coordination
-    tasks: list[Task]
+__all__ = ["CoordinationService", "SessionRunService", "TaskScheduleService", "TaskService"]
 
 
 @checked_entry_points
-class CoordinationService:
-    """Create coordinations with their tasks atomically; read and list them per tenant."""
+class TaskService(EntityService[Task]):
+    """Tasks of a coordination: ``subtask_queries`` and ``agent_actions`` may name only the
+    coordination's agents (``ValidationError`` naming the agent; the platform dropped
+    them silently)."""
 
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self._coordinations = store.repository(COORDINATIONS)
-        self._tasks = store.repository(TASKS)
-        self._idempotency = Idempotency(store)
+    spec: ClassVar[ServiceSpec[Any]] = ServiceSpec(
+        TASKS,
+        Listing(
+            {
+                "coordination_uuid": eq("coordination_uuid"),
+                "task_name_contains": contains("task_name"),
+                "task_description_contains": contains("task_description"),
+                "initial_task_query_contains": contains("initial_task_query"),
+            },
+            order=None,
+        ),
+    )
 
-    async def create(
+    async def _complete(self, context: Any, entity: Task) -> Task:
+        coordinations = self._store.repository(COORDINATIONS)
+        coordination = await coordinations.get(context.partition_key, (entity.coordination_uuid,))
+        return self.checked_under(coordination, entity)
+
+    def _completes_on(self, changes: Mapping[str, Any]) -> bool:
+        return bool({"subtask_queries", "agent_actions"} & changes.keys())
+
+    @staticmethod
+    def checked_under(coordination: Coordination, task: Task) -> Task:
+        """``task`` if it names only ``coordination``'s agents."""
+        check_task_agents(coordination.agents, task.subtask_queries, task.agent_actions)
+        return task
+
+
+@checked_entry_points
+class CoordinationService(EntityService[Coordination]):
+    """Coordinations: their ``agents`` are ``{agent_uuid, agent_name, agent_description,
+    agent_type}``; ``create`` writes the coordination and its tasks in one unit of work;
+    ``delete`` is guarded by tasks and sessions (``cascade=True`` removes the tasks, their
+    schedules, the sessions, their agents and runs)."""
+
+    spec: ClassVar[ServiceSpec[Any]] = ServiceSpec(
+        COORDINATIONS,
+        Listing(
+            {
+                "coordination_name_contains": contains("coordination_name"),
+                "coordination_description_contains": contains("coordination_description"),
+            },
+            order=None,
+        ),
+    )
+
+    def __init__(self, store: Store, settings: Settings, tasks: TaskService) -> None:
+        super().__init__(store, settings)
+        self._tasks = tasks
+
+    def _prepare(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        if "agents" in data:
+            return {**data, "agents": normalise_coordination_agents(data["agents"])}
+        return data
+
+    async def create(  # type: ignore[override]
         self,
         context: TenantContext,
         data: Input,
-        tasks: Inputs = (),
         *,
+        tasks: Inputs = (),
         idempotency_key: OptionalId = None,
-    ) -> CreatedCoordination:
-        """One coordination and its tasks in one unit of work. More tasks than the backend
-        writes atomically is ``TransactionTooLarge``, raised before anything is written."""
-        coordination_uuid = str(uuid.uuid4())
-        coordination = build_entity(
-            Coordination, context, data, managed={"coordination_uuid": coordination_uuid}
-        )
-        built = [
-            build_entity(
-                Task,
-                context,
-                task,
-                managed={"coordination_uuid": coordination_uuid, "task_uuid": str(uuid.uuid4())},
+    ) -> Coordination:
+        """A coordination and, when given, its tasks, in one unit of work (more tasks than
+        the backend writes atomically is ``TransactionTooLarge``, before anything is
+        written); the tasks are read through ``tasks.list(ctx, coordination_uuid=…)``. A
+        repeated ``idempotency_key`` with the same input returns the first coordination."""
+        coordination = await self._build(context, data)
+        built = []
+        for number, task in enumerate(tasks):
+            if "coordination_uuid" in task:
+                raise ValidationError(f"tasks[{number}].coordination_uuid", "is the new one's")
+            plain = self._tasks._build_plain(
+                context, {**task, "coordination_uuid": coordination.coordination_uuid}
             )
-            for task in tasks
-        ]
-        uow = self._store.unit_of_work()  # refuses more actions than it applies atomically
+            built.append(TaskService.checked_under(coordination, plain))
+        uow = self._store.unit_of_work()
         uow.put(coordination, condition=ABSENT)
-        for task in built:
-            uow.put(task, condition=ABSENT)
+        for task_entity in built:
+            uow.put(task_entity, condition=ABSENT)
         created: Coordination = await self._idempotency.commit_once(
             context,
             idempotency_key,
@@ -76,44 +128,48 @@ class CoordinationService:
             uow,
             coordination,
         )
-        if created is coordination:
-            return CreatedCoordination(coordination, built)
-        return await self._with_tasks(context, created)
+        return created
 
-    async def get(self, context: TenantContext, coordination_uuid: Id) -> Coordination:
-        return await self._coordinations.get(context.partition_key, (coordination_uuid,))
 
-    async def list(
-        self, context: TenantContext, *, limit: PageSize = 50, cursor: Cursor = None
-    ) -> Page[Coordination]:
-        return await self._coordinations.query(
-            context.partition_key, Query(limit=limit, cursor=cursor)
-        )
+TaskScheduleService = generated_service(
+    "TaskScheduleService",
+    ServiceSpec(
+        TASK_SCHEDULES,
+        Listing(
+            {
+                "task_uuid": eq("task_uuid"),
+                "coordination_uuid": eq("coordination_uuid"),
+                "statuses": one_of("status"),
+            },
+            order=None,
+        ),
+    ),
+)
 
-    async def tasks(
-        self,
-        context: TenantContext,
-        coordination_uuid: Id,
-        *,
-        limit: PageSize = 50,
-        cursor: Cursor = None,
-    ) -> Page[Task]:
-        """The coordination's tasks (``NotFound`` if the tenant has no such coordination)."""
-        await self.get(context, coordination_uuid)
-        return await self._tasks.query(
-            context.partition_key, Query(parent=coordination_uuid, limit=limit, cursor=cursor)
-        )
 
-    async def _with_tasks(
-        self, context: TenantContext, coordination: Coordination
-    ) -> CreatedCoordination:
-        tasks: list[Task] = []
-        cursor = None
-        while True:
-            page = await self.tasks(
-                context, coordination.coordination_uuid, limit=1000, cursor=cursor
-            )
-            tasks.extend(page.items)
-            if page.next_cursor is None:
-                return CreatedCoordination(coordination, tasks)
-            cursor = page.next_cursor
+@checked_entry_points
+class SessionRunService(NaturalKeyService[SessionRun]):
+    """Session runs, keyed by the agent engine's ``run_uuid`` within a session: ``create``
+    on an existing key updates it (the platform's natural-key upsert)."""
+
+    spec: ClassVar[ServiceSpec[Any]] = ServiceSpec(
+        SESSION_RUNS,
+        Listing(
+            {
+                "session_uuid": eq("session_uuid"),
+                "coordination_uuid": eq("coordination_uuid"),
+                "agent_uuid": eq("agent_uuid"),
+                "thread_uuid": eq("thread_uuid"),
+                "session_agent_uuid": eq("session_agent_uuid"),
+            },
+            order=None,
+        ),
+        natural_key=True,
+    )
+
+    async def create(
+        self, context: Actor, data: Input, *, idempotency_key: OptionalId = None
+    ) -> SessionRun:
+        """Create the session run, or update the one with this key (``idempotency_key`` is
+        accepted for the shared shape; an upsert is idempotent by itself)."""
+        return await self.upsert(context, data)

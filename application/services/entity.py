@@ -27,7 +27,6 @@ from aace.application.services.arguments import (
     checked_entry_points,
 )
 from aace.application.services.contention import (
-    LostRace,
     commit_or_lose,
     contention_policy,
     settle,
@@ -37,7 +36,7 @@ from aace.application.services.idempotency import Idempotency
 from aace.application.services.inputs import refuse_managed
 from aace.application.services.listing import Listing, listing_query
 from aace.application.settings import Settings
-from aace.domain.errors import ConditionFailed, Conflict, ValidationError
+from aace.domain.errors import ConditionFailed, ValidationError
 from aace.domain.fields import utc_now
 from aace.domain.ports import ABSENT, ANY, Condition, Store, UnitOfWork
 from aace.domain.query import Page
@@ -46,7 +45,7 @@ from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey, PlatformContext, TenantContext, writing_as_platform
 from aace.domain.unit_of_work import NO_TENANT
 
-__all__ = ["EntityService", "NaturalKeyService", "ServiceSpec", "generated_service", "new_id"]
+__all__ = ["EntityService", "ServiceSpec", "new_id", "tenant_of"]
 
 E = TypeVar("E")
 Context = TenantContext | PlatformContext
@@ -164,6 +163,9 @@ class EntityService(Generic[E]):
         """A new record; ids, tenant and audit fields are the package's. A parent the
         tenant does not have is ``NotFound``; on a natural key, an existing record is
         ``Conflict``."""
+        return await self._create(context, data, idempotency_key)
+
+    async def _create(self, context: Context, data: Any, idempotency_key: str | None) -> E:
         entity = await self._build(context, data)
         with writer(context):
             uow = self._store.unit_of_work()
@@ -284,6 +286,11 @@ class EntityService(Generic[E]):
         return {schema.range_key: new_id()}
 
     async def _build(self, context: Context, data: Mapping[str, Any]) -> E:
+        """A new record from caller ``data``, completed from other records."""
+        return await self._complete(context, self._build_plain(context, data))
+
+    def _build_plain(self, context: Context, data: Mapping[str, Any]) -> E:
+        """A new record from caller ``data`` and the package's fields alone."""
         managed = self._managed(context, data)
         refuse_managed(data, set(managed) | self._managed_names())
         data = self._prepare(data)
@@ -299,7 +306,7 @@ class EntityService(Generic[E]):
         ):
             if name in names:
                 values[name] = value
-        return await self._complete(context, structure_input(self.schema.entity, values))
+        return structure_input(self.schema.entity, values)
 
     def _apply(self, context: Context, current: E, changes: Mapping[str, Any]) -> E:
         """``current`` with ``changes`` (validated as a whole record) and fresh audit fields."""
@@ -339,37 +346,3 @@ class EntityService(Generic[E]):
     def _present(self, entity: E) -> E:
         """What callers see of a record (a public view hides secrets)."""
         return entity
-
-
-@checked_entry_points
-class NaturalKeyService(EntityService[E]):
-    """A service whose records are keyed by the caller's data (``llms``,
-    ``wizard_schemas``, ``fine_tuning_messages``): ``create`` on an existing key is
-    ``Conflict``, :meth:`upsert` writes either way."""
-
-    async def upsert(self, context: Actor, data: Input) -> E:
-        """Create the record ``data`` names, or update the one that exists (only the given
-        fields change, as in ``update``)."""
-        schema = self.schema
-        for name in schema.key_fields:
-            if data.get(name) is None:
-                raise ValidationError(name, f"is needed to upsert {schema.name}")
-        key = self._key([data[name] for name in schema.key_fields])
-        changes = {k: v for k, v in data.items() if k not in schema.key_fields}
-
-        async def attempt() -> E:
-            if await self._records.find(tenant_of(context), key) is None:
-                try:
-                    return await self.create(context, data)
-                except Conflict as exc:  # created meanwhile: update it instead
-                    raise LostRace(str(exc)) from exc
-            return await self.update(context, *key, changes)
-
-        return await settle(self._contention, attempt, f"{schema.name} {key}")
-
-
-def generated_service(name: str, spec: ServiceSpec[Any]) -> type[EntityService[Any]]:
-    """A service that is its description alone (with ``upsert`` on a natural key)."""
-    base = NaturalKeyService if spec.natural_key else EntityService
-    doc = f"The verbs of every service over {spec.schema.name} (docs/services.md)."
-    return checked_entry_points(type(name, (base,), {"spec": spec, "__doc__": doc}))

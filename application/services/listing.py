@@ -51,9 +51,10 @@ def contains(attribute: str) -> FilterArg:
     return FilterArg(attribute, Contains)
 
 
-def nested(attribute: str, path: str) -> FilterArg:
-    """Equality inside a map (``model="gpt-4o"`` is ``configuration["model"]``)."""
-    return FilterArg(attribute, lambda value: Nested(path, value))
+def nested(attribute: str, path: str, *, in_list: bool = False) -> FilterArg:
+    """Equality inside a map (``model="gpt-4o"`` is ``configuration["model"]``); with
+    ``in_list``, a list inside the map holding the value."""
+    return FilterArg(attribute, lambda value: Nested(path, value, in_list=in_list))
 
 
 def _after(attribute: str) -> FilterArg:

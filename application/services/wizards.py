@@ -10,7 +10,8 @@ import attrs
 
 from aace.application.services.arguments import Id, Input, Inputs, checked_entry_points
 from aace.application.services.contention import commit_or_lose, settle
-from aace.application.services.entity import EntityService, NaturalKeyService, ServiceSpec
+from aace.application.services.entity import EntityService, ServiceSpec
+from aace.application.services.generated import NaturalKeyService
 from aace.application.services.listing import Listing, eq
 from aace.application.settings import Settings
 from aace.domain.entities import (

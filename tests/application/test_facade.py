@@ -101,7 +101,7 @@ def test_the_blocking_twin_gives_the_same_results_and_errors(
             app.agents.create(context, {**AGENT, "colour": "red"})
         assert caught.value.field == "colour"
         created = app.coordinations.create(context, {"coordination_name": "c", "agents": []})
-        assert app.coordinations.get(context, created.coordination.coordination_uuid)
+        assert app.coordinations.get(context, created.coordination_uuid)
 
 
 def test_many_threads_share_one_blocking_twin(settings: Settings, context: TenantContext) -> None:

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from aace.application.container import wire_services
-from aace.application.services import AgentService, CoordinationService
+from aace.application.services import AgentService
 from aace.application.settings import Settings
 from aace.domain.ports import Store
 from aace.domain.tenancy import PartitionKey, TenantContext
@@ -26,11 +26,6 @@ def other_context(other_tenant: PartitionKey) -> TenantContext:
 @pytest.fixture
 def agents(store: Store) -> AgentService:
     return AgentService(store, Settings(max_agents_per_tenant=5))
-
-
-@pytest.fixture
-def coordinations(store: Store) -> CoordinationService:
-    return CoordinationService(store)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from aace.application.services import AgentService, CoordinationService, arguments
+from aace.application.services import AgentService, arguments
 from aace.application.settings import Settings
 from aace.domain.entities import AGENTS, COORDINATIONS, IDEMPOTENCY, TENANT_COUNTERS
 from aace.domain.errors import InvalidPartitionKey, ValidationError
@@ -45,7 +45,7 @@ def test_every_entry_point_argument_is_checked() -> None:
         "agents.create",
         "agents.new_version",
         "coordinations.create",
-        "coordinations.tasks",
+        "session_agents.complete",
     }
 
 
@@ -154,9 +154,9 @@ async def test_malformed_changes_to_an_agent_are_refused_and_write_nothing(
 async def test_malformed_tasks_are_refused_by_name_and_write_nothing(
     store: Store, tenant: PartitionKey, tasks: Any, field: str
 ) -> None:
-    coordinations = CoordinationService(store)
+    coordinations = build_service("coordinations", store)
     with pytest.raises(ValidationError) as caught:
-        await coordinations.create(TenantContext(tenant), {}, tasks)
+        await coordinations.create(TenantContext(tenant), {}, tasks=tasks)
     assert caught.value.field == field
     await _nothing_written(store, tenant)
 

@@ -87,6 +87,7 @@ _DRAWN: dict[Any, st.SearchStrategy[Any]] = {
     arguments.Window: st.one_of(st.timedeltas(), arbitrary),
     arguments.OptionalPageSize: st.one_of(st.none(), st.integers(-3, 50), arbitrary),
     arguments.Text: st.one_of(any_text, arbitrary),
+    arguments.JsonValue: arbitrary,
 }
 #: Keyword filters: names a listing knows (or not) with arbitrary values.
 FILTER_NAMES = [

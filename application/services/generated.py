@@ -1,0 +1,48 @@
+"""Services that are their description alone, and natural-key services (``upsert``)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from aace.application.services.arguments import Actor, Input, checked_entry_points
+from aace.application.services.contention import LostRace, settle
+from aace.application.services.entity import EntityService, ServiceSpec, tenant_of
+from aace.domain.errors import Conflict, ValidationError
+
+__all__ = ["NaturalKeyService", "generated_service"]
+
+E = TypeVar("E")
+
+
+@checked_entry_points
+class NaturalKeyService(EntityService[E]):
+    """A service whose records are keyed by the caller's data (``llms``,
+    ``wizard_schemas``, ``fine_tuning_messages``): ``create`` on an existing key is
+    ``Conflict``, :meth:`upsert` writes either way."""
+
+    async def upsert(self, context: Actor, data: Input) -> E:
+        """Create the record ``data`` names, or update the one that exists (only the given
+        fields change, as in ``update``)."""
+        schema = self.schema
+        for name in schema.key_fields:
+            if data.get(name) is None:
+                raise ValidationError(name, f"is needed to upsert {schema.name}")
+        key = self._key([data[name] for name in schema.key_fields])
+        changes = {k: v for k, v in data.items() if k not in schema.key_fields}
+
+        async def attempt() -> E:
+            if await self._records.find(tenant_of(context), key) is None:
+                try:
+                    return await self._create(context, data, None)
+                except Conflict as exc:  # created meanwhile: update it instead
+                    raise LostRace(str(exc)) from exc
+            return await self.update(context, *key, changes)
+
+        return await settle(self._contention, attempt, f"{schema.name} {key}")
+
+
+def generated_service(name: str, spec: ServiceSpec[Any]) -> type[EntityService[Any]]:
+    """A service that is its description alone (with ``upsert`` on a natural key)."""
+    base = NaturalKeyService if spec.natural_key else EntityService
+    doc = f"The verbs of every service over {spec.schema.name} (docs/services.md)."
+    return checked_entry_points(type(name, (base,), {"spec": spec, "__doc__": doc}))

@@ -1,0 +1,300 @@
+"""Sessions and their agent graph (services.md, "Coordination engine"): status moves, the
+iteration cap and the log of a session; the session agents' state machine, ``start``,
+``ready`` and ``complete``, whose decrements of successors' ``in_degree`` commit with the
+state change, so concurrent completions never lose or double one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import attrs
+
+from aace.application.services.arguments import Actor, Id, JsonValue, Text, checked_entry_points
+from aace.application.services.contention import commit_or_lose, settle
+from aace.application.services.entity import EntityService, ServiceSpec
+from aace.application.services.listing import Listing, eq, nested, one_of
+from aace.domain.coordination_rules import (
+    SESSION_AGENT_MOVES,
+    SESSION_MOVES,
+    check_move,
+    format_subtask_query,
+    merged_agent_action,
+    predecessor_count,
+)
+from aace.domain.entities import (
+    COORDINATIONS,
+    SESSION_AGENTS,
+    SESSIONS,
+    TASKS,
+    Session,
+    SessionAgent,
+)
+from aace.domain.errors import ValidationError
+from aace.domain.fields import utc_now
+from aace.domain.ports import ABSENT, Condition
+from aace.domain.query import MAX_PAGE_SIZE
+from aace.domain.tenancy import TenantContext
+
+__all__ = ["SessionAgentService", "SessionService"]
+
+
+def _unchanged(record: Any) -> Condition:
+    return Condition.present(updated_at=record.updated_at)
+
+
+def _appended(logs: str | None, entry: Any) -> str:
+    """``logs`` (a JSON list as text; other text becomes its first entry) plus ``entry``."""
+    try:
+        entries = json.loads(logs) if logs else []
+    except ValueError:
+        entries = [logs]
+    if not isinstance(entries, list):
+        entries = [entries]
+    return json.dumps([*entries, entry])
+
+
+@checked_entry_points
+class SessionService(EntityService[Session]):
+    """Sessions of a coordination. ``status`` moves ``initial → dispatched → in_progress →
+    completed | failed | timeout`` (``active`` and ``in_transit`` count as ``initial``);
+    ``iteration_count`` changes through :meth:`next_iteration` and ``logs`` through
+    :meth:`append_log` only. A session of a task starts with the task's subtask queries and
+    initial query unless given."""
+
+    spec: ClassVar[ServiceSpec[Any]] = ServiceSpec(
+        SESSIONS,
+        Listing(
+            {
+                "coordination_uuid": eq("coordination_uuid"),
+                "task_uuid": eq("task_uuid"),
+                "user_id": eq("user_id"),
+                "statuses": one_of("status"),
+            },
+            order=None,
+        ),
+        managed=frozenset({"iteration_count", "logs"}),
+    )
+
+    async def _complete(self, context: Any, entity: Session) -> Session:
+        if entity.task_uuid is None or entity.subtask_queries:
+            return entity
+        task = await self._store.repository(TASKS).get(
+            context.partition_key, (entity.coordination_uuid, entity.task_uuid)
+        )
+        return attrs.evolve(
+            entity,
+            subtask_queries=task.subtask_queries,
+            task_query=entity.task_query
+            if entity.task_query is not None
+            else task.initial_task_query,
+        )
+
+    def _completes_on(self, changes: Mapping[str, Any]) -> bool:
+        return False
+
+    def _changed(self, current: Session, changed: Session, changes: Any) -> Session:
+        check_move("status", SESSION_MOVES, current.status, changed.status)
+        return changed
+
+    async def next_iteration(
+        self, context: TenantContext, coordination_uuid: Id, session_uuid: Id
+    ) -> Session:
+        """One more iteration; at the configured maximum (``max_session_iterations``) the
+        session is ``failed`` instead, with the reason in its logs."""
+        most = self._settings.max_session_iterations
+
+        def step(session: Session) -> dict[str, Any]:
+            count = session.iteration_count + 1
+            if count < most:
+                return {"iteration_count": count}
+            check_move("status", SESSION_MOVES, session.status, "failed")
+            reason = f"Maximum iterations ({most}) reached"
+            logs = _appended(session.logs, {"log": reason})
+            return {"iteration_count": count, "status": "failed", "logs": logs}
+
+        return await self._step(context, (coordination_uuid, session_uuid), step)
+
+    async def append_log(
+        self, context: TenantContext, coordination_uuid: Id, session_uuid: Id, entry: JsonValue
+    ) -> Session:
+        """Add ``entry`` (any JSON value) to the session's ``logs``, a JSON list."""
+        return await self._step(
+            context,
+            (coordination_uuid, session_uuid),
+            lambda session: {"logs": _appended(session.logs, entry)},
+        )
+
+    async def _step(self, context: TenantContext, key: tuple[str, str], step: Any) -> Session:
+        """Read, change as ``step`` says, write on the condition nothing changed meanwhile."""
+
+        async def attempt() -> Session:
+            current = await self._records.get(context.partition_key, key)
+            changed = self._apply(context, current, step(current))
+            uow = self._store.unit_of_work()
+            uow.put(changed, condition=_unchanged(current))
+            await commit_or_lose(uow)
+            return changed
+
+        return await settle(self._contention, attempt, f"session {key[1]}")
+
+
+@checked_entry_points
+class SessionAgentService(EntityService[SessionAgent]):
+    """The agents of a session. ``state`` moves ``initial → executing →
+    wait_for_user_input | pending | completed | failed`` (``pending`` and
+    ``wait_for_user_input`` go on to ``completed`` or ``failed``); a move to ``completed``
+    is :meth:`complete`'s alone, and ``in_degree`` is the package's."""
+
+    spec: ClassVar[ServiceSpec[Any]] = ServiceSpec(
+        SESSION_AGENTS,
+        Listing(
+            {
+                "session_uuid": eq("session_uuid"),
+                "coordination_uuid": eq("coordination_uuid"),
+                "agent_uuid": eq("agent_uuid"),
+                "primary_path": nested("agent_action", "primary_path"),
+                "user_in_the_loop": nested("agent_action", "user_in_the_loop"),
+                "successors_of": nested("agent_action", "predecessors", in_list=True),
+                "agent_uuid_in": one_of("agent_uuid"),
+                "in_degree": eq("in_degree"),
+                "states": one_of("state"),
+            },
+            order=None,
+        ),
+        managed=frozenset({"in_degree"}),
+    )
+
+    def _prepare(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        if "agent_action" in data:
+            return {**data, "agent_action": merged_agent_action(data["agent_action"])}
+        return data
+
+    def _changed(self, current: SessionAgent, changed: SessionAgent, changes: Any) -> SessionAgent:
+        if changed.state == "completed" and current.state != "completed":
+            raise ValidationError("state", "a session agent completes through complete()")
+        check_move("state", SESSION_AGENT_MOVES, current.state, changed.state)
+        return changed
+
+    async def start(
+        self, context: TenantContext, coordination_uuid: Id, session_uuid: Id
+    ) -> list[SessionAgent]:
+        """Create the session's agents: one per task agent of the coordination and subtask
+        query naming it, with the task's ``agent_actions`` over the defaults and
+        ``in_degree`` the number of its predecessors in the session; the subtask queries are
+        formatted with the session's ``task_query`` (when a JSON object) and record their
+        ``session_agent_uuid``. One unit of work with the session's update
+        (``TransactionTooLarge`` before anything is written when the graph is larger)."""
+        tenant = context.partition_key
+        sessions = self._store.repository(SESSIONS)
+        session = await sessions.get(tenant, (coordination_uuid, session_uuid))
+        if any(
+            isinstance(q, Mapping) and q.get("session_agent_uuid") for q in session.subtask_queries
+        ):
+            raise ValidationError("session_uuid", "the session's agents were already started")
+        coordination = await self._store.repository(COORDINATIONS).get(
+            tenant, (coordination_uuid,)
+        )
+        actions: Mapping[str, Any] = {}
+        if session.task_uuid is not None:
+            task = await self._store.repository(TASKS).get(
+                tenant, (coordination_uuid, session.task_uuid)
+            )
+            actions = task.agent_actions
+        task_agents = [
+            a["agent_uuid"] for a in coordination.agents if a.get("agent_type") == "task"
+        ]
+        queries = [dict(q) for q in session.subtask_queries if isinstance(q, Mapping)]
+        created: list[SessionAgent] = []
+        for agent_uuid in task_agents:
+            for query in queries:
+                if query.get("agent_uuid") != agent_uuid:
+                    continue
+                agent = self._build_plain(
+                    context,
+                    {
+                        "session_uuid": session_uuid,
+                        "coordination_uuid": coordination_uuid,
+                        "agent_uuid": agent_uuid,
+                        "agent_action": actions.get(agent_uuid),
+                    },
+                )
+                query["subtask_query"] = format_subtask_query(
+                    query.get("subtask_query"), session.task_query
+                )
+                query["session_agent_uuid"] = agent.session_agent_uuid
+                created.append(agent)
+        everyone = [a.agent_uuid for a in created]
+        created = [
+            attrs.evolve(a, in_degree=predecessor_count(a.agent_action or {}, everyone))
+            for a in created
+        ]
+        uow = self._store.unit_of_work()
+        for agent in created:
+            uow.put(agent, condition=ABSENT)
+        uow.put(self._session_with(context, session, queries), condition=_unchanged(session))
+        await commit_or_lose(uow)
+        return created
+
+    def _session_with(self, context: TenantContext, session: Session, queries: Any) -> Session:
+        return attrs.evolve(
+            session, subtask_queries=queries, updated_at=utc_now(), updated_by=context.updated_by
+        )
+
+    async def ready(self, context: Actor, session_uuid: Id) -> list[SessionAgent]:
+        """The session agents that may run now: ``in_degree`` 0, state ``initial`` or
+        ``pending``."""
+        return await self._all(
+            context, session_uuid=session_uuid, in_degree=0, states=["initial", "pending"]
+        )
+
+    async def begin(
+        self, context: TenantContext, session_uuid: Id, session_agent_uuid: Id, agent_input: Text
+    ) -> SessionAgent:
+        """Move the agent to ``executing`` with its ``agent_input``."""
+        changes = {"state": "executing", "agent_input": agent_input}
+        return await self.update(context, session_uuid, session_agent_uuid, changes)
+
+    async def complete(
+        self, context: TenantContext, session_uuid: Id, session_agent_uuid: Id, agent_output: Text
+    ) -> SessionAgent:
+        """Set ``completed`` with ``agent_output`` (from ``initial``, ``pending``,
+        ``executing`` or ``wait_for_user_input``) and take one from the ``in_degree`` of
+        every session agent it precedes (never below 0), in one unit of work conditioned on
+        what was read: concurrent completions retry and never lose a decrement; completing
+        twice is ``ValidationError`` and decrements nothing."""
+        tenant = context.partition_key
+        key = (session_uuid, session_agent_uuid)
+
+        async def attempt() -> SessionAgent:
+            current = await self._records.get(tenant, key)
+            if current.state in ("completed", "failed"):
+                raise ValidationError("state", f"the session agent is already {current.state}")
+            done = self._apply(
+                context, current, {"state": "completed", "agent_output": agent_output}
+            )
+            successors = await self._all(
+                context, session_uuid=session_uuid, successors_of=current.agent_uuid
+            )
+            uow = self._store.unit_of_work()
+            uow.put(done, condition=_unchanged(current))
+            for successor in successors:
+                if successor.in_degree > 0 and self.schema.key_of(successor) != key:
+                    lowered = self._apply(context, successor, {})
+                    lowered = attrs.evolve(lowered, in_degree=successor.in_degree - 1)
+                    uow.put(lowered, condition=_unchanged(successor))
+            await commit_or_lose(uow)
+            return done
+
+        return await settle(self._contention, attempt, f"session agent {session_agent_uuid}")
+
+    async def _all(self, context: Actor, **filters: Any) -> list[SessionAgent]:
+        found: list[SessionAgent] = []
+        cursor = None
+        while True:
+            page = await self.list(context, limit=MAX_PAGE_SIZE, cursor=cursor, **filters)
+            found.extend(page.items)
+            if page.next_cursor is None:
+                return found
+            cursor = page.next_cursor
