@@ -19,8 +19,60 @@ async def parents(app: Any, context: TenantContext) -> dict[str, Any]:
     return {"agent": agent, "thread": thread, "run": run}
 
 
+COORDINATION = {
+    "coordination_name": "Support desk",
+    "agents": [
+        {"agent_uuid": "a-1", "agent_name": "Researcher", "agent_type": "task"},
+        {"agent_uuid": "a-2", "agent_name": "Writer", "agent_type": "task"},
+    ],
+}
+
+
+async def coordination_parents(app: Any, context: TenantContext) -> dict[str, Any]:
+    """A coordination, a task of it and a session of that task."""
+    coordination = await app.coordinations.create(context, COORDINATION)
+    c = coordination.coordination_uuid
+    task = await app.tasks.create(
+        context,
+        {
+            "coordination_uuid": c,
+            "task_name": "Answer",
+            "initial_task_query": "q",
+            "subtask_queries": [{"agent_uuid": "a-1", "subtask_query": "research"}],
+        },
+    )
+    session = await app.sessions.create(
+        context, {"coordination_uuid": c, "task_uuid": task.task_uuid}
+    )
+    return {"coordination": coordination, "task": task, "session": session}
+
+
 async def minimal(app: Any, context: TenantContext, service: str) -> dict[str, Any]:
     """Valid ``create`` input for ``service`` (its parents created first)."""
+    if service == "coordinations":
+        return dict(COORDINATION)
+    if service in ("tasks", "sessions", "session_agents", "session_runs", "task_schedules"):
+        made = await coordination_parents(app, context)
+        c = made["coordination"].coordination_uuid
+        s = made["session"].session_uuid
+        return {
+            "tasks": {"coordination_uuid": c, "task_name": "T", "initial_task_query": "q"},
+            "sessions": {"coordination_uuid": c, "task_uuid": made["task"].task_uuid},
+            "session_agents": {"session_uuid": s, "coordination_uuid": c, "agent_uuid": "a-1"},
+            "session_runs": {
+                "session_uuid": s,
+                "run_uuid": f"r-{s}",
+                "thread_uuid": "t-1",
+                "agent_uuid": "a-1",
+                "coordination_uuid": c,
+                "async_task_uuid": "at-1",
+            },
+            "task_schedules": {
+                "task_uuid": made["task"].task_uuid,
+                "coordination_uuid": c,
+                "schedule": "0 9 * * *",
+            },
+        }[service]
     if service in ("threads", "runs", "messages", "tool_calls", "fine_tuning_messages"):
         made = await parents(app, context)
         thread, run = made["thread"], made["run"]
@@ -108,5 +160,11 @@ CHANGES: dict[str, dict[str, Any]] = {
     "llms": {"module_name": "changed"},
     "ui_components": {"wait_for": "changed"},
     "wizard_schemas": {"wizard_schema_description": "changed"},
+    "coordinations": {"coordination_description": "changed"},
+    "tasks": {"task_description": "changed"},
+    "sessions": {"status": "dispatched"},
+    "session_agents": {"state": "executing"},
+    "session_runs": {"async_task_uuid": "at-2"},
+    "task_schedules": {"schedule": "0 10 * * *"},
 }
 PLATFORM = ("llms", "ui_components", "wizard_schemas")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import pytest
 
 from aace.domain.errors import (
@@ -150,15 +151,22 @@ async def test_registries_are_read_by_any_tenant_and_written_by_the_platform_onl
     await verbs.delete(OPERATOR, *key)
 
 
-@pytest.mark.parametrize("service", ["llms", "wizard_schemas", "fine_tuning_messages"])
+@pytest.mark.parametrize(
+    "service", ["llms", "wizard_schemas", "fine_tuning_messages", "session_runs"]
+)
 async def test_a_natural_key_is_created_once(
     app: Any, context: TenantContext, service: str
 ) -> None:
     verbs = getattr(app, service)
     data = await minimal(app, context, service)
     created = await verbs.create(writer(service, context), data)
-    with pytest.raises(Conflict):
-        await verbs.create(writer(service, context), data)
+    if service == "session_runs":  # the platform's rule: create on an existing key updates
+        again = await verbs.create(context, data)
+        assert again == attrs.evolve(created, updated_at=again.updated_at)
+        created = again
+    else:
+        with pytest.raises(Conflict):
+            await verbs.create(writer(service, context), data)
     key = key_of(app, service, created)
     assert await verbs.get(context, *key) == created
     upserted = await verbs.upsert(writer(service, context), {**data, **CHANGES[service]})
