@@ -168,3 +168,28 @@ CHANGES: dict[str, dict[str, Any]] = {
     "task_schedules": {"schedule": "0 10 * * *"},
 }
 PLATFORM = ("llms", "ui_components", "wizard_schemas")
+
+
+async def graph_session(
+    app: Any, context: TenantContext, graph: dict[str, list[str]], task_query: str = "q"
+) -> tuple[str, str]:
+    """A coordination whose task agents form ``graph``, and a session of its task."""
+    agents = [{"agent_uuid": a, "agent_name": a, "agent_type": "task"} for a in graph]
+    coordination = await app.coordinations.create(
+        context, {"coordination_name": "Graph", "agents": agents}
+    )
+    c = coordination.coordination_uuid
+    task = await app.tasks.create(
+        context,
+        {
+            "coordination_uuid": c,
+            "task_name": "Run the graph",
+            "initial_task_query": task_query,
+            "subtask_queries": [{"agent_uuid": a, "subtask_query": f"do {a}"} for a in graph],
+            "agent_actions": {a: {"predecessors": p} for a, p in graph.items()},
+        },
+    )
+    session = await app.sessions.create(
+        context, {"coordination_uuid": c, "task_uuid": task.task_uuid}
+    )
+    return c, session.session_uuid

@@ -15,36 +15,12 @@ from aace.application.settings import Settings
 from aace.domain.errors import HasDependents, TransactionTooLarge, ValidationError
 from aace.domain.ports import Store
 from aace.domain.tenancy import TenantContext
+from tests.integration.records import graph_session
 
 pytestmark = pytest.mark.anyio
 
 #: A 3-level graph: A fans out to B and C, which fan in to D; E hangs off A alone.
 GRAPH = {"A": [], "B": ["A"], "C": ["A"], "D": ["B", "C"], "E": ["A"]}
-
-
-async def graph_session(
-    app: Any, context: TenantContext, graph: dict[str, list[str]], task_query: str = "q"
-) -> tuple[str, str]:
-    """A coordination whose task agents form ``graph``, and a session of its task."""
-    agents = [{"agent_uuid": a, "agent_name": a, "agent_type": "task"} for a in graph]
-    coordination = await app.coordinations.create(
-        context, {"coordination_name": "Graph", "agents": agents}
-    )
-    c = coordination.coordination_uuid
-    task = await app.tasks.create(
-        context,
-        {
-            "coordination_uuid": c,
-            "task_name": "Run the graph",
-            "initial_task_query": task_query,
-            "subtask_queries": [{"agent_uuid": a, "subtask_query": f"do {a}"} for a in graph],
-            "agent_actions": {a: {"predecessors": p} for a, p in graph.items()},
-        },
-    )
-    session = await app.sessions.create(
-        context, {"coordination_uuid": c, "task_uuid": task.task_uuid}
-    )
-    return c, session.session_uuid
 
 
 async def test_the_graph_runs_to_completion_by_concurrent_completions(
