@@ -19,6 +19,9 @@ import attrs
 
 from aace.domain.entities import (
     AGENTS,
+    LLMS,
+    UI_COMPONENTS,
+    WIZARD_SCHEMAS,
     COORDINATIONS,
     ELEMENTS,
     FLOW_SNIPPETS,
@@ -117,10 +120,18 @@ class Relation:
 
     def parent_values(self, child: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The parent attribute values ``child`` (a record) points at (none, one, or many
-        for list links)."""
+        for list links, whose items are ids or maps holding the parent's key)."""
         if self.link is Link.CHILD_LISTS:
             ((parent_attr, child_attr),) = self.via
-            return [{parent_attr: value} for value in child.get(child_attr) or []]
+            found = []
+            for item in child.get(child_attr) or []:
+                if isinstance(item, Mapping):
+                    key = {name: item.get(name) for name in self.parent.key_fields}
+                    if all(isinstance(v, str) and v for v in key.values()):
+                        found.append(key)
+                elif isinstance(item, str) and item and len(self.parent.key_fields) == 1:
+                    found.append({parent_attr: item})
+            return found
         if self.link is Link.PARENT_LISTS:
             raise ValueError(f"{self.child.name} does not know its {self.parent_name}")
         if any(child.get(c) is None for _, c in self.via):
@@ -149,6 +160,47 @@ def _child(
 
 #: Every parent → children link of the platform's entities.
 RELATIONS: tuple[Relation, ...] = (
+    Relation(
+        LLMS,
+        AGENTS,
+        (("llm_provider", "llm_provider"), ("llm_name", "llm_name")),
+        children="agents",
+        parent_name="llm",
+        guards_delete=False,  # llms.delete reads every tenant's agents instead
+        owned=False,
+    ),
+    Relation(
+        MCP_SERVERS,
+        PROMPT_TEMPLATES,
+        (("mcp_server_uuid", "mcp_servers"),),
+        children="prompt_templates",
+        parent_name="mcp_servers",
+        link=Link.CHILD_LISTS,
+        guards_delete=False,
+        owned=False,
+    ),
+    Relation(
+        UI_COMPONENTS,
+        PROMPT_TEMPLATES,
+        (("ui_component_uuid", "ui_components"),),
+        children="prompt_templates",
+        parent_name="ui_components",
+        link=Link.CHILD_LISTS,
+        guards_delete=False,
+        owned=False,
+    ),
+    Relation(
+        WIZARD_SCHEMAS,
+        WIZARDS,
+        (
+            ("wizard_schema_type", "wizard_schema_type"),
+            ("wizard_schema_name", "wizard_schema_name"),
+        ),
+        children="wizards",
+        parent_name="wizard_schema",
+        guards_delete=False,
+        owned=False,
+    ),
     _child(AGENTS, THREADS, "agent_uuid", children="threads", parent_name="agent"),
     _child(THREADS, RUNS, "thread_uuid", children="runs", parent_name="thread"),
     _child(

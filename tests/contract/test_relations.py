@@ -60,9 +60,20 @@ async def test_the_children_query_lists_exactly_one_parents_children(
 
 
 def test_a_child_listing_its_parents_points_at_each() -> None:
-    (mcp,) = [r for r in RELATIONS if r.link is Link.CHILD_LISTS]
+    (mcp,) = [r for r in RELATIONS if r.link is Link.CHILD_LISTS and r.child.name == "agents"]
     tenant = PartitionKey("ep", "t")
     ids = [new_id(), new_id()]
     agent = to_record(mcp.child, sample(mcp.child, tenant, mcp_server_uuids=ids))
     assert mcp.parent_values(agent) == [{"mcp_server_uuid": i} for i in ids]
     assert mcp.parent_values({**agent, "mcp_server_uuids": None}) == []
+
+
+def test_a_child_listing_maps_points_at_the_key_each_map_holds() -> None:
+    (ui,) = [r for r in RELATIONS if r.parent_name == "ui_components"]
+    components = [
+        {"ui_component_type": "form", "ui_component_uuid": "u1", "extra": 1},
+        {"ui_component_type": "form"},  # no full key: points at nothing
+        "an-id-alone-is-not-a-two-part-key",
+    ]
+    template = {"ui_components": components}
+    assert ui.parent_values(template) == [{"ui_component_type": "form", "ui_component_uuid": "u1"}]
