@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from aace.application.container import open_store, wire_services
+from aace.application.loader import Loader
 from aace.application.services import (
     AgentService,
     AsyncTaskService,
@@ -33,6 +34,7 @@ from aace.application.services import (
     WizardSchemaService,
     WizardService,
 )
+from aace.application.services.views import public_view
 from aace.application.settings import Settings
 from aace.domain.entities import (
     Element,
@@ -43,6 +45,7 @@ from aace.domain.entities import (
     WizardGroupFilter,
 )
 from aace.domain.ports import Store
+from aace.domain.tenancy import TenantContext
 
 if TYPE_CHECKING:
     from aace.application.blocking import BlockingAace
@@ -109,6 +112,11 @@ class Aace:
         from aace.application.blocking import BlockingAace
 
         return BlockingAace(settings)
+
+    def loader(self, context: TenantContext) -> Loader:
+        """The per-request loader behind ``include=``: ``await loader.load("agents", key)``
+        and ``load_many`` gather the keys asked for in one tick into one batched read."""
+        return Loader(self.store, context.partition_key, public_view)
 
     async def close(self) -> None:
         """Release the store's connections; calling it again does nothing."""

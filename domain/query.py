@@ -124,10 +124,13 @@ class Query:
 
 @attrs.frozen
 class Page(Generic[T]):
-    """One page of a listing; ``next_cursor`` is ``None`` on the last page."""
+    """One page of a listing; ``next_cursor`` is ``None`` on the last page. ``related``
+    holds what ``include=`` asked for: ``related[relation][item key]`` is the related
+    record, ``None``, or a list of them."""
 
     items: list[T]
     next_cursor: str | None = None
+    related: Mapping[str, Mapping[tuple[str, ...], Any]] = attrs.field(factory=dict)
 
 
 @attrs.frozen

@@ -19,12 +19,10 @@ import attrs
 
 from aace.domain.entities import (
     AGENTS,
-    LLMS,
-    UI_COMPONENTS,
-    WIZARD_SCHEMAS,
     COORDINATIONS,
     ELEMENTS,
     FLOW_SNIPPETS,
+    LLMS,
     MCP_SERVERS,
     MESSAGES,
     PROMPT_TEMPLATES,
@@ -36,7 +34,9 @@ from aace.domain.entities import (
     TASKS,
     THREADS,
     TOOL_CALLS,
+    UI_COMPONENTS,
     WIZARD_GROUPS,
+    WIZARD_SCHEMAS,
     WIZARDS,
 )
 from aace.domain.query import Query, RangeCondition

@@ -24,10 +24,11 @@ from aace.application.services.coordinations import (
 )
 from aace.application.services.entity import EntityService, ServiceSpec
 from aace.application.services.generated import NaturalKeyService
-from aace.application.services.mcp_servers import InternalMcp, McpServerService, McpServerView
+from aace.application.services.mcp_servers import InternalMcp, McpServerService
 from aace.application.services.sessions import SessionAgentService, SessionService
 from aace.application.services.threads import HistoryEntry, ThreadService
 from aace.application.services.versioned import VersionedService
+from aace.application.services.views import McpServerView
 from aace.application.services.wizards import (
     SavedWizardGroup,
     WizardGroupService,

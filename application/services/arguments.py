@@ -166,6 +166,22 @@ def _json_value(name: str, value: Any) -> None:
 
 #: Any JSON value (text, numbers, bools, ``None``, lists and maps of them).
 JsonValue = Annotated[Any, _json_value]
+
+
+def _includes(name: str, value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+        raise ValidationError(
+            name, f"must be a list of relation names, got {type(value).__name__}"
+        )
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise ValidationError(f"{name}[{index}]", "must be a relation name")
+
+
+#: Relations to resolve with the result (``include=["flow_snippet", "mcp_servers"]``).
+Includes = Annotated[Sequence[str] | None, _includes]
 #: Who calls: a tenant (reads anything of its own and the platform registries, writes its
 #: own), or an operator's ``PlatformContext`` (the only writer of platform registries).
 Actor = Annotated[TenantContext | PlatformContext, _actor]

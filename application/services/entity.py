@@ -12,10 +12,12 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import attrs
 
+from aace.application.loader import Loaded, Loader
 from aace.application.services.arguments import (
     Actor,
     Cursor,
     Flag,
+    Includes,
     Input,
     KeyAndChanges,
     KeyPart,
@@ -35,6 +37,7 @@ from aace.application.services.dependents import Dependents
 from aace.application.services.idempotency import Idempotency
 from aace.application.services.inputs import refuse_managed
 from aace.application.services.listing import Listing, listing_query
+from aace.application.services.views import public_view
 from aace.application.settings import Settings
 from aace.domain.errors import ConditionFailed, ValidationError
 from aace.domain.fields import utc_now
@@ -111,9 +114,14 @@ class EntityService(Generic[E]):
 
     # -- reads ------------------------------------------------------------------------------
 
-    async def get(self, context: Actor, *key: KeyPart) -> E:
-        """The record, or ``NotFound``."""
-        return self._present(await self._records.get(tenant_of(context), self._key(key)))
+    async def get(self, context: Actor, *key: KeyPart, include: Includes = None) -> Any:
+        """The record, or ``NotFound``; with ``include``, a :class:`Loaded` holding the
+        record and the related records it names."""
+        record = self._present(await self._records.get(tenant_of(context), self._key(key)))
+        if not include:
+            return record
+        related = await self.loader(context).related(self.schema, [record], include)
+        return Loaded(record, related)
 
     async def find(self, context: Actor, *key: KeyPart) -> E | None:
         """The record, or ``None``."""
@@ -134,9 +142,11 @@ class EntityService(Generic[E]):
         descending: OptionalFlag = None,
         limit: PageSize = 50,
         cursor: Cursor = None,
+        include: Includes = None,
         **filters: Any,
     ) -> Page[E]:
-        """One page in the service's default order (or ``order_by`` an indexed attribute)."""
+        """One page in the service's default order (or ``order_by`` an indexed attribute);
+        ``include`` names relations to resolve into ``Page.related`` (services.md)."""
         keywords = self._keywords(filters)
         query = listing_query(
             self.schema,
@@ -148,7 +158,15 @@ class EntityService(Generic[E]):
             cursor=cursor,
         )
         page = await self._records.query(tenant_of(context), query)
-        return Page([self._present(item) for item in page.items], page.next_cursor)
+        items = [self._present(item) for item in page.items]
+        related = (
+            await self.loader(context).related(self.schema, items, include) if include else {}
+        )
+        return Page(items, page.next_cursor, related)
+
+    def loader(self, context: Context) -> Loader:
+        """A per-request loader for ``context``'s tenant (``app.loader(ctx)``)."""
+        return Loader(self._store, tenant_of(context), public_view)
 
     async def count(self, context: Actor, **filters: Any) -> int:
         """How many records ``list`` with the same filters would visit."""
@@ -345,4 +363,4 @@ class EntityService(Generic[E]):
 
     def _present(self, entity: E) -> E:
         """What callers see of a record (a public view hides secrets)."""
-        return entity
+        return public_view(entity)  # type: ignore[no-any-return]

@@ -12,29 +12,11 @@ import attrs
 from aace.application.services.arguments import Id, checked_entry_points
 from aace.application.services.entity import EntityService, ServiceSpec
 from aace.application.services.listing import Listing, eq
-from aace.domain.entities import MCP_SERVERS, McpServer
+from aace.application.services.views import McpServerView
+from aace.domain.entities import MCP_SERVERS
 from aace.domain.tenancy import TenantContext
 
 __all__ = ["InternalMcp", "McpServerService", "McpServerView"]
-
-
-@attrs.frozen(kw_only=True)
-class McpServerView:
-    """What callers see of an MCP server: everything but its ``headers``."""
-
-    partition_key: Any
-    mcp_server_uuid: str
-    mcp_label: str
-    mcp_server_url: str
-    updated_by: str
-    created_at: Any
-    updated_at: Any
-
-    @classmethod
-    def of(cls, server: McpServer) -> McpServerView:
-        fields = attrs.asdict(server, recurse=False)
-        del fields["headers"]
-        return cls(**fields)
 
 
 @attrs.frozen(kw_only=True)
@@ -53,9 +35,6 @@ class McpServerService(EntityService[Any]):
     spec: ClassVar[ServiceSpec[Any]] = ServiceSpec(
         MCP_SERVERS, Listing({"mcp_label": eq("mcp_label")})
     )
-
-    def _present(self, entity: Any) -> Any:
-        return McpServerView.of(entity) if isinstance(entity, McpServer) else entity
 
     async def credentials(self, context: TenantContext, mcp_server_uuid: Id) -> dict[str, str]:
         """The server's ``headers`` (``NotFound`` if the tenant has no such server)."""

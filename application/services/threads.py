@@ -72,7 +72,7 @@ class ThreadService(EntityService[Thread]):
         if not isinstance(reuse_within, timedelta):
             raise ValidationError("reuse_within", "must be a timedelta")
         if thread_uuid is not None:
-            thread = await self.get(context, thread_uuid)
+            thread: Thread = await self.get(context, thread_uuid)
             if thread.agent_uuid != agent_uuid:
                 raise ValidationError("thread_uuid", f"belongs to another agent than {agent_uuid}")
             return thread

@@ -14,6 +14,7 @@ from aace.application.services.arguments import (
     Cursor,
     Flag,
     Id,
+    Includes,
     Input,
     KeyPart,
     OptionalFlag,
@@ -182,9 +183,10 @@ class VersionedService(EntityService[E]):
         descending: OptionalFlag = None,
         limit: PageSize = 50,
         cursor: Cursor = None,
+        include: Includes = None,
         **filters: Any,
     ) -> Page[E]:
-        """The active version of each entity."""
+        """The active version of each entity (``include`` as for ``list``)."""
         if "statuses" in filters:
             raise ValidationError("statuses", "list_active lists active versions only")
         return await self.list(
@@ -193,6 +195,7 @@ class VersionedService(EntityService[E]):
             descending=descending,
             limit=limit,
             cursor=cursor,
+            include=include,
             statuses=["active"],
             **filters,
         )

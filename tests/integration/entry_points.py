@@ -30,6 +30,7 @@ _PLACEHOLDERS: dict[Any, Callable[[], Any]] = {
     arguments.Window: lambda: timedelta(minutes=1),
     arguments.OptionalPageSize: lambda: None,
     arguments.Text: lambda: "text",
+    arguments.Includes: lambda: None,
     arguments.JsonValue: lambda: {"log": "entry"},
     arguments.Id: lambda: str(uuid.uuid4()),
     arguments.OptionalId: lambda: None,

@@ -1,0 +1,216 @@
+"""The per-request loader: nested reads without N+1 (services.md, "Nested reads").
+
+``app.loader(ctx)`` gives one :class:`Loader` per request. Keys asked for within one
+event-loop tick are gathered into one ``get_many`` per entity (``aiodataloader``'s DataLoader
+semantics), each key is fetched once per loader, and every relation of
+:mod:`aace.domain.relations` resolves through it:
+
+- a parent by its key (an agent's flow-snippet version, its MCP servers, its LLM; a wizard's
+  schema): one batched read per entity for all the items of a page;
+- a parent by a stable id (a thread's agent, a flow snippet's prompt template): its active
+  version has no key, so that costs one query per distinct stable id;
+- children (a thread's runs, messages and tool calls; a session's agents and runs): one
+  listing per parent (all pages); children a parent lists by key (a wizard group's wizards,
+  a wizard's elements): one batched read.
+
+MCP servers come in their public view (no ``headers``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+from aiodataloader import DataLoader
+
+from aace.domain.entities import ALL_SCHEMAS
+from aace.domain.errors import ValidationError
+from aace.domain.ports import Store
+from aace.domain.query import MAX_PAGE_SIZE, Query, RangeCondition
+from aace.domain.records import to_record
+from aace.domain.relations import Link, Relation, children_of, parents_of
+from aace.domain.schema import EntityKey, EntitySchema
+from aace.domain.tenancy import PartitionKey
+
+__all__ = ["Loaded", "Loader", "Related"]
+
+#: ``related[relation][item key]``: the related record, ``None``, or a list (to-many).
+Related = dict[str, dict[EntityKey, Any]]
+_SCHEMAS = {schema.name: schema for schema in ALL_SCHEMAS}
+
+
+@attrs.frozen
+class Loaded:
+    """What ``get(..., include=[...])`` returns: the record and its related records."""
+
+    record: Any
+    related: Related
+
+
+class Loader:
+    """Batched, per-request reads for one tenant. ``present`` turns a record into what
+    callers see (the MCP servers' public view)."""
+
+    def __init__(
+        self, store: Store, tenant: PartitionKey, present: Callable[[Any], Any] = lambda r: r
+    ) -> None:
+        self._store = store
+        self._tenant = tenant
+        self._present = present
+        self._loaders: dict[str, DataLoader[EntityKey, Any]] = {}
+        self._active: dict[tuple[str, str, str], asyncio.Future[Any]] = {}
+
+    def _loader(self, schema: EntitySchema[Any]) -> DataLoader[EntityKey, Any]:
+        loader = self._loaders.get(schema.name)
+        if loader is None:
+            repository = self._store.repository(schema)
+
+            async def batch(keys: list[EntityKey]) -> list[Any]:
+                return await repository.get_many(self._tenant, keys)
+
+            loader = self._loaders[schema.name] = DataLoader(batch)
+        return loader
+
+    async def load(self, what: str | EntitySchema[Any], key: EntityKey | str) -> Any:
+        """The record ``key`` of ``what`` (a schema or a service's name), or ``None``."""
+        schema = _schema(what)
+        record = await self._loader(schema).load(schema.check_key(_key(key)))
+        return None if record is None else self._present(record)
+
+    async def load_many(
+        self, what: str | EntitySchema[Any], keys: Iterable[EntityKey | str]
+    ) -> list[Any]:
+        """One result per key, in order (``None`` where missing), in one batch."""
+        schema = _schema(what)
+        checked = [schema.check_key(_key(k)) for k in keys]
+        records = await self._loader(schema).load_many(checked)
+        return [None if r is None else self._present(r) for r in records]
+
+    async def active(self, schema: EntitySchema[Any], stable_attr: str, stable_id: str) -> Any:
+        """The active version of a versioned entity (one query per distinct stable id)."""
+        slot = (schema.name, stable_attr, stable_id)
+        if slot not in self._active:
+            self._active[slot] = asyncio.ensure_future(
+                self._query_active(schema, stable_attr, stable_id)
+            )
+        return await self._active[slot]
+
+    async def _query_active(self, schema: EntitySchema[Any], attr: str, value: str) -> Any:
+        index = next(i.name for i in schema.indexes if i.range_key == attr)
+        query = Query(index=index, range=RangeCondition.eq(value), filters={"status": "active"})
+        page = await self._store.repository(schema).query(
+            self._tenant, attrs.evolve(query, limit=1)
+        )
+        return self._present(page.items[0]) if page.items else None
+
+    async def related(
+        self, schema: EntitySchema[Any], items: Sequence[Any], names: Sequence[str]
+    ) -> Related:
+        """For each relation in ``names``, what each of ``items`` relates to, by item key."""
+        found: Related = {}
+        for name in names:
+            relation, upward = _relation(schema, name)
+            records = [to_record(schema, item) for item in items]
+            fetch = self._parents if upward else self._children
+            results = await fetch(relation, records)
+            found[name] = {
+                schema.key_of(item): result for item, result in zip(items, results, strict=True)
+            }
+        return found
+
+    async def _parents(self, relation: Relation, records: list[dict[str, Any]]) -> list[Any]:
+        parent = relation.parent
+        if relation.link is Link.CHILD_LISTS:
+            keys = [[_parent_key(parent, v) for v in relation.parent_values(r)] for r in records]
+            loaded = await self.load_many(parent, [k for ks in keys for k in ks])
+            out, at = [], 0
+            for ks in keys:
+                out.append([x for x in loaded[at : at + len(ks)] if x is not None])
+                at += len(ks)
+            return out
+        values = [relation.parent_values(r) for r in records]
+        attr = relation.link_attrs[0]
+        if attr not in parent.key_fields:  # by a stable id: its active version
+            return list(
+                await asyncio.gather(
+                    *(self.active(parent, attr, v[0][attr]) if v else _none() for v in values)
+                )
+            )
+        wanted = [_parent_key(parent, v[0]) if v else None for v in values]
+        loaded = await self.load_many(parent, [k for k in wanted if k is not None])
+        it = iter(loaded)
+        return [next(it) if k is not None else None for k in wanted]
+
+    async def _children(self, relation: Relation, records: list[dict[str, Any]]) -> list[Any]:
+        child = relation.child
+        if relation.link is Link.PARENT_LISTS:
+            keys = [_listed(relation, r) for r in records]
+            loaded = await self.load_many(child, [k for ks in keys for k in ks])
+            out, at = [], 0
+            for ks in keys:
+                out.append([x for x in loaded[at : at + len(ks)] if x is not None])
+                at += len(ks)
+            return out
+        if relation.link is Link.CHILD_LISTS:
+            raise ValidationError("include", f"{relation.children} cannot be listed from here")
+        return list(await asyncio.gather(*(self._all_children(relation, r) for r in records)))
+
+    async def _all_children(self, relation: Relation, record: dict[str, Any]) -> list[Any]:
+        repository = self._store.repository(relation.child)
+        query = attrs.evolve(relation.children_query(record), limit=MAX_PAGE_SIZE)
+        found: list[Any] = []
+        while True:
+            page = await repository.query(self._tenant, query)
+            found.extend(self._present(item) for item in page.items)
+            if page.next_cursor is None:
+                return found
+            query = attrs.evolve(query, cursor=page.next_cursor)
+
+
+async def _none() -> None:
+    return None
+
+
+def _key(key: EntityKey | str) -> Any:
+    return (key,) if isinstance(key, str) else key
+
+
+def _schema(what: str | EntitySchema[Any]) -> EntitySchema[Any]:
+    if isinstance(what, EntitySchema):
+        return what
+    schema = _SCHEMAS.get(what) if isinstance(what, str) else None
+    if schema is None:
+        raise ValidationError(
+            "entity", f"{what!r} names no entity ({', '.join(sorted(_SCHEMAS))})"
+        )
+    return schema
+
+
+def _parent_key(parent: EntitySchema[Any], values: Mapping[str, Any]) -> EntityKey:
+    return tuple(values[name] for name in parent.key_fields)
+
+
+def _listed(relation: Relation, record: Mapping[str, Any]) -> list[EntityKey]:
+    """The child keys a parent lists (ids, or maps holding them under ``list_key``)."""
+    keys: list[EntityKey] = []
+    for item in record.get(relation.link_attrs[0]) or []:
+        value = item.get(relation.list_key) if isinstance(item, Mapping) else item
+        if isinstance(value, str) and value:
+            keys.append((value,))
+    return keys
+
+
+def _relation(schema: EntitySchema[Any], name: str) -> tuple[Relation, bool]:
+    """The relation ``name`` of ``schema``: (relation, whether it points at a parent)."""
+    for relation in parents_of(schema):
+        if relation.parent_name == name:
+            return relation, True
+    for relation in children_of(schema):
+        if relation.children == name:
+            return relation, False
+    known = sorted(
+        {r.parent_name for r in parents_of(schema)} | {r.children for r in children_of(schema)}
+    )
+    raise ValidationError("include", f"{schema.name} has no relation {name!r} (known: {known})")

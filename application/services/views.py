@@ -1,0 +1,36 @@
+"""What callers see of records: every record as stored, but an MCP server without its
+``headers`` (credentials come only from ``mcp_servers.credentials``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from aace.domain.entities import McpServer
+
+__all__ = ["McpServerView", "public_view"]
+
+
+@attrs.frozen(kw_only=True)
+class McpServerView:
+    """What callers see of an MCP server: everything but its ``headers``."""
+
+    partition_key: Any
+    mcp_server_uuid: str
+    mcp_label: str
+    mcp_server_url: str
+    updated_by: str
+    created_at: Any
+    updated_at: Any
+
+    @classmethod
+    def of(cls, server: McpServer) -> McpServerView:
+        fields = attrs.asdict(server, recurse=False)
+        del fields["headers"]
+        return cls(**fields)
+
+
+def public_view(record: Any) -> Any:
+    """``record`` as a service returns it."""
+    return McpServerView.of(record) if isinstance(record, McpServer) else record
