@@ -21,6 +21,7 @@ from aace.domain.schema import AttrKind
 
 __all__ = [
     "MAX_IN_VALUES",
+    "All",
     "Between",
     "Contains",
     "Equals",
@@ -258,6 +259,30 @@ class Nested(Filter):
     def scope(self) -> Any:
         form = {"nested": list(self.path), "value": self.value}
         return {**form, "in_list": True} if self.in_list else form
+
+
+def _as_filters(parts: Iterable[Any]) -> tuple[Filter, ...]:
+    return tuple(as_filter(part) for part in parts)
+
+
+@attrs.frozen
+class All(Filter):
+    """Every one of ``parts`` holds (several filters on one attribute: two nested values of
+    one map, or equality with an IN-list)."""
+
+    parts: tuple[Filter, ...] = attrs.field(converter=_as_filters)
+
+    def matches(self, value: Any) -> bool:
+        return all(part.matches(value) for part in self.parts)
+
+    def check(self, field: str, kind: AttrKind) -> None:
+        if not self.parts or any(isinstance(part, All) for part in self.parts):
+            raise ValidationError(field, "combines one or more filters, none of them combined")
+        for part in self.parts:
+            part.check(field, kind)
+
+    def scope(self) -> Any:
+        return {"all": [part.scope() for part in self.parts]}
 
 
 def as_filter(value: Any) -> Filter:

@@ -16,7 +16,7 @@ from typing import Any
 
 from aace.adapters.dynamodb.codec import Item, ItemCodec
 from aace.adapters.dynamodb.runner import Runner
-from aace.domain.filters import Between, Contains, Equals, Filter, In, Nested, TimeRange
+from aace.domain.filters import All, Between, Contains, Equals, Filter, In, Nested, TimeRange
 from aace.domain.query import Op, RangeCondition, ResolvedQuery
 from aace.domain.schema import IndexKind
 
@@ -56,6 +56,8 @@ class Listing:
     def _impossible(self, name: str, condition: Filter) -> bool:
         """Whether a filter can match no stored value (an empty IN-list, a value of another
         type), so no request is needed."""
+        if isinstance(condition, All):
+            return any(self._impossible(name, part) for part in condition.parts)
         if isinstance(condition, In):
             return not condition.values
         if isinstance(condition, Equals):
@@ -84,10 +86,22 @@ class Listing:
     # -- requests ----------------------------------------------------------------------------
 
     def _clause(
-        self, number: int, name: str, condition: Filter, values: dict[str, dict[str, Any]]
+        self,
+        number: int | str,
+        name: str,
+        condition: Filter,
+        values: dict[str, dict[str, Any]],
+        names: dict[str, str],
+        alias: str = "",
     ) -> str:
-        """One filter as a filter expression on ``#f<number>`` with values ``:f<number>…``."""
-        alias, codec = f"#f{number}", self.codec
+        """One filter as a filter expression on ``#f<number>`` with values ``:f<number>…``
+        (the parts of :class:`All` get numbers of their own on the same attribute)."""
+        alias, codec = alias or f"#f{number}", self.codec
+        if isinstance(condition, All):
+            return " AND ".join(
+                f"({self._clause(f'{number}p{i}', name, part, values, names, alias)})"
+                for i, part in enumerate(condition.parts)
+            )
         if isinstance(condition, In):
             for position, value in enumerate(condition.values):
                 values[f":f{number}_{position}"] = codec.value(name, value)
@@ -110,6 +124,7 @@ class Listing:
             return " AND ".join(bounds)
         if isinstance(condition, Nested):
             # The value as it is stored inside a map: S, N or BOOL.
+            names.update({f"#f{number}_{p}": key for p, key in enumerate(condition.path)})
             values[f":f{number}"] = codec.value(name, {"v": condition.value})["M"]["v"]
             path = "".join(f".#f{number}_{p}" for p in range(len(condition.path)))
             if condition.in_list:  # contains() on a list compares whole elements
@@ -154,9 +169,7 @@ class Listing:
             clauses.append("#fpk = :fpk")
         for number, (name, wanted) in enumerate(sorted(self.server_filters.items())):
             names[f"#f{number}"] = name
-            if isinstance(wanted, Nested):
-                names.update({f"#f{number}_{p}": key for p, key in enumerate(wanted.path)})
-            clauses.append(f"({self._clause(number, name, wanted, values)})")
+            clauses.append(f"({self._clause(number, name, wanted, values, names)})")
         if clauses:
             request["FilterExpression"] = " AND ".join(clauses)
         request["ExpressionAttributeNames"] = names

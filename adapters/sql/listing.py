@@ -26,7 +26,7 @@ from sqlalchemy.types import NullType
 
 from aace.adapters.sql.entity_table import EntityTable
 from aace.adapters.sql.types import Number
-from aace.domain.filters import Between, Contains, Equals, Filter, In, Nested, TimeRange
+from aace.domain.filters import All, Between, Contains, Equals, Filter, In, Nested, TimeRange
 from aace.domain.query import Op, RangeCondition, ResolvedQuery
 from aace.domain.schema import AttrKind
 from aace.domain.tenancy import PartitionKey
@@ -123,6 +123,8 @@ def _nested_postgres(column: Any, nested: Nested) -> ColumnElement[bool]:
 def _filter(table: EntityTable[Any], name: str, condition: Filter) -> ColumnElement[bool]:
     """One filter as SQL, with the reference semantics of its ``matches``."""
     column = table.column(name)
+    if isinstance(condition, All):
+        return and_(*(_filter(table, name, part) for part in condition.parts))
     if isinstance(condition, In):
         return column.in_(list(condition.values)) if condition.values else false()
     if isinstance(condition, Contains):

@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from aace.domain.errors import ValidationError
-from aace.domain.filters import Between, Contains, Filter, In, Nested, TimeRange, is_scalar_of
+from aace.domain.filters import All, Between, Contains, Filter, In, Nested, TimeRange, is_scalar_of
 from aace.domain.query import Query
 from aace.domain.schema import EntitySchema, IndexSpec
 from aace.domain.values import check_json
@@ -76,14 +76,16 @@ def at_most(attribute: str) -> FilterArg:
 
 
 def _merge(name: str, first: Any, second: Any) -> Filter:
-    """Two bounds on one attribute as one range."""
+    """Two keyword filters on one attribute as one: bounds as one range, anything else as
+    :class:`All` of them."""
     if isinstance(first, TimeRange) and isinstance(second, TimeRange):
         return TimeRange(first.after or second.after, first.before or second.before)
     if isinstance(first, Between) and isinstance(second, Between):
         low = first.low if first.low is not None else second.low
         high = first.high if first.high is not None else second.high
         return Between(low, high)
-    raise ValidationError(name, "two filters on one attribute cannot be combined")
+    parts = first.parts if isinstance(first, All) else (first,)
+    return All((*parts, second))
 
 
 @attrs.frozen

@@ -10,7 +10,7 @@ import pytest
 
 from aace.domain.entities import AGENTS, Agent
 from aace.domain.errors import InvalidCursor, ValidationError
-from aace.domain.filters import MAX_IN_VALUES, Between, Contains, In, Nested, TimeRange
+from aace.domain.filters import MAX_IN_VALUES, All, Between, Contains, In, Nested, TimeRange
 from aace.domain.ports import Store
 from aace.domain.query import Query
 from aace.domain.tenancy import PartitionKey
@@ -69,6 +69,18 @@ CASES: dict[str, tuple[dict[str, Any], Callable[[Agent], bool]]] = {
     "nested-in-list": (
         {"configuration": Nested("tags", "x", in_list=True)},
         lambda a: isinstance(_tags(a), list) and "x" in _tags(a),
+    ),
+    "all-nested": (
+        {
+            "configuration": All(
+                [Nested("tags", "y", in_list=True), Nested("tags", "x", in_list=True)]
+            )
+        },
+        lambda a: isinstance(_tags(a), list) and "x" in _tags(a) and "y" in _tags(a),
+    ),
+    "all-equals-and-in": (
+        {"llm_provider": All(["openai", In(["openai", "local"])])},
+        lambda a: a.llm_provider == "openai",
     ),
     "nested-in-list-y": (
         {"configuration": Nested("tags", "y", in_list=True)},
@@ -231,6 +243,8 @@ BAD_FILTERS: dict[str, tuple[str, Any]] = {
     "time-range-on-text": ("agent_name", TimeRange(after=T0)),
     "time-range-without-bounds": ("updated_at", TimeRange()),
     "between-on-text": ("agent_name", Between(1, 2)),
+    "all-of-nothing": ("agent_name", All([])),
+    "all-with-a-bad-part": ("agent_name", All([Contains("a"), Between(1, 2)])),
     "between-without-bounds": ("num_of_messages", Between()),
     "between-bool-bound": ("num_of_messages", Between(low=True)),
     "between-infinite": ("num_of_messages", Between(high=float("inf"))),

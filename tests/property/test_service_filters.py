@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from aace.application.container import SERVICES, wire_services
 from aace.application.settings import Settings
-from aace.domain.filters import Between, Contains, Equals, In, Nested, TimeRange
+from aace.domain.filters import All, Between, Contains, Equals, In, Nested, TimeRange
 from aace.domain.ports import Store
 from aace.domain.schema import AttrKind
 from aace.domain.tenancy import PartitionKey, PlatformContext, TenantContext, writing_as_platform
@@ -34,6 +34,21 @@ POOLS: dict[str, list[Any]] = {
     "created_at": MOMENTS,
     "role": ["user", "assistant"],
     "trained": [True, False],
+    "agent_action": [
+        {"primary_path": True, "user_in_the_loop": "u", "predecessors": ["A"]},
+        {"primary_path": False, "predecessors": ["A", "B"]},
+        {"primary_path": 1, "predecessors": "A"},
+        {},
+    ],
+    "agent_uuid": ["A", "B", "C"],
+    "state": ["initial", "pending", "completed"],
+}
+#: Values of keywords that look inside a map.
+KEYWORD_POOLS: dict[str, list[Any]] = {
+    "model": ["a", "b", 1],
+    "primary_path": [True, False, 1],
+    "user_in_the_loop": ["u", "v"],
+    "successors_of": ["A", "B"],
 }
 KIND_POOLS: dict[AttrKind, list[Any]] = {
     AttrKind.S: TEXT,
@@ -51,8 +66,14 @@ def _admits(made: Any, stored: Any) -> bool:
         return stored is not None and stored in made.values
     if isinstance(made, Contains):
         return isinstance(stored, str) and made.text in stored
+    if isinstance(made, All):
+        return all(_admits(part, stored) for part in made.parts)
     if isinstance(made, Nested):
         inner = stored.get(made.path[0]) if isinstance(stored, dict) else None
+        if made.in_list:
+            return isinstance(inner, list) and any(
+                type(x) is type(made.value) and x == made.value for x in inner
+            )
         return type(inner) is type(made.value) and inner == made.value
     if isinstance(made, Between):
         low = made.low if made.low is not None else float("-inf")
@@ -66,14 +87,14 @@ def _admits(made: Any, stored: Any) -> bool:
     return bool(stored == value)
 
 
-def _keyword_values(arg: Any, kind: AttrKind) -> st.SearchStrategy[Any]:
+def _keyword_values(name: str, arg: Any, kind: AttrKind) -> st.SearchStrategy[Any]:
     """Values a keyword is called with: from the same pools as the records."""
+    if name in KEYWORD_POOLS:
+        return st.sampled_from(KEYWORD_POOLS[name])
     pool = POOLS.get(arg.attribute, KIND_POOLS.get(kind, TEXT))
     if arg.make is In:
         return st.lists(st.sampled_from(pool), max_size=2)
     probe = arg.make(MOMENTS[0] if kind is AttrKind.DT else 0)
-    if isinstance(probe, Nested):
-        return st.sampled_from(["a", "b", 1])
     if isinstance(probe, Contains):
         return st.sampled_from(["a", "b", "ba"])
     return st.sampled_from(pool)
@@ -98,7 +119,7 @@ def _calls(name: str) -> st.SearchStrategy[tuple[list[dict[str, Any]], dict[str,
     schema = LISTED[name].spec.schema
     known = LISTED[name].spec.listing.all_filters(schema)
     optional = {
-        keyword: _keyword_values(arg, schema.attribute_kinds[arg.attribute])
+        keyword: _keyword_values(keyword, arg, schema.attribute_kinds[arg.attribute])
         for keyword, arg in known.items()
         if arg.attribute != schema.hash_key or schema.tenant_hashed
     }
