@@ -15,6 +15,7 @@ from aace.domain.errors import ValidationError
 __all__ = [
     "AGENT_TYPES",
     "SESSION_MOVES",
+    "OPEN_STATUSES",
     "SESSION_AGENT_MOVES",
     "check_move",
     "check_task_agents",
@@ -28,8 +29,10 @@ AGENT_TYPES = ("triage", "task", "decompose", "planning")
 #: Where a session's status may go from each status (``active`` and ``in_transit`` are the
 #: platform's synonyms of ``initial``); terminal statuses go nowhere.
 _OPEN = ("initial", "active", "in_transit")
+#: The statuses a session may be created with (and move among freely).
+OPEN_STATUSES = frozenset(_OPEN)
 SESSION_MOVES: dict[str, frozenset[str]] = {
-    **{s: frozenset({"dispatched", "failed", "timeout"}) for s in _OPEN},
+    **{s: frozenset({*_OPEN, "dispatched", "failed", "timeout"}) - {s} for s in _OPEN},
     "dispatched": frozenset({"in_progress", "failed", "timeout"}),
     "in_progress": frozenset({"completed", "failed", "timeout"}),
     "completed": frozenset(),

@@ -11,11 +11,19 @@ from typing import Any, ClassVar
 
 import attrs
 
-from aace.application.services.arguments import Actor, Id, JsonValue, Text, checked_entry_points
+from aace.application.services.arguments import (
+    Actor,
+    Id,
+    JsonValue,
+    OptionalId,
+    Text,
+    checked_entry_points,
+)
 from aace.application.services.contention import commit_or_lose, settle
 from aace.application.services.entity import EntityService, ServiceSpec
 from aace.application.services.listing import Listing, eq, nested, one_of
 from aace.domain.coordination_rules import (
+    OPEN_STATUSES,
     SESSION_AGENT_MOVES,
     SESSION_MOVES,
     check_move,
@@ -77,15 +85,21 @@ class SessionService(EntityService[Session]):
         managed=frozenset({"iteration_count", "logs"}),
     )
 
+    def _build_plain(self, context: Any, data: Mapping[str, Any]) -> Session:
+        session = super()._build_plain(context, data)
+        if session.status not in OPEN_STATUSES:
+            raise ValidationError("status", f"a session starts {', '.join(sorted(OPEN_STATUSES))}")
+        return session
+
     async def _complete(self, context: Any, entity: Session) -> Session:
-        if entity.task_uuid is None or entity.subtask_queries:
+        if entity.task_uuid is None or (entity.subtask_queries and entity.task_query is not None):
             return entity
         task = await self._store.repository(TASKS).get(
             context.partition_key, (entity.coordination_uuid, entity.task_uuid)
         )
         return attrs.evolve(
             entity,
-            subtask_queries=task.subtask_queries,
+            subtask_queries=entity.subtask_queries or task.subtask_queries,
             task_query=entity.task_query
             if entity.task_query is not None
             else task.initial_task_query,
@@ -106,6 +120,8 @@ class SessionService(EntityService[Session]):
         most = self._settings.max_session_iterations
 
         def step(session: Session) -> dict[str, Any]:
+            if not SESSION_MOVES.get(session.status):
+                raise ValidationError("status", f"the session is {session.status}")
             count = session.iteration_count + 1
             if count < most:
                 return {"iteration_count": count}
@@ -117,14 +133,25 @@ class SessionService(EntityService[Session]):
         return await self._step(context, (coordination_uuid, session_uuid), step)
 
     async def append_log(
-        self, context: TenantContext, coordination_uuid: Id, session_uuid: Id, entry: JsonValue
+        self,
+        context: TenantContext,
+        coordination_uuid: Id,
+        session_uuid: Id,
+        entry: JsonValue,
+        *,
+        status: OptionalId = None,
     ) -> Session:
-        """Add ``entry`` (any JSON value) to the session's ``logs``, a JSON list."""
-        return await self._step(
-            context,
-            (coordination_uuid, session_uuid),
-            lambda session: {"logs": _appended(session.logs, entry)},
-        )
+        """Add ``entry`` (any JSON value) to the session's ``logs``, a JSON list; with
+        ``status``, move the session there in the same write (``failed`` with its reason)."""
+
+        def step(session: Session) -> dict[str, Any]:
+            changes: dict[str, Any] = {"logs": _appended(session.logs, entry)}
+            if status is not None:
+                check_move("status", SESSION_MOVES, session.status, status)
+                changes["status"] = status
+            return changes
+
+        return await self._step(context, (coordination_uuid, session_uuid), step)
 
     async def _step(self, context: TenantContext, key: tuple[str, str], step: Any) -> Session:
         """Read, change as ``step`` says, write on the condition nothing changed meanwhile."""
@@ -166,15 +193,28 @@ class SessionAgentService(EntityService[SessionAgent]):
         managed=frozenset({"in_degree"}),
     )
 
-    def _prepare(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
+    def _build_plain(self, context: Any, data: Mapping[str, Any]) -> SessionAgent:
         if "agent_action" in data:
-            return {**data, "agent_action": merged_agent_action(data["agent_action"])}
-        return data
+            data = {**data, "agent_action": merged_agent_action(data["agent_action"])}
+        agent = super()._build_plain(context, data)
+        if agent.state != "initial":
+            raise ValidationError("state", "a session agent starts initial")
+        return agent
 
     def _changed(self, current: SessionAgent, changed: SessionAgent, changes: Any) -> SessionAgent:
         if changed.state == "completed" and current.state != "completed":
             raise ValidationError("state", "a session agent completes through complete()")
         check_move("state", SESSION_AGENT_MOVES, current.state, changed.state)
+        if "agent_action" in changes:
+            given = changes["agent_action"]
+            merged_agent_action(given)  # a mapping, or ValidationError
+            merged = {**merged_agent_action(current.agent_action), **(given or {})}
+            before = (current.agent_action or {}).get("predecessors") or []
+            if (merged.get("predecessors") or []) != before:
+                raise ValidationError(
+                    "agent_action.predecessors", "is fixed once the session agent exists"
+                )
+            changed = attrs.evolve(changed, agent_action=merged)
         return changed
 
     async def start(
@@ -193,6 +233,8 @@ class SessionAgentService(EntityService[SessionAgent]):
             isinstance(q, Mapping) and q.get("session_agent_uuid") for q in session.subtask_queries
         ):
             raise ValidationError("session_uuid", "the session's agents were already started")
+        if not SESSION_MOVES.get(session.status):
+            raise ValidationError("status", f"the session is {session.status}")
         coordination = await self._store.repository(COORDINATIONS).get(
             tenant, (coordination_uuid,)
         )
@@ -238,8 +280,14 @@ class SessionAgentService(EntityService[SessionAgent]):
         return created
 
     def _session_with(self, context: TenantContext, session: Session, queries: Any) -> Session:
+        """The session with its enriched queries, ``dispatched`` if it was still open."""
+        status = "dispatched" if session.status in OPEN_STATUSES else session.status
         return attrs.evolve(
-            session, subtask_queries=queries, updated_at=utc_now(), updated_by=context.updated_by
+            session,
+            subtask_queries=queries,
+            status=status,
+            updated_at=utc_now(),
+            updated_by=context.updated_by,
         )
 
     async def ready(self, context: Actor, session_uuid: Id) -> list[SessionAgent]:
@@ -259,21 +307,43 @@ class SessionAgentService(EntityService[SessionAgent]):
     async def complete(
         self, context: TenantContext, session_uuid: Id, session_agent_uuid: Id, agent_output: Text
     ) -> SessionAgent:
-        """Set ``completed`` with ``agent_output`` (from ``initial``, ``pending``,
-        ``executing`` or ``wait_for_user_input``) and take one from the ``in_degree`` of
-        every session agent it precedes (never below 0), in one unit of work conditioned on
-        what was read: concurrent completions retry and never lose a decrement; completing
-        twice is ``ValidationError`` and decrements nothing."""
-        tenant = context.partition_key
+        """Set ``completed`` with ``agent_output`` (from any state but ``completed`` and
+        ``failed``) and take one from the ``in_degree`` of every session agent it precedes
+        (never below 0), in one unit of work conditioned on what was read: concurrent
+        completions retry and never lose a decrement; completing twice is
+        ``ValidationError`` and decrements nothing."""
+        changes = {"state": "completed", "agent_output": agent_output}
+        return await self._finish(context, (session_uuid, session_agent_uuid), changes)
+
+    async def provide_user_input(
+        self, context: TenantContext, session_uuid: Id, session_agent_uuid: Id, user_input: Text
+    ) -> SessionAgent:
+        """The user's answer to an agent in ``wait_for_user_input``: it becomes ``pending``
+        when it has an action function to run, else ``completed`` (its successors'
+        ``in_degree`` lowered in the same unit of work)."""
         key = (session_uuid, session_agent_uuid)
+        current = await self._records.get(context.partition_key, key)
+        if current.state != "wait_for_user_input":
+            raise ValidationError("state", f"the session agent is {current.state}, not waiting")
+        if (current.agent_action or {}).get("action_function"):
+            changes = {"state": "pending", "user_input": user_input}
+            return await self.update(
+                context, *key, changes, expected_updated_at=current.updated_at
+            )
+        return await self._finish(context, key, {"state": "completed", "user_input": user_input})
+
+    async def _finish(
+        self, context: TenantContext, key: tuple[str, str], changes: Mapping[str, Any]
+    ) -> SessionAgent:
+        """Write ``changes`` (to ``completed``) and lower the successors' ``in_degree``."""
+        tenant = context.partition_key
+        session_uuid = key[0]
 
         async def attempt() -> SessionAgent:
             current = await self._records.get(tenant, key)
             if current.state in ("completed", "failed"):
                 raise ValidationError("state", f"the session agent is already {current.state}")
-            done = self._apply(
-                context, current, {"state": "completed", "agent_output": agent_output}
-            )
+            done = self._apply(context, current, changes)
             successors = await self._all(
                 context, session_uuid=session_uuid, successors_of=current.agent_uuid
             )
@@ -287,7 +357,7 @@ class SessionAgentService(EntityService[SessionAgent]):
             await commit_or_lose(uow)
             return done
 
-        return await settle(self._contention, attempt, f"session agent {session_agent_uuid}")
+        return await settle(self._contention, attempt, f"session agent {key[1]}")
 
     async def _all(self, context: Actor, **filters: Any) -> list[SessionAgent]:
         found: list[SessionAgent] = []

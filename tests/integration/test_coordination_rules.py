@@ -114,28 +114,85 @@ async def test_a_graph_larger_than_one_unit_is_refused_before_writing(
 
 
 async def test_status_and_state_moves_are_checked(app: Any, context: TenantContext) -> None:
-    c, s = await graph_session(app, context, {"A": []})
+    c, s = await graph_session(app, context, {"A": [], "B": ["A"]})
     with pytest.raises(ValidationError) as caught:
         await app.sessions.update(context, c, s, {"status": "completed"})
     assert caught.value.field == "status"
-    for status in ("dispatched", "in_progress", "completed"):
-        await app.sessions.update(context, c, s, {"status": status})
-    with pytest.raises(ValidationError):
-        await app.sessions.update(context, c, s, {"status": "in_progress"})  # terminal
-    (agent,) = await app.session_agents.start(context, c, s)
-    key = (s, agent.session_agent_uuid)
+    await app.sessions.update(context, c, s, {"status": "active"})  # a synonym of initial
+    a, b = sorted(await app.session_agents.start(context, c, s), key=lambda x: x.agent_uuid)
+    assert (await app.sessions.get(context, c, s)).status == "dispatched"  # start dispatches
+    key = (s, a.session_agent_uuid)
     with pytest.raises(ValidationError) as caught:
         await app.session_agents.update(context, *key, {"state": "wait_for_user_input"})
     assert caught.value.field == "state"
     with pytest.raises(ValidationError):  # completing is complete()'s
         await app.session_agents.update(context, *key, {"state": "completed"})
+    with pytest.raises(ValidationError):
+        await app.session_agents.update(context, *key, {"in_degree": 3})
+    with pytest.raises(ValidationError) as caught:  # the graph is fixed once it exists
+        await app.session_agents.update(context, *key, {"agent_action": {"predecessors": ["B"]}})
+    assert caught.value.field == "agent_action.predecessors"
+    merged = await app.session_agents.update(
+        context, *key, {"agent_action": {"user_in_the_loop": "ask"}}
+    )  # merged over what is stored, not over the defaults
+    assert merged.agent_action == {
+        "primary_path": True,
+        "user_in_the_loop": "ask",
+        "predecessors": [],
+        "action_function": {},
+    }
     await app.session_agents.begin(context, *key, "input")
     waiting = await app.session_agents.update(context, *key, {"state": "wait_for_user_input"})
     assert waiting.state == "wait_for_user_input"
-    done = await app.session_agents.complete(context, *key, "output")
-    assert (done.state, done.agent_output) == ("completed", "output")
+    done = await app.session_agents.provide_user_input(context, *key, "yes")
+    assert (done.state, done.user_input) == ("completed", "yes")
+    assert (await app.session_agents.get(context, s, b.session_agent_uuid)).in_degree == 0
     with pytest.raises(ValidationError):
-        await app.session_agents.update(context, *key, {"in_degree": 3})
+        await app.session_agents.provide_user_input(context, *key, "again")
+    for status in ("in_progress", "completed"):
+        await app.sessions.update(context, c, s, {"status": status})
+    with pytest.raises(ValidationError):
+        await app.sessions.update(context, c, s, {"status": "in_progress"})  # terminal
+    with pytest.raises(ValidationError):
+        await app.sessions.next_iteration(context, c, s)
+
+
+async def test_user_input_for_an_agent_with_an_action_function_leaves_it_pending(
+    app: Any, context: TenantContext
+) -> None:
+    c, s = await graph_session(app, context, {"A": []})
+    (agent,) = await app.session_agents.start(context, c, s)
+    key = (s, agent.session_agent_uuid)
+    await app.session_agents.update(
+        context, *key, {"agent_action": {"action_function": {"name": "notify"}}}
+    )
+    await app.session_agents.begin(context, *key, "input")
+    await app.session_agents.update(context, *key, {"state": "wait_for_user_input"})
+    pending = await app.session_agents.provide_user_input(context, *key, "ok")
+    assert (pending.state, pending.user_input) == ("pending", "ok")
+    assert [a.session_agent_uuid for a in await app.session_agents.ready(context, s)] == [
+        agent.session_agent_uuid
+    ]
+
+
+async def test_records_are_created_in_a_starting_state(app: Any, context: TenantContext) -> None:
+    c, s = await graph_session(app, context, {"A": []})
+    with pytest.raises(ValidationError) as caught:
+        await app.sessions.create(context, {"coordination_uuid": c, "status": "completed"})
+    assert caught.value.field == "status"
+    with pytest.raises(ValidationError) as caught:
+        await app.session_agents.create(
+            context,
+            {"session_uuid": s, "coordination_uuid": c, "agent_uuid": "A", "state": "completed"},
+        )
+    assert caught.value.field == "state"
+    task_uuid = (await app.sessions.get(context, c, s)).task_uuid
+    own = [{"agent_uuid": "A", "subtask_query": "mine"}]
+    session = await app.sessions.create(
+        context, {"coordination_uuid": c, "task_uuid": task_uuid, "subtask_queries": own}
+    )
+    assert session.subtask_queries == own
+    assert session.task_query == "q"  # the task's initial query all the same
 
 
 async def test_the_iteration_cap_fails_the_session(store: Store, context: TenantContext) -> None:
@@ -152,6 +209,16 @@ async def test_the_iteration_cap_fails_the_session(store: Store, context: Tenant
     assert json.loads(third.logs) == [{"log": "Maximum iterations (3) reached"}]
     logged = await app["sessions"].append_log(context, c, s, "later")
     assert json.loads(logged.logs)[-1] == "later"
+    other = await app["sessions"].create(context, {"coordination_uuid": c})
+    failed = await app["sessions"].append_log(
+        context, c, other.session_uuid, {"log": "boom"}, status="failed"
+    )
+    assert (failed.status, json.loads(failed.logs)) == ("failed", [{"log": "boom"}])
+    with pytest.raises(ValidationError):  # the move is checked, and nothing is logged
+        await app["sessions"].append_log(context, c, other.session_uuid, "x", status="dispatched")
+    assert json.loads((await app["sessions"].get(context, c, other.session_uuid)).logs) == [
+        {"log": "boom"}
+    ]
     with pytest.raises(ValidationError) as caught:
         await app["sessions"].update(context, c, s, {"iteration_count": 0})
     assert caught.value.field == "iteration_count"
