@@ -11,6 +11,7 @@ from typing import Any
 
 from injector import Binder, CallableProvider, Injector, InstanceProvider, Module, singleton
 
+from aace.adapters.cache import CachedStore, open_cache
 from aace.application.services import (
     AgentService,
     AsyncTaskService,
@@ -108,6 +109,11 @@ async def open_store(settings: Settings) -> Store:
     (``None``: the adapter's default). On failure the store is closed again."""
     mode = settings.initialize or adapter_for(settings.storage_url).initialize
     store = build_store(store_config(settings))
+    if settings.cache_url is not None:
+        cache = open_cache(settings.cache_url)
+        store = CachedStore(
+            store, cache, ttl=settings.cache_ttl, namespace=settings.cache_namespace
+        )
     try:
         if mode == "create":
             await store.initialize()

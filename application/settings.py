@@ -127,6 +127,18 @@ def _contention_deadline(value: Any) -> float:
     return float(value)
 
 
+def _cache_ttl(value: Any) -> int:
+    """Seconds a cache entry lives: a whole number ≥ 1 (text from the environment parsed)."""
+    if isinstance(value, str):
+        try:
+            value = int(value)
+        except ValueError:
+            raise ValidationError("cache_ttl", f"must be whole seconds, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError("cache_ttl", f"must be whole seconds ≥ 1, got {value!r}")
+    return value
+
+
 def _iterations(value: Any) -> int:
     """A whole number ≥ 1 (text from the environment is parsed)."""
     name = "max_session_iterations"
@@ -169,6 +181,10 @@ class Settings:
     - ``contention_deadline``: seconds a write that keeps losing races to concurrent writers
       (a new version of a busy agent) retries, with jittered backoff, before it gives up with
       ``ConditionFailed``.
+    - ``cache_url``: the read cache, ``memory://`` (one process) or ``redis://host:port/db``
+      (shared by every process); ``None`` (the default) is no cache. ``cache_ttl``: seconds
+      an entry lives (default 300); writes make entries stale at once, whatever the TTL.
+      ``cache_namespace`` prefixes every key: stores sharing one Redis database need one each.
     - ``max_session_iterations``: iterations a session may take before
       ``sessions.next_iteration`` fails it (default 10, as on the platform).
     - ``internal_mcp_url``, ``internal_mcp_headers``, ``internal_mcp_bearer_token``: the
@@ -194,6 +210,9 @@ class Settings:
         default=DEFAULT_CONTENTION_DEADLINE, converter=_contention_deadline
     )
     max_session_iterations: int = attrs.field(default=10, converter=_iterations)
+    cache_url: str | None = attrs.field(default=None, validator=_optional_text("cache_url"))
+    cache_ttl: int = attrs.field(default=300, converter=_cache_ttl)
+    cache_namespace: str = attrs.field(default="aace", validator=_text("cache_namespace"))
     internal_mcp_url: str | None = attrs.field(
         default=None, validator=_optional_text("internal_mcp_url")
     )

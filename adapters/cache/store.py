@@ -1,0 +1,394 @@
+"""A cached store: any store, with its reads cached and its writes invalidating them.
+
+Every cache key holds the **namespace** (one per store: two stores sharing a Redis
+database need namespaces of their own), the **epoch** and the **generation** of the (tenant,
+entity) it belongs to: ``<namespace>:<epoch>:<entity>:<tenant>:<generation>:…``. A read first reads both
+(one round trip), then the entry; a write, once storage has it, bumps the generation, so
+every entry it could have changed becomes unreachable at once. Nothing is ever deleted, so
+a reader that read the old value before the write and stores it after cannot revive it:
+it stores it under the old generation (architecture.md, "Traps").
+
+Units of work, cascades and re-pointing all write through :class:`CachedUnitOfWork`, so no
+write path forgets to invalidate. A cache failure degrades to storage, never to a wrong
+answer: after any cache error this store stops using the cache until it has bumped the
+epoch (so a generation bump lost while the cache was unreachable cannot let old entries
+back). Not cached: records holding secrets (MCP servers), bookkeeping (idempotency keys,
+tenant counters), listings served by a global index (eventually consistent) and reads
+across tenants.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from aace.domain.cache import Cache
+from aace.domain.entities import schema_for
+from aace.domain.errors import NotFound
+from aace.domain.filters import as_filter
+from aace.domain.ports import ANY, PRESENT, Condition, Repository, Store, UnitOfWork
+from aace.domain.query import Page, Query
+from aace.domain.records import from_record, to_record
+from aace.domain.schema import AttrKind, EntityKey, EntitySchema, IndexKind
+from aace.domain.tenancy import PartitionKey
+
+__all__ = ["CachedStore", "CachedUnitOfWork"]
+
+E = TypeVar("E")
+_NOT_CACHED = frozenset({"idempotency", "tenant_counters"})
+#: How long a store that lost its cache waits before trying to bump the epoch again.
+_RETRY_SECONDS = 1.0
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot cache {type(value).__name__}")
+
+
+class Gate:
+    """The cache as this store may use it: healthy, or waiting to bump the epoch."""
+
+    def __init__(self, cache: Cache, ttl: int, namespace: str) -> None:
+        self.cache = cache
+        self.ttl = ttl
+        self.namespace = namespace
+        self._epoch = f"{namespace}:epoch"
+        self._healthy = True
+        self._retry_at = 0.0
+        self.hits = 0
+        self.misses = 0
+
+    def fail(self) -> None:
+        self._healthy = False
+        self._retry_at = time.monotonic() + _RETRY_SECONDS
+
+    async def _usable(self) -> bool:
+        if self._healthy:
+            return True
+        if time.monotonic() < self._retry_at:
+            return False
+        try:
+            await self.cache.incr(self._epoch)
+        except Exception:
+            self.fail()
+            return False
+        self._healthy = True
+        return True
+
+    async def prefix(self, schema: EntitySchema[Any], tenant: PartitionKey) -> str | None:
+        """``aace:<epoch>:<entity>:<tenant>:<generation>``, or ``None`` to bypass."""
+        if not await self._usable():
+            return None
+        generation = self._generation(schema, tenant)
+        try:
+            epoch, current = await self.cache.get_many([self._epoch, generation])
+        except Exception:
+            self.fail()
+            return None
+        owner = _owner(schema, tenant)
+        return f"{self.namespace}:{_number(epoch)}:{schema.name}:{owner}:{_number(current)}"
+
+    def _generation(self, schema: EntitySchema[Any], tenant: PartitionKey) -> str:
+        return f"{self.namespace}:gen:{schema.name}:{_owner(schema, tenant)}"
+
+    async def get(self, keys: Sequence[str]) -> list[bytes | None]:
+        try:
+            found = await self.cache.get_many(keys)
+        except Exception:
+            self.fail()
+            return [None] * len(keys)
+        hits = sum(value is not None for value in found)
+        self.hits += hits
+        self.misses += len(found) - hits
+        return found
+
+    async def put(self, values: Mapping[str, bytes]) -> None:
+        try:
+            await self.cache.set_many(values, self.ttl)
+        except Exception:
+            self.fail()
+
+    async def bump(self, touched: Iterable[tuple[EntitySchema[Any], PartitionKey]]) -> None:
+        """Make every entry of the touched (entity, tenant) pairs unreachable."""
+        for schema, tenant in set(touched):
+            if not _cacheable(schema):
+                continue
+            try:
+                await self.cache.incr(self._generation(schema, tenant))
+            except Exception:
+                self.fail()  # the epoch bump on recovery covers the lost generation
+                return
+
+
+def _owner(schema: EntitySchema[Any], tenant: PartitionKey) -> str:
+    return "platform" if schema.platform else str(tenant)
+
+
+def _number(value: bytes | None) -> int:
+    try:
+        return int(value) if value is not None else 0
+    except ValueError:
+        return 0
+
+
+def _cacheable(schema: EntitySchema[Any]) -> bool:
+    return not schema.secrets and schema.name not in _NOT_CACHED
+
+
+class _Codec:
+    """Records as JSON, datetimes as ISO text, read back by the schema's kinds."""
+
+    def __init__(self, schema: EntitySchema[Any]) -> None:
+        self.schema = schema
+        self._times = [a.name for a in schema.attributes if a.kind is AttrKind.DT]
+
+    def encode(self, entity: Any) -> Any:
+        return None if entity is None else to_record(self.schema, entity)
+
+    def decode(self, record: Any) -> Any:
+        if record is None:
+            return None
+        for name in self._times:
+            if isinstance(record.get(name), str):
+                record[name] = datetime.fromisoformat(record[name])
+        return from_record(self.schema, record)
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, default=_text, separators=(",", ":")).encode("utf-8")
+
+
+class CachedRepository(Generic[E]):
+    def __init__(self, inner: Repository[E], gate: Gate) -> None:
+        self._inner = inner
+        self._gate = gate
+        self.schema: EntitySchema[E] = inner.schema
+        self._codec = _Codec(self.schema)
+        self._on = _cacheable(self.schema)
+
+    async def get(self, tenant: PartitionKey, key: EntityKey) -> E:
+        found = await self.find(tenant, key)
+        if found is None:
+            raise NotFound(f"{self.schema.name} {key} not found")
+        return found
+
+    async def find(self, tenant: PartitionKey, key: EntityKey) -> E | None:
+        (found,) = await self.get_many(tenant, [self.schema.check_key(key)])
+        return found
+
+    async def get_many(self, tenant: PartitionKey, keys: Sequence[EntityKey]) -> list[E | None]:
+        checked = [self.schema.check_key(k) for k in keys]
+        prefix = await self._gate.prefix(self.schema, tenant) if self._on else None
+        if prefix is None:
+            return await self._inner.get_many(tenant, checked)
+        names = [f"{prefix}:rec:{json.dumps(list(k))}" for k in checked]
+        cached = await self._gate.get(names)
+        missing = [k for k, value in zip(checked, cached, strict=True) if value is None]
+        fetched = dict(zip(missing, await self._inner.get_many(tenant, missing), strict=True))
+        if fetched:
+            values = {
+                name: _dumps({"r": self._codec.encode(fetched[k])})
+                for name, k, value in zip(names, checked, cached, strict=True)
+                if value is None
+            }
+            await self._gate.put(values)
+        return [
+            fetched[k] if value is None else self._codec.decode(json.loads(value)["r"])
+            for k, value in zip(checked, cached, strict=True)
+        ]
+
+    async def query(self, tenant: PartitionKey, query: Query) -> Page[E]:
+        name = await self._listing_key(tenant, query, "page")
+        if name is None:
+            return await self._inner.query(tenant, query)
+        (cached,) = await self._gate.get([name])
+        if cached is not None:
+            data = json.loads(cached)
+            return Page([self._codec.decode(r) for r in data["items"]], data["next"])
+        page = await self._inner.query(tenant, query)
+        items = [self._codec.encode(item) for item in page.items]
+        await self._gate.put({name: _dumps({"items": items, "next": page.next_cursor})})
+        return page
+
+    async def count(self, tenant: PartitionKey, query: Query) -> int:
+        name = await self._listing_key(tenant, attrs.evolve(query, cursor=None, limit=1), "count")
+        if name is None:
+            return await self._inner.count(tenant, query)
+        (cached,) = await self._gate.get([name])
+        if cached is not None:
+            return int(cached)
+        counted = await self._inner.count(tenant, query)
+        await self._gate.put({name: str(counted).encode()})
+        return counted
+
+    async def _listing_key(self, tenant: PartitionKey, query: Query, kind: str) -> str | None:
+        if not self._on:
+            return None
+        index = self.schema.index(query.index) if query.index else None
+        if index is not None and index.kind is IndexKind.GLOBAL:
+            return None  # eventually consistent: a cached page could outlive the write
+        prefix = await self._gate.prefix(self.schema, tenant)
+        if prefix is None:
+            return None
+        shape = {
+            "index": query.index,
+            "parent": query.parent,
+            "range": None if query.range is None else [query.range.op.value, *query.range.values],
+            "desc": query.descending,
+            "limit": query.limit,
+            "cursor": query.cursor,
+            "filters": sorted([k, as_filter(v).scope()] for k, v in query.filters.items()),
+        }
+        try:
+            digest = hashlib.sha256(_dumps(shape)).hexdigest()
+        except TypeError:
+            return None  # a filter value JSON cannot hold: let storage refuse or answer
+        return f"{prefix}:{kind}:{digest}"
+
+    async def exists_in_any_tenant(self, equals: Mapping[str, Any]) -> bool:
+        return await self._inner.exists_in_any_tenant(equals)
+
+    async def put(self, entity: E, *, condition: Condition = ANY) -> None:
+        try:
+            await self._inner.put(entity, condition=condition)
+        finally:
+            await self._gate.bump([(self.schema, _tenant_of(self.schema, entity))])
+
+    async def put_many(self, entities: Iterable[E] | AsyncIterable[E]) -> None:
+        touched: set[PartitionKey] = set()
+
+        async def noted() -> AsyncIterable[E]:
+            if isinstance(entities, AsyncIterable):
+                async for entity in entities:
+                    touched.add(_tenant_of(self.schema, entity))
+                    yield entity
+            else:
+                for entity in entities:
+                    touched.add(_tenant_of(self.schema, entity))
+                    yield entity
+
+        try:
+            await self._inner.put_many(noted())
+        finally:
+            await self._gate.bump((self.schema, t) for t in touched)
+
+    async def delete(
+        self, tenant: PartitionKey, key: EntityKey, *, condition: Condition = PRESENT
+    ) -> None:
+        try:
+            await self._inner.delete(tenant, key, condition=condition)
+        finally:
+            await self._gate.bump([(self.schema, tenant)])
+
+
+_PLATFORM = PartitionKey("platform", "platform")
+
+
+def _tenant_of(schema: EntitySchema[Any], entity: Any) -> PartitionKey:
+    tenant = getattr(entity, "partition_key", None)
+    return tenant if isinstance(tenant, PartitionKey) else _PLATFORM
+
+
+class CachedUnitOfWork:
+    """A unit of work that, once committed (or failed: it may have landed), invalidates
+    what it wrote."""
+
+    def __init__(self, inner: UnitOfWork, gate: Gate) -> None:
+        self._inner = inner
+        self._gate = gate
+        self._touched: list[tuple[EntitySchema[Any], PartitionKey]] = []
+        self.max_actions = inner.max_actions
+
+    def put(self, entity: Any, *, condition: Condition = ANY) -> None:
+        self._inner.put(entity, condition=condition)
+        schema = schema_for(type(entity))
+        self._touched.append((schema, _tenant_of(schema, entity)))
+
+    def delete(
+        self,
+        schema: EntitySchema[Any],
+        tenant: PartitionKey,
+        key: EntityKey,
+        *,
+        condition: Condition = PRESENT,
+        guards: Sequence[Any] = (),
+    ) -> None:
+        self._inner.delete(schema, tenant, key, condition=condition, guards=guards)
+        self._touched.append((schema, tenant))
+
+    def require(
+        self,
+        schema: EntitySchema[Any],
+        tenant: PartitionKey,
+        key: EntityKey,
+        *,
+        condition: Condition = PRESENT,
+    ) -> None:
+        self._inner.require(schema, tenant, key, condition=condition)
+
+    def increment(
+        self, tenant: PartitionKey, counter_name: str, by: int, *, limit: int | None = None
+    ) -> None:
+        self._inner.increment(tenant, counter_name, by, limit=limit)
+
+    async def commit(self) -> None:
+        try:
+            await self._inner.commit()
+        finally:
+            await self._gate.bump(self._touched)
+
+    async def __aenter__(self) -> CachedUnitOfWork:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            await self.commit()
+        else:
+            await self._inner.__aexit__(exc_type, exc, tb)
+
+
+class CachedStore:
+    """``inner`` with a cache in front (see the module's docstring)."""
+
+    def __init__(
+        self, inner: Store, cache: Cache, *, ttl: int = 300, namespace: str = "aace"
+    ) -> None:
+        self.inner = inner
+        self.adapter = inner.adapter
+        self.gate = Gate(cache, ttl, namespace)
+        self._repositories: dict[str, CachedRepository[Any]] = {}
+
+    def repository(self, schema: EntitySchema[E]) -> CachedRepository[E]:
+        found = self._repositories.get(schema.name)
+        if found is None:
+            found = CachedRepository(self.inner.repository(schema), self.gate)
+            self._repositories[schema.name] = found
+        return found
+
+    def unit_of_work(self) -> CachedUnitOfWork:
+        return CachedUnitOfWork(self.inner.unit_of_work(), self.gate)
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def verify(self) -> None:
+        await self.inner.verify()
+
+    async def close(self) -> None:
+        try:
+            await self.inner.close()
+        finally:
+            await self.gate.cache.close()
