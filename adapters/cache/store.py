@@ -1,12 +1,13 @@
 """A cached store: any store, with its reads cached and its writes invalidating them.
 
 Every cache key holds the **namespace** (one per store: two stores sharing a Redis
-database need namespaces of their own), the **epoch** and the **generation** of the (tenant,
-entity) it belongs to: ``<namespace>:<epoch>:<entity>:<tenant>:<generation>:…``. A read first reads both
-(one round trip), then the entry; a write, once storage has it, bumps the generation, so
-every entry it could have changed becomes unreachable at once. Nothing is ever deleted, so
-a reader that read the old value before the write and stores it after cannot revive it:
-it stores it under the old generation (architecture.md, "Traps").
+database need namespaces of their own), the **epoch** and the **generation** of the
+(tenant, entity) it belongs to: ``<namespace>:<epoch>:<entity>:<tenant>:<generation>:…``.
+A read first reads both (one round trip), then the entry; a write, once storage has it,
+bumps the generation, so every entry it could have changed becomes unreachable at once.
+Nothing is ever deleted, so a reader that read the old value before the write and stores
+it after cannot revive it: it stores it under the old generation (architecture.md,
+"Traps").
 
 Units of work, cascades and re-pointing all write through :class:`CachedUnitOfWork`, so no
 write path forgets to invalidate. A cache failure degrades to storage, never to a wrong
