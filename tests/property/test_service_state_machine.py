@@ -5,6 +5,7 @@ checked. It runs on every adapter (the session's store, fresh tenants per exampl
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from typing import Any
 
@@ -49,6 +50,8 @@ class Model:
     runs: dict[tuple[str, str], int] = attrs.field(factory=dict)
     #: flow_snippet_uuid -> its active version uuid
     snippets: dict[str, str] = attrs.field(factory=dict)
+    #: agent version uuid -> the description last written to it
+    descriptions: dict[str, str | None] = attrs.field(factory=dict)
 
 
 class ServiceMachine(RuleBasedStateMachine):
@@ -94,6 +97,8 @@ class ServiceMachine(RuleBasedStateMachine):
         version = self.call("agents", "new_version", self.contexts[tenant], agent_uuid, {})
         previous = model.agents[agent_uuid][model.active[agent_uuid]]
         model.agents[agent_uuid][version.agent_version_uuid] = previous
+        copied = model.descriptions.get(model.active[agent_uuid])
+        model.descriptions[version.agent_version_uuid] = copied  # carried forward
         model.active[agent_uuid] = version.agent_version_uuid
 
     @precondition(lambda self: any(m.agents for m in self.models))
@@ -129,6 +134,27 @@ class ServiceMachine(RuleBasedStateMachine):
         if model.active[agent_uuid] == version:
             model.active[agent_uuid] = self._active_in_store(tenant, agent_uuid)
 
+    @precondition(lambda self: any(m.agents for m in self.models))
+    @rule(data=st.data(), text=st.sampled_from(["x", "y", "z"]))
+    def update_while_reading(self, data: st.DataObject, text: str) -> None:
+        """A writer and a reader at once: the reader sees the version before or after."""
+        tenant, model, agent_uuid = self._pick_agent(data)
+        version = data.draw(st.sampled_from(sorted(model.agents[agent_uuid])))
+        context = self.contexts[tenant]
+        before = model.descriptions.get(version)
+
+        async def both() -> Any:
+            agents = self.app["agents"]
+            _, seen = await asyncio.gather(
+                agents.update(context, version, {"agent_description": text}),
+                agents.get(context, version),
+            )
+            return seen
+
+        seen = anyio.from_thread.run(both)
+        assert seen.agent_description in (before, text)
+        model.descriptions[version] = text
+
     @rule(tenant=st.sampled_from([0, 1]))
     def create_snippet(self, tenant: int) -> None:
         snippet = self.call(
@@ -152,6 +178,7 @@ class ServiceMachine(RuleBasedStateMachine):
             if model.agents[agent_uuid][active] == old:  # re-pointed: a new active version
                 moved = self._active_in_store(tenant, agent_uuid)
                 model.agents[agent_uuid][moved] = newer.flow_snippet_version_uuid
+                model.descriptions[moved] = model.descriptions.get(active)
                 model.active[agent_uuid] = moved
 
     @rule(tenant=st.sampled_from([0, 1]), data=st.data())
@@ -238,6 +265,9 @@ class ServiceMachine(RuleBasedStateMachine):
             for agent_uuid, versions in model.agents.items():
                 stored = self.call("agents", "versions", context, agent_uuid)
                 assert {v.agent_version_uuid for v in stored} == set(versions)
+                for version in stored:  # no read returns what a write replaced
+                    wanted = model.descriptions.get(version.agent_version_uuid)
+                    assert version.agent_description == wanted
                 active = [v for v in stored if v.status == "active"]
                 assert [v.agent_version_uuid for v in active] == [model.active[agent_uuid]]
                 assert active[0].flow_snippet_version_uuid == versions[model.active[agent_uuid]]
@@ -275,14 +305,15 @@ class ServiceMachine(RuleBasedStateMachine):
             del model.runs[key]
 
 
-async def test_services_agree_with_the_model(store: Store) -> None:
+def run_machine(store: Any) -> None:
+    """The machine over ``store``, in a worker thread of the caller's loop."""
     budget = settings(
         max_examples=max(12, settings.default.max_examples // 2),
         stateful_step_count=25,
         deadline=None,
     )
+    run_state_machine_as_test(lambda: ServiceMachine(store), settings=budget)
 
-    def run() -> None:
-        run_state_machine_as_test(lambda: ServiceMachine(store), settings=budget)
 
-    await anyio.to_thread.run_sync(run)
+async def test_services_agree_with_the_model(store: Store) -> None:
+    await anyio.to_thread.run_sync(run_machine, store)
