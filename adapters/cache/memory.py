@@ -43,5 +43,9 @@ class MemoryCache:
         self._counters[key] = self._counters.get(key, 0) + 1
         return self._counters[key]
 
+    async def incr_many(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            await self.incr(key)
+
     async def close(self) -> None:
         self._values.clear()

@@ -43,6 +43,8 @@ from aace.domain.tenancy import PartitionKey
 __all__ = ["CachedStore", "CachedUnitOfWork"]
 
 E = TypeVar("E")
+#: What a write touched: (entity, tenant, record key).
+Touched = tuple[EntitySchema[Any], PartitionKey, EntityKey]
 _NOT_CACHED = frozenset({"idempotency", "tenant_counters"})
 #: How long a store that lost its cache waits before trying to bump the epoch again.
 _RETRY_SECONDS = 1.0
@@ -97,8 +99,32 @@ class Gate:
         owner = _owner(schema, tenant)
         return f"{self.namespace}:{_number(epoch)}:{schema.name}:{owner}:{_number(current)}"
 
+    async def record_prefixes(
+        self, schema: EntitySchema[Any], tenant: PartitionKey, keys: Sequence[EntityKey]
+    ) -> list[str] | None:
+        """One key prefix per record (its own generation: a write to one record leaves the
+        others' entries alone), or ``None`` to bypass the cache."""
+        if not await self._usable():
+            return None
+        names = [self._record_generation(schema, tenant, key) for key in keys]
+        try:
+            epoch, *generations = await self.cache.get_many([self._epoch, *names])
+        except Exception:
+            self.fail()
+            return None
+        owner = _owner(schema, tenant)
+        return [
+            f"{self.namespace}:{_number(epoch)}:{schema.name}:{owner}:r{_number(g)}"
+            for g in generations
+        ]
+
     def _generation(self, schema: EntitySchema[Any], tenant: PartitionKey) -> str:
         return f"{self.namespace}:gen:{schema.name}:{_owner(schema, tenant)}"
+
+    def _record_generation(
+        self, schema: EntitySchema[Any], tenant: PartitionKey, key: EntityKey
+    ) -> str:
+        return f"{self._generation(schema, tenant)}:{json.dumps(list(key))}"
 
     async def get(self, keys: Sequence[str]) -> list[bytes | None]:
         try:
@@ -117,16 +143,20 @@ class Gate:
         except Exception:
             self.fail()
 
-    async def bump(self, touched: Iterable[tuple[EntitySchema[Any], PartitionKey]]) -> None:
-        """Make every entry of the touched (entity, tenant) pairs unreachable."""
-        for schema, tenant in set(touched):
-            if not _cacheable(schema):
-                continue
-            try:
-                await self.cache.incr(self._generation(schema, tenant))
-            except Exception:
-                self.fail()  # the epoch bump on recovery covers the lost generation
-                return
+    async def bump(self, touched: Iterable[Touched]) -> None:
+        """Make unreachable every listing of the touched (entity, tenant) pairs and the
+        entries of the touched records."""
+        names: set[str] = set()
+        for schema, tenant, key in touched:
+            if _cacheable(schema):
+                names.add(self._generation(schema, tenant))
+                names.add(self._record_generation(schema, tenant, key))
+        if not names:
+            return
+        try:
+            await self.cache.incr_many(sorted(names))
+        except Exception:
+            self.fail()  # the epoch bump on recovery covers the lost generations
 
 
 def _owner(schema: EntitySchema[Any], tenant: PartitionKey) -> str:
@@ -187,10 +217,12 @@ class CachedRepository(Generic[E]):
 
     async def get_many(self, tenant: PartitionKey, keys: Sequence[EntityKey]) -> list[E | None]:
         checked = [self.schema.check_key(k) for k in keys]
-        prefix = await self._gate.prefix(self.schema, tenant) if self._on else None
-        if prefix is None:
+        prefixes = (
+            await self._gate.record_prefixes(self.schema, tenant, checked) if self._on else None
+        )
+        if prefixes is None:
             return await self._inner.get_many(tenant, checked)
-        names = [f"{prefix}:rec:{json.dumps(list(k))}" for k in checked]
+        names = [f"{p}:rec:{json.dumps(list(k))}" for p, k in zip(prefixes, checked, strict=True)]
         cached = await self._gate.get(names)
         missing = [k for k, value in zip(checked, cached, strict=True) if value is None]
         fetched = dict(zip(missing, await self._inner.get_many(tenant, missing), strict=True))
@@ -261,25 +293,30 @@ class CachedRepository(Generic[E]):
         try:
             await self._inner.put(entity, condition=condition)
         finally:
-            await self._gate.bump([(self.schema, _tenant_of(self.schema, entity))])
+            tenant = _tenant_of(self.schema, entity)
+            await self._gate.bump([(self.schema, tenant, self.schema.key_of(entity))])
 
     async def put_many(self, entities: Iterable[E] | AsyncIterable[E]) -> None:
-        touched: set[PartitionKey] = set()
+        touched: list[Touched] = []
+
+        def note(entity: E) -> E:
+            touched.append(
+                (self.schema, _tenant_of(self.schema, entity), _key_of(self.schema, entity))
+            )
+            return entity
 
         async def noted() -> AsyncIterable[E]:
             if isinstance(entities, AsyncIterable):
                 async for entity in entities:
-                    touched.add(_tenant_of(self.schema, entity))
-                    yield entity
+                    yield note(entity)
             else:
                 for entity in entities:
-                    touched.add(_tenant_of(self.schema, entity))
-                    yield entity
+                    yield note(entity)
 
         try:
             await self._inner.put_many(noted())
         finally:
-            await self._gate.bump((self.schema, t) for t in touched)
+            await self._gate.bump(touched)
 
     async def delete(
         self, tenant: PartitionKey, key: EntityKey, *, condition: Condition = PRESENT
@@ -287,10 +324,17 @@ class CachedRepository(Generic[E]):
         try:
             await self._inner.delete(tenant, key, condition=condition)
         finally:
-            await self._gate.bump([(self.schema, tenant)])
+            await self._gate.bump([(self.schema, tenant, tuple(key))])
 
 
 _PLATFORM = PartitionKey("platform", "platform")
+
+
+def _key_of(schema: EntitySchema[Any], entity: Any) -> EntityKey:
+    try:
+        return schema.key_of(entity)
+    except AttributeError:
+        return ()  # not an entity of the schema: put_many refuses it, nothing to bump
 
 
 def _tenant_of(schema: EntitySchema[Any], entity: Any) -> PartitionKey:
@@ -305,13 +349,13 @@ class CachedUnitOfWork:
     def __init__(self, inner: UnitOfWork, gate: Gate) -> None:
         self._inner = inner
         self._gate = gate
-        self._touched: list[tuple[EntitySchema[Any], PartitionKey]] = []
+        self._touched: list[Touched] = []
         self.max_actions = inner.max_actions
 
     def put(self, entity: Any, *, condition: Condition = ANY) -> None:
         self._inner.put(entity, condition=condition)
         schema = schema_for(type(entity))
-        self._touched.append((schema, _tenant_of(schema, entity)))
+        self._touched.append((schema, _tenant_of(schema, entity), schema.key_of(entity)))
 
     def delete(
         self,
@@ -323,7 +367,7 @@ class CachedUnitOfWork:
         guards: Sequence[Any] = (),
     ) -> None:
         self._inner.delete(schema, tenant, key, condition=condition, guards=guards)
-        self._touched.append((schema, tenant))
+        self._touched.append((schema, tenant, tuple(key)))
 
     def require(
         self,
