@@ -9,7 +9,7 @@ from rich.table import Table
 
 from aace.application.facade import Aace
 from aace.application.settings import Settings
-from aace.domain.errors import NotFound
+from aace.domain.errors import HasDependents, NotFound
 from aace.domain.tenancy import TenantContext
 
 __all__ = ["counted", "run_demo"]
@@ -33,6 +33,8 @@ async def run_demo(settings: Settings) -> None:
         acme_bot = await _agent_with_versions(app, acme, "Acme support bot")
         await _agent_with_versions(app, globex, "Globex sales bot")
         await _idempotent_create(app, acme)
+        await _conversation(app, acme)
+        await _agent_graph(app, acme)
         onboarding = await _coordination(app, acme, "Onboarding", 3)
         await _coordination(app, globex, "Quarterly review", 2)
         for context in (acme, globex):
@@ -56,6 +58,75 @@ async def _agent_with_versions(app: Aace, context: TenantContext, name: str) -> 
         table.add_row(version.agent_version_uuid[:8], version.status, version.instructions or "")
     console.print(table)
     return first.agent_version_uuid
+
+
+async def _conversation(app: Aace, context: TenantContext) -> None:
+    """A thread with a run, messages and a tool call; its history; a guarded delete."""
+    agent = await app.agents.create(
+        context, {"agent_name": "Acme helpdesk", "llm_provider": "openai", "llm_name": "gpt-4o"}
+    )
+    thread = await app.threads.find_or_create(context, agent.agent_uuid, user_id="u-42")
+    run = await app.runs.create(context, {"thread_uuid": thread.thread_uuid})
+    for role, text in (("user", "Where is my order?"), ("assistant", "Let me look it up.")):
+        await app.messages.create(
+            context,
+            {"thread_uuid": thread.thread_uuid, "run_uuid": run.run_uuid, "role": role}
+            | {"message": text},
+        )
+    await app.tool_calls.upsert_by_call_id(
+        context,
+        thread.thread_uuid,
+        "call-1",
+        {"run_uuid": run.run_uuid, "tool_type": "function", "name": "track_order"}
+        | {"status": "completed", "content": "shipped"},
+    )
+    await app.runs.update(
+        context, thread.thread_uuid, run.run_uuid, {"completion_tokens": 42, "prompt_tokens": 7}
+    )
+    table = Table(title=f"{context.part_id}: history of a thread")
+    for column in ("role", "content", "run tokens"):
+        table.add_column(column)
+    for entry in await app.threads.history(context, thread.thread_uuid):
+        table.add_row(entry.role, entry.content[:60], str(entry.total_tokens))
+    console.print(table)
+    try:
+        await app.threads.delete(context, thread.thread_uuid)
+    except HasDependents as refused:
+        console.print(f"guarded delete: {refused}")
+    await app.threads.delete(context, thread.thread_uuid, cascade=True)
+    console.print("cascade: the thread went with its run, messages and tool call\n")
+
+
+async def _agent_graph(app: Aace, context: TenantContext) -> None:
+    """A coordination whose task agents form a graph, run to completion wave by wave."""
+    graph = {"research": [], "draft": ["research"], "review": ["draft"], "notify": ["research"]}
+    agents = [{"agent_uuid": a, "agent_name": a, "agent_type": "task"} for a in graph]
+    desk = await app.coordinations.create(
+        context,
+        {"coordination_name": "Article desk", "agents": agents},
+        tasks=[
+            {
+                "task_name": "Article",
+                "initial_task_query": '{"topic": "tides"}',
+                "subtask_queries": [
+                    {"agent_uuid": a, "subtask_query": f"{a}: {{topic}}"} for a in graph
+                ],
+                "agent_actions": {a: {"predecessors": p} for a, p in graph.items()},
+            }
+        ],
+    )
+    (task,) = (await app.tasks.list(context, coordination_uuid=desk.coordination_uuid)).items
+    session = await app.sessions.create(
+        context, {"coordination_uuid": desk.coordination_uuid, "task_uuid": task.task_uuid}
+    )
+    s = session.session_uuid
+    await app.session_agents.start(context, desk.coordination_uuid, s)
+    waves = []
+    while ready := await app.session_agents.ready(context, s):
+        waves.append(sorted(a.agent_uuid for a in ready))
+        for agent in ready:
+            await app.session_agents.complete(context, s, agent.session_agent_uuid, "done")
+    console.print("agent graph, wave by wave: " + " -> ".join(", ".join(w) for w in waves) + "\n")
 
 
 async def _idempotent_create(app: Aace, context: TenantContext) -> None:
