@@ -33,9 +33,12 @@ def test_the_demo_shows_each_tenants_records_and_isolation(
 ) -> None:
     code, out, err = run(capsys, "demo", "--storage", "memory://")
     assert (code, err) == (0, "")
-    assert "acme-corp has 2 agents" in out
+    assert "acme-corp has 3 agents" in out
     assert "globex has 1 agent\n" in out
-    assert "acme-corp has 1 coordination" in out
+    assert "acme-corp has 2 coordinations" in out
+    assert "still has runs" in out  # the guarded delete, then the cascade
+    assert "cascade: the thread went with its run, messages and tool call" in out
+    assert "research -> draft, notify -> review" in out
     assert "Onboarding: do step 3" in out
     assert "Quarterly review: do step 2" in out
     assert "got NotFound" in out
