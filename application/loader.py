@@ -124,12 +124,7 @@ class Loader:
         parent = relation.parent
         if relation.link is Link.CHILD_LISTS:
             keys = [[_parent_key(parent, v) for v in relation.parent_values(r)] for r in records]
-            loaded = await self.load_many(parent, [k for ks in keys for k in ks])
-            out, at = [], 0
-            for ks in keys:
-                out.append([x for x in loaded[at : at + len(ks)] if x is not None])
-                at += len(ks)
-            return out
+            return await self._lists(parent, keys)
         values = [relation.parent_values(r) for r in records]
         attr = relation.link_attrs[0]
         if attr not in parent.key_fields:  # by a stable id: its active version
@@ -146,16 +141,21 @@ class Loader:
     async def _children(self, relation: Relation, records: list[dict[str, Any]]) -> list[Any]:
         child = relation.child
         if relation.link is Link.PARENT_LISTS:
-            keys = [_listed(relation, r) for r in records]
-            loaded = await self.load_many(child, [k for ks in keys for k in ks])
-            out, at = [], 0
-            for ks in keys:
-                out.append([x for x in loaded[at : at + len(ks)] if x is not None])
-                at += len(ks)
-            return out
+            return await self._lists(child, [_listed(relation, r) for r in records])
         if relation.link is Link.CHILD_LISTS:
             raise ValidationError("include", f"{relation.children} cannot be listed from here")
         return list(await asyncio.gather(*(self._all_children(relation, r) for r in records)))
+
+    async def _lists(
+        self, schema: EntitySchema[Any], keys: list[list[EntityKey]]
+    ) -> list[list[Any]]:
+        """For each item's list of keys, the records found, in one batched read for all."""
+        loaded = await self.load_many(schema, [k for ks in keys for k in ks])
+        out, at = [], 0
+        for ks in keys:
+            out.append([x for x in loaded[at : at + len(ks)] if x is not None])
+            at += len(ks)
+        return out
 
     async def _all_children(self, relation: Relation, record: dict[str, Any]) -> list[Any]:
         repository = self._store.repository(relation.child)

@@ -23,32 +23,14 @@ from aace.domain.entities import AGENTS, FLOW_SNIPPETS, MCP_SERVERS
 from aace.domain.query import Query
 from benchmarks.backends import Backend, breakdown, counting, for_each_backend, requests_of
 from benchmarks.report import Report, interleaved_timing
-from tests.factories import sample
+from tests.integration.records import agents_with_references
 
 AGENT = {"agent_name": "Agent", "llm_provider": "openai", "llm_name": "gpt-4o"}
 
 
-async def _seed(app: Aace, ctx: TenantContext, count: int) -> None:
-    tenant = ctx.partition_key
-    snippets = [sample(FLOW_SNIPPETS, tenant) for _ in range(count)]
-    servers = [sample(MCP_SERVERS, tenant, headers={"A": "x"}) for _ in range(3 * count)]
-    agents = [
-        sample(
-            AGENTS,
-            tenant,
-            status="active",
-            flow_snippet_version_uuid=snippets[i].flow_snippet_version_uuid,
-            mcp_server_uuids=[s.mcp_server_uuid for s in servers[3 * i : 3 * i + 3]],
-        )
-        for i in range(count)
-    ]
-    for schema, records in ((FLOW_SNIPPETS, snippets), (MCP_SERVERS, servers), (AGENTS, agents)):
-        await app.store.repository(schema).put_many(records)
-
-
 async def _include(report: Report, backend: Backend, app: Aace, count: int) -> None:
     ctx = TenantContext.from_request("bench", f"i-{uuid.uuid4().hex[:8]}")
-    await _seed(app, ctx, count)
+    await agents_with_references(app.store, ctx.partition_key, count)
     tenant = ctx.partition_key
 
     async def include() -> None:

@@ -193,3 +193,26 @@ async def graph_session(
         context, {"coordination_uuid": c, "task_uuid": task.task_uuid}
     )
     return c, session.session_uuid
+
+
+async def agents_with_references(store: Any, tenant: Any, count: int) -> None:
+    """``count`` active agents, each naming a flow-snippet version and 3 MCP servers of its
+    own (written through the repositories, in bulk)."""
+    from aace.domain.entities import AGENTS, FLOW_SNIPPETS, MCP_SERVERS
+    from tests.factories import sample
+
+    snippets = [sample(FLOW_SNIPPETS, tenant) for _ in range(count)]
+    servers = [sample(MCP_SERVERS, tenant, headers={"A": "secret"}) for _ in range(3 * count)]
+    agents = [
+        sample(
+            AGENTS,
+            tenant,
+            status="active",
+            flow_snippet_version_uuid=snippets[i].flow_snippet_version_uuid,
+            mcp_server_uuids=[s.mcp_server_uuid for s in servers[3 * i : 3 * i + 3]],
+        )
+        for i in range(count)
+    ]
+    await store.repository(FLOW_SNIPPETS).put_many(snippets)
+    await store.repository(MCP_SERVERS).put_many(servers)
+    await store.repository(AGENTS).put_many(agents)

@@ -16,33 +16,15 @@ from aace.adapters.dynamodb import DynamoStore
 from aace.adapters.sql import SqlStore
 from aace.application.loader import Loader
 from aace.application.services.views import McpServerView, public_view
-from aace.domain.entities import AGENTS, FLOW_SNIPPETS, MCP_SERVERS
+from aace.domain.entities import AGENTS, MCP_SERVERS
 from aace.domain.errors import ValidationError
 from aace.domain.ports import Store
 from aace.domain.tenancy import TenantContext
 from benchmarks.backends import counting, requests_of
 from tests.factories import sample
+from tests.integration.records import agents_with_references
 
 pytestmark = pytest.mark.anyio
-
-
-async def _agents_with_references(store: Store, context: TenantContext, count: int) -> None:
-    tenant = context.partition_key
-    snippets = [sample(FLOW_SNIPPETS, tenant) for _ in range(count)]
-    servers = [sample(MCP_SERVERS, tenant, headers={"A": "secret"}) for _ in range(3 * count)]
-    agents = [
-        sample(
-            AGENTS,
-            tenant,
-            status="active",
-            flow_snippet_version_uuid=snippets[i].flow_snippet_version_uuid,
-            mcp_server_uuids=[s.mcp_server_uuid for s in servers[3 * i : 3 * i + 3]],
-        )
-        for i in range(count)
-    ]
-    await store.repository(FLOW_SNIPPETS).put_many(snippets)
-    await store.repository(MCP_SERVERS).put_many(servers)
-    await store.repository(AGENTS).put_many(agents)
 
 
 def _sent(store: Store) -> Any:
@@ -65,7 +47,7 @@ class _Nothing:
 async def test_list_active_with_includes_reads_in_batches(
     app: Any, store: Store, context: TenantContext, count: int
 ) -> None:
-    await _agents_with_references(store, context, count)
+    await agents_with_references(store, context.partition_key, count)
     with _sent(store) as sent:
         page = await app.agents.list_active(
             context, limit=count, include=["flow_snippet", "mcp_servers"]
