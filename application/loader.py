@@ -34,7 +34,7 @@ from aace.domain.relations import Link, Relation, children_of, parents_of
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
 
-__all__ = ["Loaded", "Loader", "Related"]
+__all__ = ["Loaded", "Loader", "Related", "check_includes"]
 
 #: ``related[relation][item key]``: the related record, ``None``, or a list (to-many).
 Related = dict[str, dict[EntityKey, Any]]
@@ -109,16 +109,18 @@ class Loader:
         self, schema: EntitySchema[Any], items: Sequence[Any], names: Sequence[str]
     ) -> Related:
         """For each relation in ``names``, what each of ``items`` relates to, by item key."""
-        found: Related = {}
-        for name in names:
-            relation, upward = _relation(schema, name)
-            records = [to_record(schema, item) for item in items]
-            fetch = self._parents if upward else self._children
-            results = await fetch(relation, records)
-            found[name] = {
-                schema.key_of(item): result for item, result in zip(items, results, strict=True)
-            }
-        return found
+        relations = [_relation(schema, name) for name in names]  # all checked before any read
+        records = [to_record(schema, item) for item in items]
+        results = await asyncio.gather(
+            *(
+                (self._parents if upward else self._children)(relation, records)
+                for relation, upward in relations
+            )
+        )  # one tick: the keys of every relation batch together
+        return {
+            name: {schema.key_of(item): r for item, r in zip(items, found, strict=True)}
+            for name, found in zip(names, results, strict=True)
+        }
 
     async def _parents(self, relation: Relation, records: list[dict[str, Any]]) -> list[Any]:
         parent = relation.parent
@@ -202,15 +204,32 @@ def _listed(relation: Relation, record: Mapping[str, Any]) -> list[EntityKey]:
     return keys
 
 
+def _upward(schema: EntitySchema[Any]) -> list[Relation]:
+    """The parents a record of ``schema`` can name (a child a parent lists cannot)."""
+    return [r for r in parents_of(schema) if r.link is not Link.PARENT_LISTS]
+
+
+def _downward(schema: EntitySchema[Any]) -> list[Relation]:
+    """The children a record of ``schema`` can list (children that list it cannot be
+    found from it)."""
+    return [r for r in children_of(schema) if r.link is not Link.CHILD_LISTS]
+
+
+def check_includes(schema: EntitySchema[Any], names: Sequence[str]) -> None:
+    """``ValidationError`` naming ``include`` unless ``schema`` has every relation named."""
+    for name in names:
+        _relation(schema, name)
+
+
 def _relation(schema: EntitySchema[Any], name: str) -> tuple[Relation, bool]:
     """The relation ``name`` of ``schema``: (relation, whether it points at a parent)."""
-    for relation in parents_of(schema):
+    for relation in _upward(schema):
         if relation.parent_name == name:
             return relation, True
-    for relation in children_of(schema):
+    for relation in _downward(schema):
         if relation.children == name:
             return relation, False
     known = sorted(
-        {r.parent_name for r in parents_of(schema)} | {r.children for r in children_of(schema)}
+        {r.parent_name for r in _upward(schema)} | {r.children for r in _downward(schema)}
     )
     raise ValidationError("include", f"{schema.name} has no relation {name!r} (known: {known})")

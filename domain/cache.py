@@ -14,7 +14,7 @@ __all__ = ["Cache"]
 
 
 class Cache(Protocol):
-    """Bytes by key, with a time to live, and counters that only go up."""
+    """Bytes by key, with a time to live; and counters that only go up (the epoch)."""
 
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         """One value per key (``None`` where missing or expired), in order."""
@@ -26,10 +26,6 @@ class Cache(Protocol):
 
     async def incr(self, key: str) -> int:
         """Add one to the counter ``key`` (missing counts as 0) and return it."""
-        ...
-
-    async def incr_many(self, keys: Sequence[str]) -> None:
-        """Add one to each counter (in one round trip where the cache allows)."""
         ...
 
     async def close(self) -> None: ...

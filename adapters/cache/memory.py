@@ -10,7 +10,7 @@ __all__ = ["MemoryCache"]
 
 
 class MemoryCache:
-    """A dict with expiry times; counters never expire."""
+    """A dict with expiry times; counters (the epoch) never expire."""
 
     def __init__(self, max_entries: int = 100_000) -> None:
         self._values: dict[str, tuple[float, bytes]] = {}
@@ -42,10 +42,6 @@ class MemoryCache:
     async def incr(self, key: str) -> int:
         self._counters[key] = self._counters.get(key, 0) + 1
         return self._counters[key]
-
-    async def incr_many(self, keys: Sequence[str]) -> None:
-        for key in keys:
-            await self.incr(key)
 
     async def close(self) -> None:
         self._values.clear()

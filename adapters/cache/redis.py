@@ -35,13 +35,5 @@ class RedisCache:
     async def incr(self, key: str) -> int:
         return int(await self._client.incr(key))
 
-    async def incr_many(self, keys: Sequence[str]) -> None:
-        if not keys:
-            return
-        async with self._client.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.incr(key)
-            await pipe.execute()
-
     async def close(self) -> None:
         await self._client.aclose()

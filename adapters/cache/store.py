@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import uuid
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
@@ -48,6 +49,13 @@ Touched = tuple[EntitySchema[Any], PartitionKey, EntityKey]
 _NOT_CACHED = frozenset({"idempotency", "tenant_counters"})
 #: How long a store that lost its cache waits before trying to bump the epoch again.
 _RETRY_SECONDS = 1.0
+
+
+def _typed(value: Any) -> Any:
+    """A datetime in a listing's shape, never mistaken for the same text."""
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    raise TypeError(f"cannot cache {type(value).__name__}")
 
 
 def _text(value: Any) -> Any:
@@ -97,7 +105,7 @@ class Gate:
             self.fail()
             return None
         owner = _owner(schema, tenant)
-        return f"{self.namespace}:{_number(epoch)}:{schema.name}:{owner}:{_number(current)}"
+        return f"{self.namespace}:{_number(epoch)}:{schema.name}:{owner}:{_token(current)}"
 
     async def record_prefixes(
         self, schema: EntitySchema[Any], tenant: PartitionKey, keys: Sequence[EntityKey]
@@ -114,7 +122,7 @@ class Gate:
             return None
         owner = _owner(schema, tenant)
         return [
-            f"{self.namespace}:{_number(epoch)}:{schema.name}:{owner}:r{_number(g)}"
+            f"{self.namespace}:{_number(epoch)}:{schema.name}:{owner}:r{_token(g)}"
             for g in generations
         ]
 
@@ -153,14 +161,27 @@ class Gate:
                 names.add(self._record_generation(schema, tenant, key))
         if not names:
             return
+        # A fresh token per write, never a counter, so a generation that expired cannot come
+        # back to a used value; it outlives the entries keyed under the one before it by
+        # far more than a read takes (entries live ``ttl``, generations twice that and a
+        # minute), so a slow reader's late entry under the old one is dead before it could
+        # be read again.
+        token = uuid.uuid4().hex.encode()
         try:
-            await self.cache.incr_many(sorted(names))
+            await self.cache.set_many(dict.fromkeys(sorted(names), token), 2 * self.ttl + 60)
         except Exception:
             self.fail()  # the epoch bump on recovery covers the lost generations
+        except BaseException:
+            self.fail()  # cancelled half way: the write may have landed unannounced
+            raise
 
 
 def _owner(schema: EntitySchema[Any], tenant: PartitionKey) -> str:
     return "platform" if schema.platform else str(tenant)
+
+
+def _token(value: bytes | None) -> str:
+    return "0" if value is None else value.decode("ascii", "replace")
 
 
 def _number(value: bytes | None) -> int:
@@ -272,6 +293,7 @@ class CachedRepository(Generic[E]):
         if prefix is None:
             return None
         shape = {
+            "tenant": str(tenant),  # cursors are bound to the tenant that listed
             "index": query.index,
             "parent": query.parent,
             "range": None if query.range is None else [query.range.op.value, *query.range.values],
@@ -281,7 +303,9 @@ class CachedRepository(Generic[E]):
             "filters": sorted([k, as_filter(v).scope()] for k, v in query.filters.items()),
         }
         try:
-            digest = hashlib.sha256(_dumps(shape)).hexdigest()
+            digest = hashlib.sha256(
+                json.dumps(shape, default=_typed, sort_keys=True).encode("utf-8")
+            ).hexdigest()
         except TypeError:
             return None  # a filter value JSON cannot hold: let storage refuse or answer
         return f"{prefix}:{kind}:{digest}"
@@ -321,10 +345,11 @@ class CachedRepository(Generic[E]):
     async def delete(
         self, tenant: PartitionKey, key: EntityKey, *, condition: Condition = PRESENT
     ) -> None:
+        checked = self.schema.check_key(key)
         try:
-            await self._inner.delete(tenant, key, condition=condition)
+            await self._inner.delete(tenant, checked, condition=condition)
         finally:
-            await self._gate.bump([(self.schema, tenant, tuple(key))])
+            await self._gate.bump([(self.schema, tenant, checked)])
 
 
 _PLATFORM = PartitionKey("platform", "platform")
@@ -350,6 +375,7 @@ class CachedUnitOfWork:
         self._inner = inner
         self._gate = gate
         self._touched: list[Touched] = []
+        self._committed = False
         self.max_actions = inner.max_actions
 
     def put(self, entity: Any, *, condition: Condition = ANY) -> None:
@@ -385,6 +411,7 @@ class CachedUnitOfWork:
         self._inner.increment(tenant, counter_name, by, limit=limit)
 
     async def commit(self) -> None:
+        self._committed = True
         try:
             await self._inner.commit()
         finally:
@@ -399,7 +426,7 @@ class CachedUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc_type is None:
+        if exc_type is None and not self._committed:
             await self.commit()
         else:
             await self._inner.__aexit__(exc_type, exc, tb)

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import attrs
 
-from aace.application.loader import Loaded, Loader
+from aace.application.loader import Loaded, Loader, check_includes
 from aace.application.services.arguments import (
     Actor,
     Cursor,
@@ -117,6 +117,8 @@ class EntityService(Generic[E]):
     async def get(self, context: Actor, *key: KeyPart, include: Includes = None) -> Any:
         """The record, or ``NotFound``; with ``include``, a :class:`Loaded` holding the
         record and the related records it names."""
+        if include:
+            check_includes(self.schema, include)
         record = self._present(await self._records.get(tenant_of(context), self._key(key)))
         if not include:
             return record
@@ -147,6 +149,8 @@ class EntityService(Generic[E]):
     ) -> Page[E]:
         """One page in the service's default order (or ``order_by`` an indexed attribute);
         ``include`` names relations to resolve into ``Page.related`` (services.md)."""
+        if include:
+            check_includes(self.schema, include)
         keywords = self._keywords(filters)
         query = listing_query(
             self.schema,

@@ -42,10 +42,6 @@ class Switchable:
         self._check()
         return await self.inner.incr(key)
 
-    async def incr_many(self, keys: Sequence[str]) -> None:
-        self._check()
-        await self.inner.incr_many(keys)
-
     async def close(self) -> None:
         await self.inner.close()
 

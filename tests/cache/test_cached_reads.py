@@ -12,6 +12,7 @@ import pytest
 
 from aace.application.container import wire_services
 from aace.application.settings import Settings
+from aace.domain.entities import AGENTS, THREADS
 from aace.domain.tenancy import PartitionKey, TenantContext
 from benchmarks.backends import counting, requests_of
 
@@ -126,3 +127,58 @@ async def test_an_outage_degrades_to_storage_and_never_revives_an_old_entry(
     cached_store.gate._retry_at = 0.0
     assert await app.agents.get(ctx, key) == changed  # the epoch moved on: never the old one
     assert (await app.agents.list(ctx)).items == [changed]
+
+
+async def test_a_registry_page_keeps_each_tenants_cursor(
+    cached_store: Any, ctx: TenantContext, other_tenant: PartitionKey
+) -> None:
+    from aace.domain.tenancy import PlatformContext
+
+    app = services(cached_store)
+    other = TenantContext(other_tenant)
+    provider = f"p-{ctx.part_id}"
+    operator = PlatformContext(updated_by="ops")
+    for name in ("a", "b"):
+        await app.llms.create(
+            operator,
+            {"llm_provider": provider, "llm_name": name, "module_name": "m", "class_name": "c"},
+        )
+    mine = await app.llms.list(ctx, llm_provider=provider, limit=1)
+    theirs = await app.llms.list(other, llm_provider=provider, limit=1)  # not my cached page
+    following = await app.llms.list(
+        other, llm_provider=provider, limit=1, cursor=theirs.next_cursor
+    )
+    assert [m.llm_name for m in following.items] == ["b"]
+    assert mine.next_cursor != theirs.next_cursor
+
+
+async def test_a_datetime_filter_and_its_text_are_different_listings(
+    cached_store: Any, ctx: TenantContext
+) -> None:
+    agent = await services(cached_store).agents.create(ctx, AGENT)
+    repository = cached_store.repository(AGENTS)
+    from aace.domain.query import Query
+
+    as_time = await repository.query(
+        ctx.partition_key, Query(filters={"updated_at": agent.updated_at})
+    )
+    as_text = await repository.query(
+        ctx.partition_key, Query(filters={"updated_at": agent.updated_at.isoformat()})
+    )
+    assert [a.agent_version_uuid for a in as_time.items] == [agent.agent_version_uuid]
+    assert as_text.items == []  # a text never equals a stored datetime
+
+
+async def test_an_explicit_commit_inside_the_block_is_not_repeated(
+    cached_store: Any, ctx: TenantContext
+) -> None:
+    from tests.factories import sample
+
+    thread = sample(THREADS, ctx.partition_key)
+    async with cached_store.unit_of_work() as uow:
+        uow.put(thread)
+        await uow.commit()
+    assert (
+        await cached_store.repository(THREADS).get(ctx.partition_key, (thread.thread_uuid,))
+        == thread
+    )

@@ -105,3 +105,17 @@ async def test_children_and_stable_id_parents_resolve(app: Any, context: TenantC
     with pytest.raises(ValidationError) as caught:  # an unknown relation is named
         await app.threads.list(context, include=["nope"])
     assert caught.value.field == "include"
+
+
+async def test_include_names_are_checked_before_any_read(
+    app: Any, store: Store, context: TenantContext
+) -> None:
+    for service, names in (
+        ("wizard_groups", ["wizards", "bogus"]),
+        ("wizards", ["wizard_group"]),  # a group lists its wizards; a wizard cannot name it
+        ("mcp_servers", ["agents"]),  # agents list their servers; not listable from one
+    ):
+        with _sent(store) as sent, pytest.raises(ValidationError) as caught:
+            await getattr(app, service).list(context, include=names)
+        assert caught.value.field == "include"
+        assert sum(sent.values()) == 0, sent
