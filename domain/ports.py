@@ -184,9 +184,17 @@ class UnitOfWork(Protocol):
         ...
 
     def increment(
-        self, tenant: PartitionKey, counter_name: str, by: int, *, limit: int | None = None
+        self,
+        tenant: PartitionKey,
+        counter_name: str,
+        by: int,
+        *,
+        limit: int | None = None,
+        schema: EntitySchema[Any] = ...,  # the tenant counters
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
-        """Add ``by`` to a tenant counter; ``LimitExceeded`` if it would pass ``limit``."""
+        """Add ``by`` to a tenant counter (or a record of another counter table: ``schema``,
+        its other attributes ``extra``); ``LimitExceeded`` if it would pass ``limit``."""
         ...
 
     async def commit(self) -> None: ...

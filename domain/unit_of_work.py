@@ -9,13 +9,13 @@ written only by a ``PlatformContext``), so an adapter only implements
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 import attrs
 
-from aace.domain.entities import TENANT_COUNTERS, TenantCounter, schema_for
+from aace.domain.entities import TENANT_COUNTERS, schema_for
 from aace.domain.errors import (
     ConditionFailed,
     Forbidden,
@@ -138,14 +138,16 @@ class CheckAction:
 
 @attrs.frozen
 class IncrementAction:
+    """Add ``by`` to the ``value`` of a counter record: a tenant counter by default, or a
+    record of another counter table (``schema``: keyed by ``partition_key`` and a name, with
+    ``value`` and ``updated_at``), whose other attributes are ``extra``."""
+
     tenant: PartitionKey
     counter_name: str
     by: int
     limit: int | None
-
-    @property
-    def schema(self) -> EntitySchema[Any]:
-        return TENANT_COUNTERS
+    schema: EntitySchema[Any] = TENANT_COUNTERS
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
 
     @property
     def key(self) -> EntityKey:
@@ -161,13 +163,14 @@ class IncrementAction:
             )
         if value < 0:
             raise ConditionFailed(f"{self.counter_name} would drop below zero")
-        counter = TenantCounter(
+        counter = self.schema.entity(
             partition_key=self.tenant,
-            counter_name=self.counter_name,
+            **{self.schema.range_key: self.counter_name},
             value=value,
             updated_at=utc_now(),
+            **self.extra,
         )
-        return to_record(TENANT_COUNTERS, counter)
+        return to_record(self.schema, counter)
 
 
 Action = PutAction | DeleteAction | IncrementAction | CheckAction
@@ -239,14 +242,23 @@ class BufferedUnitOfWork(ABC):
         self._add(CheckAction(schema, tenant, schema.check_key(key), condition), tenant)
 
     def increment(
-        self, tenant: PartitionKey, counter_name: str, by: int, *, limit: int | None = None
+        self,
+        tenant: PartitionKey,
+        counter_name: str,
+        by: int,
+        *,
+        limit: int | None = None,
+        schema: EntitySchema[Any] = TENANT_COUNTERS,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         check_id("counter_name", counter_name)
         if isinstance(by, bool) or not isinstance(by, int) or by == 0:
             raise ValidationError("by", "must be a non-zero integer")
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
             raise ValidationError("limit", "must be an integer")
-        self._add(IncrementAction(tenant, counter_name, by, limit), tenant)
+        action = IncrementAction(tenant, counter_name, by, limit, schema, dict(extra or {}))
+        action.applied_to(None) if by > 0 else None  # a bad extra is refused now, by name
+        self._add(action, tenant)
 
     async def commit(self) -> None:
         if self._done:

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
-from aace.domain.entities import McpServer
+from aace.domain.entities import PERIODS, McpServer
 from aace.domain.entities.base import VERSION_STATUSES
 from aace.domain.schema import AttrKind, EntitySchema
 from aace.domain.tenancy import SEPARATOR, PartitionKey
@@ -66,8 +66,15 @@ def _strategy_for(
     entity: type[Any], field: attrs.Attribute[Any], kind: AttrKind, nullable: bool
 ) -> st.SearchStrategy[Any]:
     name = field.name
-    if name == "status" and entity.__name__ in {"Agent", "PromptTemplate", "FlowSnippet"}:
+    if name == "status" and entity.__name__ in {
+        "Agent",
+        "PromptTemplate",
+        "FlowSnippet",
+        "UsageLimit",
+    }:
         return st.sampled_from(VERSION_STATUSES)
+    if name == "period":  # usage metering's closed set
+        return st.sampled_from(PERIODS)
     if entity is McpServer and name == "headers":
         return st.dictionaries(map_keys, texts, max_size=3)
     if name == "updated_by":

@@ -32,7 +32,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from aace.domain.cache import Cache
-from aace.domain.entities import schema_for
+from aace.domain.entities import TENANT_COUNTERS, schema_for
 from aace.domain.errors import NotFound
 from aace.domain.filters import as_filter
 from aace.domain.ports import ANY, PRESENT, Condition, Repository, Store, UnitOfWork
@@ -406,9 +406,17 @@ class CachedUnitOfWork:
         self._inner.require(schema, tenant, key, condition=condition)
 
     def increment(
-        self, tenant: PartitionKey, counter_name: str, by: int, *, limit: int | None = None
+        self,
+        tenant: PartitionKey,
+        counter_name: str,
+        by: int,
+        *,
+        limit: int | None = None,
+        schema: EntitySchema[Any] = TENANT_COUNTERS,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
-        self._inner.increment(tenant, counter_name, by, limit=limit)
+        self._inner.increment(tenant, counter_name, by, limit=limit, schema=schema, extra=extra)
+        self._touched.append((schema, tenant, (counter_name,)))
 
     async def commit(self) -> None:
         self._committed = True

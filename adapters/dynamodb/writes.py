@@ -17,7 +17,6 @@ from aace.adapters.dynamodb.conditions import (
     unmarked,
     write_condition,
 )
-from aace.domain.entities import TENANT_COUNTERS
 from aace.domain.errors import AaceError, ConditionFailed, LimitExceeded
 from aace.domain.ports import ConditionKind
 from aace.domain.schema import EntitySchema
@@ -61,16 +60,17 @@ def _increment(codec: ItemCodec, table: str, action: IncrementAction) -> dict[st
         most = action.limit - action.by
         values[":most"] = {"N": str(most)}
         condition = "attribute_not_exists(#v) OR #v <= :most" if most >= 0 else "#v <= :most"
+    names = {"#ep": "endpoint_id", "#part": "part_id", "#ua": "updated_at", "#v": "value"}
+    sets = ["#ep = :ep", "#part = :part", "#ua = :ua"]
+    for number, (name, value) in enumerate(sorted(action.extra.items())):
+        names[f"#x{number}"] = name  # the counter record's other attributes
+        values[f":x{number}"] = codec.value(name, value)
+        sets.append(f"#x{number} = :x{number}")
     request: dict[str, Any] = {
         "TableName": table,
         "Key": codec.key(action.tenant, action.key),
-        "UpdateExpression": "SET #ep = :ep, #part = :part, #ua = :ua ADD #v :by",
-        "ExpressionAttributeNames": {
-            "#ep": "endpoint_id",
-            "#part": "part_id",
-            "#ua": "updated_at",
-            "#v": "value",
-        },
+        "UpdateExpression": f"SET {', '.join(sets)} ADD #v :by",
+        "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
     }
     if condition is not None:
@@ -82,7 +82,7 @@ def _increment(codec: ItemCodec, table: str, action: IncrementAction) -> dict[st
 def write_request(action: Action, target: Target) -> WriteRequest:
     """The request that applies ``action`` with its condition (and the tenant's guard)."""
     if isinstance(action, IncrementAction):
-        codec, table = target(TENANT_COUNTERS)
+        codec, table = target(action.schema)
         return "Update", _increment(codec, table, action)
     codec, table = target(action.schema)
     expression: Expression = write_condition(codec, action.tenant, action.condition)

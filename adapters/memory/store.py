@@ -15,7 +15,6 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from aace.domain.bulk import BulkInput, put_in_chunks
-from aace.domain.entities import TENANT_COUNTERS
 from aace.domain.errors import ConditionFailed, Conflict, NotFound
 from aace.domain.ports import ANY, PRESENT, Condition, ConditionKind
 from aace.domain.query import CursorCodec, Page, Query, ResolvedQuery, next_cursor, resolve
@@ -255,7 +254,7 @@ class MemoryUnitOfWork(BufferedUnitOfWork):
                         raise guard.refuse(action.schema.name, action.key)
 
     def _increment(self, action: IncrementAction) -> tuple[dict[str, Record], str, Record]:
-        current = self._store.current(TENANT_COUNTERS, action.tenant, action.key)
+        current = self._store.current(action.schema, action.tenant, action.key)
         record = action.applied_to(None if current is None else current["value"])
-        rows, range_value = self._store.locate(TENANT_COUNTERS, action.tenant, action.key)
+        rows, range_value = self._store.locate(action.schema, action.tenant, action.key)
         return rows, range_value, record

@@ -14,7 +14,6 @@ from aace.adapters.sql.writes import (
     apply_put,
     check_guards,
 )
-from aace.domain.entities import TENANT_COUNTERS
 from aace.domain.ports import ConditionKind
 from aace.domain.unit_of_work import (
     Action,
@@ -58,7 +57,7 @@ class SqlUnitOfWork(BufferedUnitOfWork):
         async def work(connection: AsyncConnection) -> None:
             for action in actions:
                 if isinstance(action, IncrementAction):
-                    counters = store.entity_table(TENANT_COUNTERS)
+                    counters = store.entity_table(action.schema)
                     await apply_increment(connection, counters, action)
                 elif isinstance(action, CheckAction):
                     await apply_check(connection, store.entity_table(action.schema), action)

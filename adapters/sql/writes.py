@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aace.adapters.sql.entity_table import EntityTable
 from aace.adapters.sql.listing import count_statement
-from aace.domain.entities import TenantCounter
 from aace.domain.errors import ConditionFailed, Conflict, NotFound
 from aace.domain.fields import utc_now
 from aace.domain.ports import ConditionKind
@@ -98,7 +97,7 @@ async def apply_delete(
 
 async def apply_increment(
     connection: AsyncConnection,
-    counters: EntityTable[TenantCounter],
+    counters: EntityTable[Any],
     action: IncrementAction,
 ) -> None:
     """One statement: create the counter or add to it, unless that would pass the limit or

@@ -67,6 +67,13 @@ from aace.domain.entities.registries import (
     UiComponent,
     WizardSchema,
 )
+from aace.domain.entities.usage import (
+    PERIODS,
+    USAGE_LIMITS,
+    USAGE_SUMMARIES,
+    UsageLimit,
+    UsageSummary,
+)
 from aace.domain.schema import EntitySchema
 
 __all__ = [
@@ -81,6 +88,7 @@ __all__ = [
     "LLMS",
     "MCP_SERVERS",
     "MESSAGES",
+    "PERIODS",
     "PLATFORM_SCHEMAS",
     "PROMPT_TEMPLATES",
     "RUNS",
@@ -93,6 +101,8 @@ __all__ = [
     "THREADS",
     "TOOL_CALLS",
     "UI_COMPONENTS",
+    "USAGE_LIMITS",
+    "USAGE_SUMMARIES",
     "WIZARDS",
     "WIZARD_GROUPS",
     "WIZARD_GROUP_FILTERS",
@@ -121,6 +131,8 @@ __all__ = [
     "Thread",
     "ToolCall",
     "UiComponent",
+    "UsageLimit",
+    "UsageSummary",
     "Wizard",
     "WizardGroup",
     "WizardGroupFilter",
@@ -155,6 +167,8 @@ ALL_SCHEMAS: tuple[EntitySchema[Any], ...] = (
     TASK_SCHEDULES,
     IDEMPOTENCY,
     TENANT_COUNTERS,
+    USAGE_LIMITS,
+    USAGE_SUMMARIES,
 )
 
 _BY_TYPE: dict[type[Any], EntitySchema[Any]] = {s.entity: s for s in ALL_SCHEMAS}

@@ -222,6 +222,8 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str], dict[str, tuple[str, str, st
     # The package's own tables (no deployed equivalent), hashed on the tenant.
     "aace-idempotency": (PK, "idempotency_key", {PK: "S", "idempotency_key": "S"}, {}),
     "aace-tenant_counters": (PK, "counter_name", {PK: "S", "counter_name": "S"}, {}),
+    "aace-usage_limits": (PK, "limit_key", {PK: "S", "limit_key": "S"}, {}),
+    "aace-usage_summaries": (PK, "summary_key", {PK: "S", "summary_key": "S"}, {}),
 }
 
 
