@@ -42,6 +42,9 @@ from aace.application.services import (
     TaskService,
     ThreadService,
     ToolCallService,
+    UsageLimitService,
+    UsageService,
+    UsageSummaryService,
     WizardGroupService,
     WizardSchemaService,
     WizardService,
@@ -156,6 +159,9 @@ class BlockingAace:
     session_agents: Blocking[SessionAgentService]
     session_runs: Blocking[SessionRunService]
     task_schedules: Blocking[EntityService[TaskSchedule]]
+    usage: Blocking[UsageService]
+    usage_limits: Blocking[UsageLimitService]
+    usage_summaries: Blocking[UsageSummaryService]
 
     def __init__(self, settings: Settings | None = None) -> None:
         self._exit = ExitStack()

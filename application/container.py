@@ -32,6 +32,9 @@ from aace.application.services import (
     ThreadService,
     ToolCallService,
     UiComponentService,
+    UsageLimitService,
+    UsageService,
+    UsageSummaryService,
     WizardGroupFilterService,
     WizardGroupService,
     WizardSchemaService,
@@ -68,6 +71,9 @@ SERVICES: dict[str, type[Any]] = {
     "session_agents": SessionAgentService,
     "session_runs": SessionRunService,
     "task_schedules": TaskScheduleService,
+    "usage": UsageService,
+    "usage_limits": UsageLimitService,
+    "usage_summaries": UsageSummaryService,
 }
 
 

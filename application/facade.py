@@ -30,6 +30,9 @@ from aace.application.services import (
     TaskService,
     ThreadService,
     ToolCallService,
+    UsageLimitService,
+    UsageService,
+    UsageSummaryService,
     WizardGroupService,
     WizardSchemaService,
     WizardService,
@@ -84,6 +87,9 @@ class Aace:
     session_agents: SessionAgentService
     session_runs: SessionRunService
     task_schedules: EntityService[TaskSchedule]
+    usage: UsageService
+    usage_limits: UsageLimitService
+    usage_summaries: UsageSummaryService
 
     def __init__(self, settings: Settings, store: Store, services: Mapping[str, Any]) -> None:
         self.settings = settings

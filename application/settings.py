@@ -12,6 +12,7 @@ import os
 import tomllib
 import warnings
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -90,6 +91,14 @@ def _text_mapping(name: str) -> Callable[[Any], dict[str, str]]:
         return converted
 
     return convert
+
+
+def _optional_callable(name: str) -> Callable[[Any, Any, Any], None]:
+    def check(_: Any, __: Any, value: Any) -> None:
+        if value is not None and not callable(value):
+            raise ValidationError(name, f"must be callable or None, got {type(value).__name__}")
+
+    return check
 
 
 def _optional_text(name: str) -> Callable[[Any, Any, Any], None]:
@@ -185,6 +194,9 @@ class Settings:
       (shared by every process); ``None`` (the default) is no cache. ``cache_ttl``: seconds
       an entry lives (default 300); writes make entries stale at once, whatever the TTL.
       ``cache_namespace`` prefixes every key: stores sharing one Redis database need one each.
+    - ``clock``: what "now" is for usage periods (a callable returning an aware UTC
+      datetime; ``None``: the system clock). For tests and replays; not read from the
+      environment.
     - ``max_session_iterations``: iterations a session may take before
       ``sessions.next_iteration`` fails it (default 10, as on the platform).
     - ``internal_mcp_url``, ``internal_mcp_headers``, ``internal_mcp_bearer_token``: the
@@ -213,6 +225,9 @@ class Settings:
     cache_url: str | None = attrs.field(default=None, validator=_optional_text("cache_url"))
     cache_ttl: int = attrs.field(default=300, converter=_cache_ttl)
     cache_namespace: str = attrs.field(default="aace", validator=_text("cache_namespace"))
+    clock: Callable[[], datetime] | None = attrs.field(
+        default=None, repr=False, validator=_optional_callable("clock")
+    )
     internal_mcp_url: str | None = attrs.field(
         default=None, validator=_optional_text("internal_mcp_url")
     )
@@ -253,6 +268,8 @@ class Settings:
 
 
 _FIELDS = frozenset(field.name for field in attrs.fields(Settings))
+#: Settings only code can give (a callable): never from the environment or a file.
+_CODE_ONLY = frozenset({"clock"})
 _MAPPINGS = {
     "store_options": "AACE_STORE_",
     "table_names": "AACE_TABLE_NAME_",
@@ -307,7 +324,7 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
             values[name] = _whole_number(variable, text)
         elif name == "initialize":
             values[name] = text or None
-        elif name in _FIELDS and name not in _MAPPINGS:
+        elif name in _FIELDS and name not in _MAPPINGS and name not in _CODE_ONLY:
             values[name] = text
         else:
             warnings.warn(
@@ -319,6 +336,7 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _known_variables() -> str:
-    scalars = sorted(f"{ENVIRONMENT_PREFIX}{name.upper()}" for name in _FIELDS - set(_MAPPINGS))
+    names = _FIELDS - set(_MAPPINGS) - _CODE_ONLY
+    scalars = sorted(f"{ENVIRONMENT_PREFIX}{name.upper()}" for name in names)
     prefixes = [f"{prefix}<NAME>" for prefix in _MAPPINGS.values()]
     return ", ".join([*scalars, *prefixes, "AACE_CONFIG"])

@@ -132,15 +132,20 @@ class TenantContext:
 class PlatformContext:
     """An operator acting on the platform registries (LLMs, UI components, wizard schemas).
 
-    It has no tenant and is never derived from a request's tenant fields: operator code
-    builds it explicitly, naming who acts (``updated_by``, required). Only writes made
-    inside :func:`writing_as_platform` of one may touch a platform registry (behaviour §2).
+    It is never derived from a request's tenant fields: operator code builds it explicitly,
+    naming who acts (``updated_by``, required). Only writes made inside
+    :func:`writing_as_platform` of one may touch a platform registry (behaviour §2).
+    ``tenant`` names the tenant an operator acts on, for records only an operator writes
+    (a tenant's usage limits); it is ``None`` for the registries.
     """
 
     updated_by: str
+    tenant: PartitionKey | None = attrs.field(default=None, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         _check_updated_by(self.updated_by)
+        if self.tenant is not None and not isinstance(self.tenant, PartitionKey):
+            raise ValidationError("tenant", "must be a PartitionKey or None")
 
 
 _PLATFORM_WRITER: ContextVar[PlatformContext | None] = ContextVar(

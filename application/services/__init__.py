@@ -27,6 +27,12 @@ from aace.application.services.generated import NaturalKeyService
 from aace.application.services.mcp_servers import InternalMcp, McpServerService
 from aace.application.services.sessions import SessionAgentService, SessionService
 from aace.application.services.threads import HistoryEntry, ThreadService
+from aace.application.services.usage import (
+    UsageCheck,
+    UsageLimitService,
+    UsageService,
+    UsageSummaryService,
+)
 from aace.application.services.versioned import VersionedService
 from aace.application.services.views import McpServerView
 from aace.application.services.wizards import (
@@ -63,6 +69,10 @@ __all__ = [
     "TaskService",
     "ThreadService",
     "ToolCallService",
+    "UsageCheck",
+    "UsageLimitService",
+    "UsageService",
+    "UsageSummaryService",
     "UiComponentService",
     "VersionedService",
     "WizardGroupFilterService",

@@ -64,7 +64,7 @@ class AgentService(VersionedService[Agent]):
         self._snippets = store.repository(FLOW_SNIPPETS)
         self._templates = store.repository(PROMPT_TEMPLATES)
 
-    def _also_on_create(self, uow: UnitOfWork, context: Context, entity: Agent) -> None:
+    async def _also_on_create(self, uow: UnitOfWork, context: Context, entity: Agent) -> None:
         uow.increment(tenant_of(context), AGENT_COUNTER, 1, limit=self._limit)
 
     def _also_on_last_delete(self, uow: UnitOfWork, tenant: PartitionKey) -> None:

@@ -22,6 +22,7 @@ from aace.domain.values import check_id, check_json, check_text
 
 __all__ = [
     "Actor",
+    "Amount",
     "Cursor",
     "Id",
     "Input",
@@ -182,6 +183,17 @@ def _includes(name: str, value: Any) -> None:
 
 #: Relations to resolve with the result (``include=["flow_snippet", "mcp_servers"]``).
 Includes = Annotated[Sequence[str] | None, _includes]
+
+
+def _amount(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(name, f"must be a whole number, got {type(value).__name__}")
+    if value == 0 or abs(value) >= 10**15:
+        raise ValidationError(name, "must be a whole number other than 0, under 10**15")
+
+
+#: A usage amount: a whole number other than 0 (negative only where refunds are allowed).
+Amount = Annotated[int, _amount]
 #: Who calls: a tenant (reads anything of its own and the platform registries, writes its
 #: own), or an operator's ``PlatformContext`` (the only writer of platform registries).
 Actor = Annotated[TenantContext | PlatformContext, _actor]

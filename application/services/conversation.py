@@ -15,9 +15,11 @@ from aace.application.services.arguments import (
     Text,
     checked_entry_points,
 )
-from aace.application.services.entity import EntityService, ServiceSpec
+from aace.application.services.entity import EntityService, ServiceSpec, tenant_of
 from aace.application.services.generated import generated_service
 from aace.application.services.listing import Listing, at_least, at_most, eq, one_of
+from aace.application.services.usage import Metering
+from aace.application.settings import Settings
 from aace.domain.entities import (
     ASYNC_TASKS,
     MESSAGES,
@@ -29,6 +31,7 @@ from aace.domain.entities import (
 )
 from aace.domain.errors import ValidationError
 from aace.domain.fields import utc_now
+from aace.domain.ports import Store, UnitOfWork
 from aace.domain.tenancy import TenantContext
 
 __all__ = [
@@ -64,6 +67,28 @@ class RunService(EntityService[Run]):
         ),
         managed=frozenset({"total_tokens", "time_spent"}),
     )
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        super().__init__(store, settings)
+        self._metering = Metering(store, settings.clock)
+
+    async def _also_on_create(self, uow: UnitOfWork, context: Any, entity: Run) -> None:
+        """The quota bites before work starts: ``LimitExceeded`` while the period's
+        ``tokens`` or ``runs`` total is at an active limit without overage; the run counts
+        one under ``runs``."""
+        tenant = tenant_of(context)
+        await self._metering.refuse_if_over(tenant, ("tokens", "runs"))
+        await self._metering.add(uow, tenant, "runs", 1, enforce=True)
+
+    async def _also_on_update(
+        self, uow: UnitOfWork, context: Any, current: Run, changed: Run
+    ) -> None:
+        """Spent tokens are facts: the tokens a run's total gains are recorded under
+        ``tokens`` in the same unit of work, never refused (exactly once: a retried update
+        finds them recorded and adds nothing)."""
+        gained = changed.total_tokens - current.total_tokens
+        if gained > 0:
+            await self._metering.add(uow, tenant_of(context), "tokens", gained, enforce=False)
 
     def _keywords(self, filters: Mapping[str, Any]) -> Mapping[str, Any]:
         """``token_type`` (completion, prompt or total; default total) with

@@ -77,7 +77,10 @@ class ServiceSpec(Generic[E]):
 
 
 def tenant_of(context: Context) -> PartitionKey:
-    return NO_TENANT if isinstance(context, PlatformContext) else context.partition_key
+    """The tenant a call reads and writes: the context's, or the one an operator names."""
+    if isinstance(context, PlatformContext):
+        return NO_TENANT if context.tenant is None else context.tenant
+    return context.partition_key
 
 
 def writer(context: Context) -> Any:
@@ -193,7 +196,7 @@ class EntityService(Generic[E]):
             uow = self._store.unit_of_work()
             await self._dependents.require_parents(uow, self.schema, entity)
             uow.put(entity, condition=ABSENT)
-            self._also_on_create(uow, context, entity)
+            await self._also_on_create(uow, context, entity)
             if isinstance(context, PlatformContext):
                 await uow.commit()
                 return self._present(entity)
@@ -232,6 +235,7 @@ class EntityService(Generic[E]):
             with writer(context):
                 uow = self._store.unit_of_work()
                 uow.put(changed, condition=condition)
+                await self._also_on_update(uow, context, current, changed)
                 await commit_or_lose(uow)
             return changed
 
@@ -354,6 +358,11 @@ class EntityService(Generic[E]):
         """The record an update writes, given the rules of the entity."""
         return changed
 
+    async def _also_on_update(
+        self, uow: UnitOfWork, context: Context, current: E, changed: E
+    ) -> None:
+        """Further actions of an update's unit of work (usage metering)."""
+
     async def _complete(self, context: Context, entity: E) -> E:
         """A built or changed record completed from other records (compilation)."""
         return entity
@@ -362,7 +371,7 @@ class EntityService(Generic[E]):
         """Whether an update with ``changes`` completes the record again."""
         return True
 
-    def _also_on_create(self, uow: UnitOfWork, context: Context, entity: E) -> None:
+    async def _also_on_create(self, uow: UnitOfWork, context: Context, entity: E) -> None:
         """Further actions of a create's unit of work (a counter)."""
 
     def _present(self, entity: E) -> E:

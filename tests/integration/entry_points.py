@@ -31,6 +31,7 @@ _PLACEHOLDERS: dict[Any, Callable[[], Any]] = {
     arguments.OptionalPageSize: lambda: None,
     arguments.Text: lambda: "text",
     arguments.Includes: lambda: None,
+    arguments.Amount: lambda: 1,
     arguments.JsonValue: lambda: {"log": "entry"},
     arguments.Id: lambda: str(uuid.uuid4()),
     arguments.OptionalId: lambda: None,

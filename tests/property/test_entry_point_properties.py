@@ -88,6 +88,7 @@ _DRAWN: dict[Any, st.SearchStrategy[Any]] = {
     arguments.OptionalPageSize: st.one_of(st.none(), st.integers(-3, 50), arbitrary),
     arguments.Text: st.one_of(any_text, arbitrary),
     arguments.JsonValue: arbitrary,
+    arguments.Amount: st.one_of(st.integers(-5, 5), arbitrary),
     arguments.Includes: st.one_of(
         st.none(),
         st.lists(st.sampled_from(["flow_snippet", "mcp_servers", "runs", "agent", "nope"])),
