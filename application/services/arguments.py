@@ -38,6 +38,7 @@ __all__ = [
     "Window",
     "OptionalId",
     "PageSize",
+    "Periods",
     "check_input",
     "checked_entry_points",
 ]
@@ -194,6 +195,20 @@ def _amount(name: str, value: Any) -> None:
 
 #: A usage amount: a whole number other than 0 (negative only where refunds are allowed).
 Amount = Annotated[int, _amount]
+
+
+def _periods(name: str, value: Any) -> None:
+    from aace.domain.entities import PERIODS
+
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or not value:
+        raise ValidationError(name, "must be a non-empty list of periods")
+    for item in value:
+        if item not in PERIODS:
+            raise ValidationError(name, f"holds {item!r}, not one of {', '.join(PERIODS)}")
+
+
+#: Usage periods (``day``, ``month``, ``none``).
+Periods = Annotated[Sequence[str], _periods]
 #: Who calls: a tenant (reads anything of its own and the platform registries, writes its
 #: own), or an operator's ``PlatformContext`` (the only writer of platform registries).
 Actor = Annotated[TenantContext | PlatformContext, _actor]

@@ -77,8 +77,9 @@ class RunService(EntityService[Run]):
         ``tokens`` or ``runs`` total is at an active limit without overage; the run counts
         one under ``runs``."""
         tenant = tenant_of(context)
-        await self._metering.refuse_if_over(tenant, ("tokens", "runs"))
-        await self._metering.add(uow, tenant, "runs", 1, enforce=True)
+        limits = {key: await self._metering.limits(tenant, key) for key in ("tokens", "runs")}
+        await self._metering.refuse_if_over(tenant, limits)
+        self._metering.add(uow, tenant, "runs", 1, limits["runs"])
 
     async def _also_on_update(
         self, uow: UnitOfWork, context: Any, current: Run, changed: Run
@@ -88,7 +89,7 @@ class RunService(EntityService[Run]):
         finds them recorded and adds nothing)."""
         gained = changed.total_tokens - current.total_tokens
         if gained > 0:
-            await self._metering.add(uow, tenant_of(context), "tokens", gained, enforce=False)
+            self._metering.add(uow, tenant_of(context), "tokens", gained, {})
 
     def _keywords(self, filters: Mapping[str, Any]) -> Mapping[str, Any]:
         """``token_type`` (completion, prompt or total; default total) with
@@ -96,6 +97,9 @@ class RunService(EntityService[Run]):
         return _token_filters(filters)
 
     def _changed(self, current: Run, changed: Run, changes: Mapping[str, Any]) -> Run:
+        for name in ("completion_tokens", "prompt_tokens"):
+            if getattr(changed, name) < getattr(current, name):
+                raise ValidationError(name, "cannot go down: spent tokens are facts")
         if isinstance(changes.get("completion_tokens"), int) and changed.completion_tokens > 0:
             return attrs.evolve(
                 changed,

@@ -34,12 +34,12 @@ from aace.application.services.contention import (
     settle,
 )
 from aace.application.services.dependents import Dependents
-from aace.application.services.idempotency import Idempotency
+from aace.application.services.idempotency import Idempotency, fingerprint
 from aace.application.services.inputs import refuse_managed
 from aace.application.services.listing import Listing, listing_query
 from aace.application.services.views import public_view
 from aace.application.settings import Settings
-from aace.domain.errors import ConditionFailed, ValidationError
+from aace.domain.errors import ConditionFailed, Forbidden, LimitExceeded, ValidationError
 from aace.domain.fields import utc_now
 from aace.domain.ports import ABSENT, ANY, Condition, Store, UnitOfWork
 from aace.domain.query import Page
@@ -115,6 +115,17 @@ class EntityService(Generic[E]):
     def schema(self) -> EntitySchema[E]:
         return self.spec.schema
 
+    def _tenant(self, context: Context) -> PartitionKey:
+        """The tenant this call reads and writes; an operator's context without a tenant
+        reaches only the platform registries (``Forbidden`` elsewhere)."""
+        if (
+            isinstance(context, PlatformContext)
+            and context.tenant is None
+            and not self.schema.platform
+        ):
+            raise Forbidden(f"{self.schema.name} belongs to tenants: name one in the context")
+        return tenant_of(context)
+
     # -- reads ------------------------------------------------------------------------------
 
     async def get(self, context: Actor, *key: KeyPart, include: Includes = None) -> Any:
@@ -122,7 +133,7 @@ class EntityService(Generic[E]):
         record and the related records it names."""
         if include:
             check_includes(self.schema, include)
-        record = self._present(await self._records.get(tenant_of(context), self._key(key)))
+        record = self._present(await self._records.get(self._tenant(context), self._key(key)))
         if not include:
             return record
         related = await self.loader(context).related(self.schema, [record], include)
@@ -130,13 +141,13 @@ class EntityService(Generic[E]):
 
     async def find(self, context: Actor, *key: KeyPart) -> E | None:
         """The record, or ``None``."""
-        found = await self._records.find(tenant_of(context), self._key(key))
+        found = await self._records.find(self._tenant(context), self._key(key))
         return None if found is None else self._present(found)
 
     async def get_many(self, context: Actor, keys: Keys) -> list[E | None]:
         """One result per key (``None`` where missing), in the caller's order."""
         checked = [self._key(k if isinstance(k, tuple) else (k,)) for k in keys]
-        found = await self._records.get_many(tenant_of(context), checked)
+        found = await self._records.get_many(self._tenant(context), checked)
         return [None if item is None else self._present(item) for item in found]
 
     async def list(
@@ -164,7 +175,7 @@ class EntityService(Generic[E]):
             limit=limit,
             cursor=cursor,
         )
-        page = await self._records.query(tenant_of(context), query)
+        page = await self._records.query(self._tenant(context), query)
         items = [self._present(item) for item in page.items]
         related = (
             await self.loader(context).related(self.schema, items, include) if include else {}
@@ -173,12 +184,12 @@ class EntityService(Generic[E]):
 
     def loader(self, context: Context) -> Loader:
         """A per-request loader for ``context``'s tenant (``app.loader(ctx)``)."""
-        return Loader(self._store, tenant_of(context), public_view)
+        return Loader(self._store, self._tenant(context), public_view)
 
     async def count(self, context: Actor, **filters: Any) -> int:
         """How many records ``list`` with the same filters would visit."""
         query = listing_query(self.schema, self.spec.listing, self._keywords(filters))
-        return await self._records.count(tenant_of(context), query)
+        return await self._records.count(self._tenant(context), query)
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -191,6 +202,22 @@ class EntityService(Generic[E]):
         return await self._create(context, data, idempotency_key)
 
     async def _create(self, context: Context, data: Any, idempotency_key: str | None) -> E:
+        try:
+            return await self._create_once(context, data, idempotency_key)
+        except LimitExceeded:
+            # A quota checked before the commit (a run's) must not hide the first result of
+            # a retried create: the key's record says what it made.
+            if idempotency_key is None or isinstance(context, PlatformContext):
+                raise
+            operation = f"{self.schema.name}.create"
+            earlier = await self._idempotency.replay(
+                context, idempotency_key, operation, fingerprint(operation, data)
+            )
+            if earlier is None:
+                raise
+            return self._present(earlier)
+
+    async def _create_once(self, context: Context, data: Any, idempotency_key: str | None) -> E:
         entity = await self._build(context, data)
         with writer(context):
             uow = self._store.unit_of_work()
@@ -219,7 +246,7 @@ class EntityService(Generic[E]):
             raise ValidationError("expected_updated_at", "must be a datetime")
         refuse_managed(changes, set(self.schema.key_fields) | self._managed_names())
         changes = self._prepare(changes)
-        tenant = tenant_of(context)
+        tenant = self._tenant(context)
 
         async def attempt() -> E:
             current = await self._records.get(tenant, key)
@@ -249,7 +276,7 @@ class EntityService(Generic[E]):
         if not isinstance(cascade, bool):
             raise ValidationError("cascade", "must be a bool")
         checked = self._key(key)
-        tenant = tenant_of(context)
+        tenant = self._tenant(context)
         current = await self._records.get(tenant, checked)
         with writer(context):
             await self._delete(tenant, current, cascade)
@@ -322,7 +349,7 @@ class EntityService(Generic[E]):
         data = self._prepare(data)
         values: dict[str, Any] = {**data, **managed}
         if not self.schema.platform:
-            values["partition_key"] = tenant_of(context)
+            values["partition_key"] = self._tenant(context)
         names = self.schema.attribute_kinds
         now = utc_now()
         for name, value in (

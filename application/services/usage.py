@@ -29,6 +29,7 @@ from aace.application.services.arguments import (
     OptionalId,
     OptionalMoment,
     PageSize,
+    Periods,
     Text,
     checked_entry_points,
 )
@@ -78,6 +79,17 @@ class UsageCheck:
         return None if self.limit is None else max(0, self.limit - self.used)
 
 
+#: The longest usage key (its summaries' keys add the period and its start).
+MAX_USAGE_KEY = 200
+Limits = dict[str, UsageLimit]
+
+
+def _usage_key(usage_key: str) -> str:
+    if len(usage_key.encode("utf-8")) > MAX_USAGE_KEY:
+        raise ValidationError("usage_key", f"must be at most {MAX_USAGE_KEY} UTF-8 bytes")
+    return usage_key
+
+
 class Metering:
     """Usage records shared by the services that meter (usage, runs)."""
 
@@ -88,40 +100,55 @@ class Metering:
         self._summaries = store.repository(USAGE_SUMMARIES)
 
     def now(self) -> datetime:
-        return self._clock()
+        now = self._clock()
+        if not isinstance(now, datetime) or now.tzinfo is None:
+            raise ValidationError("clock", "must return an aware datetime")
+        return now
 
-    async def limits(self, tenant: PartitionKey, usage_key: str) -> dict[str, UsageLimit]:
+    async def limits(self, tenant: PartitionKey, usage_key: str) -> Limits:
         """The active limits of ``usage_key``, by period."""
-        query = Query(filters={"usage_key": usage_key, "status": "active"}, limit=MAX_PAGE_SIZE)
+        query = Query(
+            filters={"usage_key": _usage_key(usage_key), "status": "active"}, limit=MAX_PAGE_SIZE
+        )
         page = await self._limits.query(tenant, query)
         return {limit.period: limit for limit in page.items}
 
-    async def add(
-        self, uow: UnitOfWork, tenant: PartitionKey, usage_key: str, amount: int, *, enforce: bool
+    def add(
+        self,
+        uow: UnitOfWork,
+        tenant: PartitionKey,
+        usage_key: str,
+        amount: int,
+        limits: Limits,
+        *,
+        at: datetime | None = None,
+        periods: tuple[str, ...] = PERIODS,
     ) -> None:
-        """Add ``amount`` to the key's current summaries in ``uow``; with ``enforce``, an
-        active limit without overage refuses to be passed (at commit)."""
-        limits = await self.limits(tenant, usage_key) if enforce else {}
-        now = self.now()
-        for period in PERIODS:
-            start = period_start(period, now)
+        """Add ``amount`` to the key's summaries of the periods ``at`` (default: now) falls
+        in; an active limit of ``limits`` without overage refuses to be passed."""
+        moment = self.now() if at is None else at
+        for period in periods:
+            start = period_start(period, moment)
             limit = limits.get(period)
             ceiling = None if limit is None or limit.allow_overage else limit.limit
             uow.increment(
                 tenant,
-                summary_key(usage_key, period, start),
+                summary_key(_usage_key(usage_key), period, start),
                 amount,
                 limit=ceiling,
                 schema=USAGE_SUMMARIES,
                 extra={"usage_key": usage_key, "period": period, "period_start": start},
             )
 
-    async def check(self, tenant: PartitionKey, usage_key: str, period: str) -> UsageCheck:
+    async def check(
+        self, tenant: PartitionKey, usage_key: str, period: str, limits: Limits | None = None
+    ) -> UsageCheck:
         if period not in PERIODS:
             raise ValidationError("period", f"must be one of {', '.join(PERIODS)}")
+        limits = await self.limits(tenant, usage_key) if limits is None else limits
         start = period_start(period, self.now())
         found = await self._summaries.find(tenant, (summary_key(usage_key, period, start),))
-        limit = (await self.limits(tenant, usage_key)).get(period)
+        limit = limits.get(period)
         return UsageCheck(
             usage_key,
             period,
@@ -131,18 +158,26 @@ class Metering:
             False if limit is None else limit.allow_overage,
         )
 
-    async def refuse_if_over(self, tenant: PartitionKey, usage_keys: tuple[str, ...]) -> None:
-        """``LimitExceeded`` while any of the keys is at or over an active limit without
-        overage in its current period (the quota bites before work starts)."""
-        for usage_key in usage_keys:
-            for period, limit in (await self.limits(tenant, usage_key)).items():
+    async def refuse_if_over(self, tenant: PartitionKey, limits: Mapping[str, Limits]) -> None:
+        """``LimitExceeded`` while any key (of ``limits``, the keys' active limits) is at or
+        over an active limit without overage in its current period: the quota bites before
+        work starts."""
+        for usage_key, by_period in limits.items():
+            for period, limit in by_period.items():
                 if limit.allow_overage:
                     continue
-                used = (await self.check(tenant, usage_key, period)).used
+                used = (await self.check(tenant, usage_key, period, by_period)).used
                 if used >= limit.limit:
                     raise LimitExceeded(
                         f"{usage_key} is at {used} of {limit.limit} this {period} period"
                     )
+
+
+def _reader(context: Any) -> PartitionKey:
+    """Whose usage a call reads: a tenant's own, or the tenant an operator names."""
+    if isinstance(context, PlatformContext) and context.tenant is None:
+        raise Forbidden("usage belongs to a tenant: name one in the PlatformContext")
+    return tenant_of(context)
 
 
 def _operator(context: Any) -> PlatformContext:
@@ -183,7 +218,8 @@ class UsageLimitService(EntityService[UsageLimit]):
         self, context: Actor, data: Input, *, idempotency_key: OptionalId = None
     ) -> UsageLimit:
         """A limit (``usage_key``, ``period``, ``limit``, ``allow_overage``, ``status``);
-        ``Conflict`` if the tenant has one for that key and period."""
+        ``Conflict`` if the tenant has one for that key and period (so a retry is safe
+        without ``idempotency_key``, which is accepted for the shared shape and unused)."""
         _operator(context)
         return await super().create(context, data)
 
@@ -258,20 +294,22 @@ class UsageService:
         if amount < 0:
             raise ValidationError("amount", "must be more than 0 (refunds go through adjust)")
         tenant = context.partition_key
+        limits = await self._metering.limits(tenant, usage_key)
         uow = self._store.unit_of_work()
-        await self._metering.add(uow, tenant, usage_key, amount, enforce=True)
-        if idempotency_key is None:
-            await uow.commit()
-            return
         digest = fingerprint("usage.record", {"usage_key": usage_key, "amount": amount})
-        start = period_start("none", self._metering.now())
-        marker = (summary_key(usage_key, "none", start),)
-        self._idempotency.remember(
-            uow, context, idempotency_key, "usage.record", digest, USAGE_SUMMARIES.name, marker
-        )
         try:
+            self._metering.add(uow, tenant, usage_key, amount, limits)  # may refuse at once
+            if idempotency_key is None:
+                await uow.commit()
+                return
+            marker = (summary_key(usage_key, "none", None),)
+            self._idempotency.remember(
+                uow, context, idempotency_key, "usage.record", digest, USAGE_SUMMARIES.name, marker
+            )
             await uow.commit()
         except (Conflict, LimitExceeded):
+            if idempotency_key is None:
+                raise
             if (
                 await self._idempotency.replay(context, idempotency_key, "usage.record", digest)
                 is None
@@ -282,7 +320,7 @@ class UsageService:
         self, context: Actor, usage_key: Id, *, period: OptionalId = "month"
     ) -> UsageCheck:
         """The current ``period``'s use of ``usage_key``, its limit and what is left."""
-        return await self._metering.check(tenant_of(context), usage_key, period or "month")
+        return await self._metering.check(_reader(context), usage_key, period or "month")
 
     async def summaries(
         self,
@@ -296,19 +334,30 @@ class UsageService:
         """The tenant's totals (keyset pages), optionally of one key or period."""
         filters = {k: v for k, v in (("usage_key", usage_key), ("period", period)) if v}
         return await self._summaries.query(
-            tenant_of(context), Query(filters=filters, limit=limit, cursor=cursor)
+            _reader(context), Query(filters=filters, limit=limit, cursor=cursor)
         )
 
-    async def adjust(self, context: Actor, usage_key: Id, amount: Amount, *, reason: Text) -> None:
+    async def adjust(
+        self,
+        context: Actor,
+        usage_key: Id,
+        amount: Amount,
+        *,
+        reason: Text,
+        at: OptionalMoment = None,
+        periods: Periods = PERIODS,
+    ) -> None:
         """An operator's correction (refunds are explicit: deleting a run refunds nothing):
-        add ``amount`` (negative to refund) to the current totals, never refused by a limit;
-        a total cannot go below 0 (``ConditionFailed``). ``reason`` is logged."""
+        add ``amount`` (negative to refund) to the totals of ``periods`` that ``at``
+        (default: now) falls in, never refused by a limit; a total cannot go below 0
+        (``ConditionFailed``, nothing written). ``reason`` is logged."""
         operator = _operator(context)
         if not reason.strip():
             raise ValidationError("reason", "must say why")
         assert operator.tenant is not None
         uow = self._store.unit_of_work()
-        await self._metering.add(uow, operator.tenant, usage_key, amount, enforce=False)
+        chosen = tuple(periods)
+        self._metering.add(uow, operator.tenant, usage_key, amount, {}, at=at, periods=chosen)
         await uow.commit()
         log.info(
             "usage adjusted",

@@ -26,7 +26,7 @@ class UsageLimit(AuditedEntity):
     limit_key: str = id_field()
     usage_key: str = id_field()
     period: str = status_field("month", PERIODS)
-    limit: int = integer(default=0)
+    limit: int = attrs.field(validator=lambda _, a, v: _non_negative(a.name, v))
     allow_overage: bool = flag(default=False)
     status: str = status_field("active", ("active", "inactive"))
 
@@ -38,6 +38,11 @@ USAGE_LIMITS = EntitySchema(
     hash_key="partition_key",
     range_key="limit_key",
 )
+
+
+def _non_negative(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 10**15:
+        raise ValidationError(name, "must be a whole number from 0 up, under 10**15")
 
 
 def _optional_time(_: object, attribute: attrs.Attribute[datetime | None], value: object) -> None:

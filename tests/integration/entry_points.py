@@ -32,6 +32,7 @@ _PLACEHOLDERS: dict[Any, Callable[[], Any]] = {
     arguments.Text: lambda: "text",
     arguments.Includes: lambda: None,
     arguments.Amount: lambda: 1,
+    arguments.Periods: lambda: ("month",),
     arguments.JsonValue: lambda: {"log": "entry"},
     arguments.Id: lambda: str(uuid.uuid4()),
     arguments.OptionalId: lambda: None,

@@ -162,3 +162,86 @@ async def test_tenants_keep_to_their_own_usage(
     with pytest.raises(ValidationError) as caught:
         await app.usage_limits.update(operator(context), limit.limit_key, {"period": "day"})
     assert caught.value.field == "period"
+
+
+async def test_a_refund_can_correct_an_earlier_period(
+    store: Store, context: TenantContext
+) -> None:
+    clock = Clock(datetime(2026, 3, 10, 12, tzinfo=UTC))
+    app = app_with(store, clock)
+    await app.usage.record(context, "calls", 10)
+    clock.now += timedelta(days=1)
+    await app.usage.adjust(
+        operator(context),
+        "calls",
+        -4,
+        reason="yesterday's retries",
+        at=clock.now - timedelta(days=1),
+    )
+    assert (await app.usage.check(context, "calls", period="month")).used == 6
+    assert (await app.usage.check(context, "calls", period="day")).used == 0  # today's
+    await app.usage.adjust(
+        operator(context), "calls", -6, reason="all of it", periods=["month", "none"]
+    )  # today's day total stays untouched (it is 0: a refund there could not go below)
+    assert (await app.usage.check(context, "calls", period="none")).used == 0
+
+
+async def test_retries_are_answered_by_what_the_first_call_did(
+    store: Store, context: TenantContext
+) -> None:
+    app = app_with(store)
+    ops = operator(context)
+    await app.usage_limits.create(ops, {"usage_key": "runs", "period": "day", "limit": 1})
+    agent = await app.agents.create(context, AGENT)
+    thread = await app.threads.create(context, {"agent_uuid": agent.agent_uuid})
+    data = {"thread_uuid": thread.thread_uuid}
+    first = await app.runs.create(context, data, idempotency_key="run-1")
+    assert await app.runs.create(context, data, idempotency_key="run-1") == first  # not quota
+    await app.usage.record(context, "calls", 10, idempotency_key="rec-1")
+    await app.usage_limits.create(ops, {"usage_key": "calls", "period": "month", "limit": 5})
+    await app.usage.record(context, "calls", 10, idempotency_key="rec-1")  # replayed, not refused
+    assert (await app.usage.check(context, "calls")).used == 10
+
+
+async def test_bad_usage_input_is_refused_by_name(store: Store, context: TenantContext) -> None:
+    app = app_with(store)
+    ops = operator(context)
+    for data, field in (
+        ({"usage_key": "calls", "limit": -5}, "limit"),
+        ({"usage_key": "calls"}, "limit"),
+        ({"usage_key": "calls", "limit": 1, "period": "week"}, "period"),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            await app.usage_limits.create(ops, data)
+        assert caught.value.field == field
+    with pytest.raises(ValidationError) as caught:
+        await app.usage.record(context, "k" * 300, 1)
+    assert caught.value.field == "usage_key"
+    naive = app_with(store, Clock(datetime(2026, 1, 1)))
+    with pytest.raises(ValidationError) as caught:
+        await naive.usage.record(context, "calls", 1)
+    assert caught.value.field == "clock"
+    agent = await app.agents.create(context, AGENT)
+    thread = await app.threads.create(context, {"agent_uuid": agent.agent_uuid})
+    run = await app.runs.create(context, {"thread_uuid": thread.thread_uuid})
+    key = (thread.thread_uuid, run.run_uuid)
+    await app.runs.update(context, *key, {"completion_tokens": 5})
+    with pytest.raises(ValidationError) as caught:
+        await app.runs.update(context, *key, {"completion_tokens": 4})
+    assert caught.value.field == "completion_tokens"
+
+
+async def test_an_operator_without_a_tenant_reaches_only_the_registries(
+    store: Store, context: TenantContext
+) -> None:
+    app = app_with(store)
+    bare = PlatformContext(updated_by="ops")
+    with pytest.raises(Forbidden):
+        await app.usage.check(bare, "calls")
+    with pytest.raises(Forbidden):
+        await app.usage.summaries(bare)
+    with pytest.raises(Forbidden):
+        await app.usage_limits.list(bare)
+    with pytest.raises(Forbidden):
+        await app.agents.list(bare)
+    assert (await app.llms.list(bare, llm_provider="nobody")).items == []

@@ -89,6 +89,9 @@ _DRAWN: dict[Any, st.SearchStrategy[Any]] = {
     arguments.Text: st.one_of(any_text, arbitrary),
     arguments.JsonValue: arbitrary,
     arguments.Amount: st.one_of(st.integers(-5, 5), arbitrary),
+    arguments.Periods: st.one_of(
+        st.lists(st.sampled_from(["day", "month", "none", "x"])), arbitrary
+    ),
     arguments.Includes: st.one_of(
         st.none(),
         st.lists(st.sampled_from(["flow_snippet", "mcp_servers", "runs", "agent", "nope"])),
