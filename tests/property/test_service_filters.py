@@ -42,6 +42,7 @@ POOLS: dict[str, list[Any]] = {
     ],
     "agent_uuid": ["A", "B", "C"],
     "state": ["initial", "pending", "completed"],
+    "period": ["day", "month", "none"],
 }
 #: Values of keywords that look inside a map.
 KEYWORD_POOLS: dict[str, list[Any]] = {

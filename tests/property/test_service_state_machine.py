@@ -55,6 +55,9 @@ class Model:
 
 
 class ServiceMachine(RuleBasedStateMachine):
+    """Draws pick records in the order the machine made them (never by their store-made
+    uuids, whose order differs from run to run: a replay must pick the same records)."""
+
     def __init__(self, store: Store) -> None:
         super().__init__()
         self.app = wire_services(Settings(), store)
@@ -80,7 +83,7 @@ class ServiceMachine(RuleBasedStateMachine):
         model = self.models[tenant]
         snippet = None
         if model.snippets and data.draw(st.booleans()):
-            snippet = model.snippets[data.draw(st.sampled_from(sorted(model.snippets)))]
+            snippet = model.snippets[data.draw(st.sampled_from(list(model.snippets)))]
         agent = self.call(
             "agents",
             "create",
@@ -105,7 +108,7 @@ class ServiceMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def activate_a_version(self, data: st.DataObject) -> None:
         tenant, model, agent_uuid = self._pick_agent(data)
-        version = data.draw(st.sampled_from(sorted(model.agents[agent_uuid])))
+        version = data.draw(st.sampled_from(list(model.agents[agent_uuid])))
         self.call("agents", "activate", self.contexts[tenant], version)
         model.active[agent_uuid] = version
 
@@ -114,7 +117,7 @@ class ServiceMachine(RuleBasedStateMachine):
     def delete_a_version(self, data: st.DataObject, cascade: bool) -> None:
         tenant, model, agent_uuid = self._pick_agent(data)
         versions = model.agents[agent_uuid]
-        version = data.draw(st.sampled_from(sorted(versions)))
+        version = data.draw(st.sampled_from(list(versions)))
         last = len(versions) == 1
         threads = [t for t, a in model.threads.items() if a == agent_uuid]
         try:
@@ -139,7 +142,7 @@ class ServiceMachine(RuleBasedStateMachine):
     def update_while_reading(self, data: st.DataObject, text: str) -> None:
         """A writer and a reader at once: the reader sees the version before or after."""
         tenant, model, agent_uuid = self._pick_agent(data)
-        version = data.draw(st.sampled_from(sorted(model.agents[agent_uuid])))
+        version = data.draw(st.sampled_from(list(model.agents[agent_uuid])))
         context = self.contexts[tenant]
         before = model.descriptions.get(version)
 
@@ -170,7 +173,7 @@ class ServiceMachine(RuleBasedStateMachine):
     def new_snippet_version(self, data: st.DataObject) -> None:
         tenant = data.draw(st.sampled_from([i for i, m in enumerate(self.models) if m.snippets]))
         model = self.models[tenant]
-        stable = data.draw(st.sampled_from(sorted(model.snippets)))
+        stable = data.draw(st.sampled_from(list(model.snippets)))
         old = model.snippets[stable]
         newer = self.call("flow_snippets", "new_version", self.contexts[tenant], stable, {})
         model.snippets[stable] = newer.flow_snippet_version_uuid
@@ -184,8 +187,8 @@ class ServiceMachine(RuleBasedStateMachine):
     @rule(tenant=st.sampled_from([0, 1]), data=st.data())
     def create_thread(self, tenant: int, data: st.DataObject) -> None:
         model = self.models[tenant]
-        others = sorted(self.models[1 - tenant].agents)
-        choices = sorted(model.agents) + others + ["no-such-agent"]
+        others = list(self.models[1 - tenant].agents)
+        choices = list(model.agents) + others + ["no-such-agent"]
         agent_uuid = data.draw(st.sampled_from(choices))
         try:
             thread = self.call(
@@ -201,7 +204,7 @@ class ServiceMachine(RuleBasedStateMachine):
     @rule(data=st.data(), foreign=st.booleans())
     def create_run(self, data: st.DataObject, foreign: bool) -> None:
         owner = data.draw(st.sampled_from([i for i, m in enumerate(self.models) if m.threads]))
-        thread = data.draw(st.sampled_from(sorted(self.models[owner].threads)))
+        thread = data.draw(st.sampled_from(list(self.models[owner].threads)))
         caller = 1 - owner if foreign else owner
         try:
             run = self.call("runs", "create", self.contexts[caller], {"thread_uuid": thread})
@@ -216,7 +219,7 @@ class ServiceMachine(RuleBasedStateMachine):
     def create_message(self, data: st.DataObject) -> None:
         tenant = data.draw(st.sampled_from([i for i, m in enumerate(self.models) if m.runs]))
         model = self.models[tenant]
-        thread, run = data.draw(st.sampled_from(sorted(model.runs)))
+        thread, run = data.draw(st.sampled_from(list(model.runs)))
         self.call(
             "messages",
             "create",
@@ -230,7 +233,7 @@ class ServiceMachine(RuleBasedStateMachine):
     def delete_thread(self, data: st.DataObject, cascade: bool) -> None:
         tenant = data.draw(st.sampled_from([i for i, m in enumerate(self.models) if m.threads]))
         model = self.models[tenant]
-        thread = data.draw(st.sampled_from(sorted(model.threads)))
+        thread = data.draw(st.sampled_from(list(model.threads)))
         has_runs = any(t == thread for t, _ in model.runs)
         try:
             self.call("threads", "delete", self.contexts[tenant], thread, cascade=cascade)
@@ -246,7 +249,7 @@ class ServiceMachine(RuleBasedStateMachine):
     def delete_run(self, data: st.DataObject, cascade: bool) -> None:
         tenant = data.draw(st.sampled_from([i for i, m in enumerate(self.models) if m.runs]))
         model = self.models[tenant]
-        key = data.draw(st.sampled_from(sorted(model.runs)))
+        key = data.draw(st.sampled_from(list(model.runs)))
         try:
             self.call("runs", "delete", self.contexts[tenant], *key, cascade=cascade)
         except HasDependents:
@@ -292,7 +295,7 @@ class ServiceMachine(RuleBasedStateMachine):
     def _pick_agent(self, data: st.DataObject) -> tuple[int, Model, str]:
         tenant = data.draw(st.sampled_from([i for i, m in enumerate(self.models) if m.agents]))
         model = self.models[tenant]
-        return tenant, model, data.draw(st.sampled_from(sorted(model.agents)))
+        return tenant, model, data.draw(st.sampled_from(list(model.agents)))
 
     def _active_in_store(self, tenant: int, agent_uuid: str) -> str:
         active = self.call("agents", "active", self.contexts[tenant], agent_uuid)
