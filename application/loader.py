@@ -27,8 +27,7 @@ from aiodataloader import DataLoader
 
 from aace.domain.entities import ALL_SCHEMAS
 from aace.domain.errors import ValidationError
-from aace.domain.ports import Store
-from aace.domain.query import MAX_PAGE_SIZE, Query, RangeCondition
+from aace.domain.ports import Store, find_active, read_all
 from aace.domain.records import to_record
 from aace.domain.relations import Link, Relation, children_of, parents_of
 from aace.domain.schema import EntityKey, EntitySchema
@@ -98,12 +97,8 @@ class Loader:
         return await self._active[slot]
 
     async def _query_active(self, schema: EntitySchema[Any], attr: str, value: str) -> Any:
-        index = next(i.name for i in schema.indexes if i.range_key == attr)
-        query = Query(index=index, range=RangeCondition.eq(value), filters={"status": "active"})
-        page = await self._store.repository(schema).query(
-            self._tenant, attrs.evolve(query, limit=1)
-        )
-        return self._present(page.items[0]) if page.items else None
+        found = await find_active(self._store.repository(schema), self._tenant, attr, value)
+        return None if found is None else self._present(found)
 
     async def related(
         self, schema: EntitySchema[Any], items: Sequence[Any], names: Sequence[str]
@@ -161,14 +156,8 @@ class Loader:
 
     async def _all_children(self, relation: Relation, record: dict[str, Any]) -> list[Any]:
         repository = self._store.repository(relation.child)
-        query = attrs.evolve(relation.children_query(record), limit=MAX_PAGE_SIZE)
-        found: list[Any] = []
-        while True:
-            page = await repository.query(self._tenant, query)
-            found.extend(self._present(item) for item in page.items)
-            if page.next_cursor is None:
-                return found
-            query = attrs.evolve(query, cursor=page.next_cursor)
+        children = await read_all(repository, self._tenant, relation.children_query(record))
+        return [self._present(child) for child in children]
 
 
 async def _none() -> None:

@@ -21,7 +21,7 @@ from typing import Any, Protocol, TypeVar
 
 import attrs
 
-from aace.domain.query import Page, Query
+from aace.domain.query import MAX_PAGE_SIZE, Page, Query, RangeCondition
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
 
@@ -35,6 +35,8 @@ __all__ = [
     "Repository",
     "Store",
     "UnitOfWork",
+    "find_active",
+    "read_all",
 ]
 
 E = TypeVar("E")
@@ -233,3 +235,29 @@ class Store(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+async def read_all(repository: Repository[E], tenant: PartitionKey, query: Query) -> list[E]:
+    """Every record of a listing, page after page (the largest pages the port allows)."""
+    query = attrs.evolve(query, limit=MAX_PAGE_SIZE, cursor=None)
+    found: list[E] = []
+    while True:
+        page = await repository.query(tenant, query)
+        found.extend(page.items)
+        if page.next_cursor is None:
+            return found
+        query = attrs.evolve(query, cursor=page.next_cursor)
+
+
+async def find_active(
+    repository: Repository[E], tenant: PartitionKey, stable_attr: str, stable_id: str
+) -> E | None:
+    """The active version of a versioned entity known by its stable id (one query on the
+    index of the stable id), or ``None``."""
+    schema = repository.schema
+    index = next(i.name for i in schema.indexes if i.range_key == stable_attr)
+    query = Query(
+        index=index, range=RangeCondition.eq(stable_id), filters={"status": "active"}, limit=1
+    )
+    page = await repository.query(tenant, query)
+    return page.items[0] if page.items else None

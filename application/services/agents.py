@@ -24,8 +24,7 @@ from aace.domain.entities import (
     PromptTemplate,
 )
 from aace.domain.fields import utc_now
-from aace.domain.ports import ABSENT, Store, UnitOfWork
-from aace.domain.query import Query, RangeCondition
+from aace.domain.ports import ABSENT, Store, UnitOfWork, find_active
 from aace.domain.records import structure_input
 from aace.domain.tenancy import PartitionKey, TenantContext
 
@@ -86,14 +85,9 @@ class AgentService(VersionedService[Agent]):
         snippet = await self._snippets.find(tenant, (snippet_version,))
         if snippet is None:
             return None, None
-        query = Query(
-            index="prompt_uuid-index",
-            range=RangeCondition.eq(snippet.prompt_uuid),
-            filters={"status": "active"},
-            limit=1,
+        return snippet, await find_active(
+            self._templates, tenant, "prompt_uuid", snippet.prompt_uuid
         )
-        page = await self._templates.query(tenant, query)
-        return snippet, page.items[0] if page.items else None
 
     async def _repoint_batch(
         self, context: TenantContext, agents: Sequence[Agent], new_version_uuid: str

@@ -6,11 +6,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import attrs
-
 from aace.domain.errors import NotFound
-from aace.domain.ports import Condition, Store, UnitOfWork
-from aace.domain.query import MAX_PAGE_SIZE, Query, RangeCondition
+from aace.domain.ports import Condition, Store, UnitOfWork, find_active, read_all
 from aace.domain.records import to_record
 from aace.domain.relations import Link, Relation, children_of, parents_of
 from aace.domain.schema import EntitySchema
@@ -62,17 +59,10 @@ class Dependents:
     ) -> tuple[str, ...]:
         parent = relation.parent
         attr = relation.link_attrs[0]
-        index = next(i for i in parent.indexes if i.range_key == attr)
-        query = Query(
-            index=index.name,
-            range=RangeCondition.eq(values[attr]),
-            filters={"status": "active"},
-            limit=1,
-        )
-        page = await self._store.repository(parent).query(tenant, query)
-        if not page.items:
+        active = await find_active(self._store.repository(parent), tenant, attr, values[attr])
+        if active is None:
             raise NotFound(f"{relation.parent_name} {values[attr]} not found")
-        return parent.key_of(page.items[0])
+        return parent.key_of(active)
 
     @staticmethod
     def guards(
@@ -101,14 +91,8 @@ class Dependents:
                 if found is not None:
                     yield found
             return
-        query = attrs.evolve(relation.children_query(record), limit=MAX_PAGE_SIZE)
-        while True:
-            page = await repository.query(tenant, query)
-            for item in page.items:
-                yield item
-            if page.next_cursor is None:
-                return
-            query = attrs.evolve(query, cursor=page.next_cursor)
+        for item in await read_all(repository, tenant, relation.children_query(record)):
+            yield item
 
     async def subtree(
         self, schema: EntitySchema[Any], tenant: PartitionKey, record: dict[str, Any]

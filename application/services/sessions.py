@@ -21,7 +21,7 @@ from aace.application.services.arguments import (
 )
 from aace.application.services.contention import commit_or_lose, settle
 from aace.application.services.entity import EntityService, ServiceSpec
-from aace.application.services.listing import Listing, eq, nested, one_of
+from aace.application.services.listing import Listing, eq, listing_query, nested, one_of
 from aace.domain.coordination_rules import (
     OPEN_STATUSES,
     SESSION_AGENT_MOVES,
@@ -41,8 +41,7 @@ from aace.domain.entities import (
 )
 from aace.domain.errors import ValidationError
 from aace.domain.fields import utc_now
-from aace.domain.ports import ABSENT, Condition
-from aace.domain.query import MAX_PAGE_SIZE
+from aace.domain.ports import ABSENT, Condition, read_all
 from aace.domain.tenancy import TenantContext
 
 __all__ = ["SessionAgentService", "SessionService"]
@@ -360,11 +359,6 @@ class SessionAgentService(EntityService[SessionAgent]):
         return await settle(self._contention, attempt, f"session agent {key[1]}")
 
     async def _all(self, context: Actor, **filters: Any) -> list[SessionAgent]:
-        found: list[SessionAgent] = []
-        cursor = None
-        while True:
-            page = await self.list(context, limit=MAX_PAGE_SIZE, cursor=cursor, **filters)
-            found.extend(page.items)
-            if page.next_cursor is None:
-                return found
-            cursor = page.next_cursor
+        """Every session agent the keyword filters admit (all pages)."""
+        query = listing_query(self.schema, self.spec.listing, filters)
+        return await read_all(self._records, self._tenant(context), query)

@@ -25,7 +25,8 @@ from aace.application.services.listing import Listing, eq
 from aace.domain.entities import AGENTS, MESSAGES, RUNS, THREADS, TOOL_CALLS, Run, Thread
 from aace.domain.errors import ValidationError
 from aace.domain.fields import utc_now
-from aace.domain.query import MAX_PAGE_SIZE, Query, RangeCondition
+from aace.domain.ports import find_active, read_all
+from aace.domain.query import Query, RangeCondition
 from aace.domain.tenancy import TenantContext
 
 __all__ = ["HistoryEntry", "ThreadService"]
@@ -121,16 +122,7 @@ class ThreadService(EntityService[Thread]):
         tenant = context.partition_key
         thread = await self.get(context, thread_uuid)
         agents = self._store.repository(AGENTS)
-        versions = await agents.query(
-            tenant,
-            Query(
-                index="agent_uuid-index",
-                range=RangeCondition.eq(thread.agent_uuid),
-                filters={"status": "active"},
-                limit=1,
-            ),
-        )
-        agent = versions.items[0] if versions.items else None
+        agent = await find_active(agents, tenant, "agent_uuid", thread.agent_uuid)
         role = agent.tool_call_role if agent is not None else "developer"
         wanted = limit if limit is not None else (agent.num_of_messages if agent else 10)
         start = utc_now() - since
@@ -167,14 +159,8 @@ class ThreadService(EntityService[Thread]):
         repository = self._store.repository(schema)
         range_ = None if start is None else RangeCondition.gt(start)
         index = None if start is None else "updated_at-index"
-        query = Query(index=index, parent=thread_uuid, range=range_, limit=MAX_PAGE_SIZE)
-        found: list[Any] = []
-        while True:
-            page = await repository.query(context.partition_key, query)
-            found.extend(page.items)
-            if page.next_cursor is None:
-                return found
-            query = attrs.evolve(query, cursor=page.next_cursor)
+        query = Query(index=index, parent=thread_uuid, range=range_)
+        return await read_all(repository, context.partition_key, query)
 
 
 def _entry(role: str, content: str, record: Any, runs: Mapping[str, Run]) -> HistoryEntry:

@@ -28,8 +28,8 @@ from aace.application.services.inputs import MANAGED_FIELDS
 from aace.application.settings import Settings
 from aace.domain.errors import NotFound, ValidationError
 from aace.domain.fields import utc_now
-from aace.domain.ports import ABSENT, Condition, Store, UnitOfWork
-from aace.domain.query import MAX_PAGE_SIZE, Page, Query, RangeCondition
+from aace.domain.ports import ABSENT, Condition, Store, UnitOfWork, read_all
+from aace.domain.query import Page, Query, RangeCondition
 from aace.domain.records import to_record
 from aace.domain.tenancy import PartitionKey, TenantContext
 
@@ -89,15 +89,8 @@ class VersionedService(EntityService[E]):
 
     async def versions(self, context: Actor, stable_id: Id) -> list[E]:
         """Every version (``NotFound`` when there is none)."""
-        query = Query(
-            index=self.versioning.index, range=RangeCondition.eq(stable_id), limit=MAX_PAGE_SIZE
-        )
-        tenant = tenant_of(context)
-        page = await self._records.query(tenant, query)
-        versions = list(page.items)
-        while page.next_cursor is not None:
-            page = await self._records.query(tenant, attrs.evolve(query, cursor=page.next_cursor))
-            versions.extend(page.items)
+        query = Query(index=self.versioning.index, range=RangeCondition.eq(stable_id))
+        versions = await read_all(self._records, tenant_of(context), query)
         if not versions:
             raise NotFound(f"{self.schema.name} {stable_id} not found")
         return versions
