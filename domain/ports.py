@@ -53,6 +53,7 @@ class ConditionKind(enum.Enum):
     ANY = "any"
     ABSENT = "absent"
     PRESENT = "present"
+    NOT_NEWER = "not_newer"
 
 
 @attrs.frozen
@@ -61,16 +62,33 @@ class Condition:
 
     kind: ConditionKind
     equals: Mapping[str, Any] = attrs.field(factory=dict)
+    #: ``NOT_NEWER`` only: the attribute that dates a record, and the writer's value of it.
+    stamp: tuple[str, Any] | None = None
 
     @classmethod
     def present(cls, **equals: Any) -> Condition:
         """The tenant's record exists and (optionally) has these attribute values."""
         return cls(ConditionKind.PRESENT, equals)
 
+    @classmethod
+    def not_newer(cls, field: str, value: Any) -> Condition:
+        """Newer wins: the record is missing, or its ``field`` (a datetime that dates it, such
+        as ``updated_at``) is at most ``value``. A put under it never replaces a record
+        changed after the one being written; a delete under it removes only a record no
+        newer than ``value`` (and is a no-op when the record is missing). What a migration
+        or a replicator writes with; a record of another tenant under the key is a
+        ``Conflict``, as for ``ANY``."""
+        return cls(ConditionKind.NOT_NEWER, stamp=(field, value))
+
     def holds(self, current: Mapping[str, Any] | None) -> bool:
         """Reference semantics over the tenant's current record (``None`` when missing)."""
         if self.kind is ConditionKind.ANY:
             return True
+        if self.kind is ConditionKind.NOT_NEWER:
+            assert self.stamp is not None
+            field, value = self.stamp
+            stored = None if current is None else current.get(field)
+            return stored is None or stored <= value
         if self.kind is ConditionKind.ABSENT:
             return current is None
         return current is not None and all(current.get(k) == v for k, v in self.equals.items())

@@ -217,6 +217,14 @@ class EntitySchema(Generic[E]):
         return tuple(specs)
 
     @cached_property
+    def version_field(self) -> str:
+        """The datetime attribute that dates a record's last change: ``updated_at``, or
+        ``created_at`` on tables whose records never change (threads). Newer-wins writes
+        (``Condition.not_newer``) compare it."""
+        names = {spec.name for spec in self.attributes}
+        return "updated_at" if "updated_at" in names else "created_at"
+
+    @cached_property
     def attribute_kinds(self) -> dict[str, AttrKind]:
         return {spec.name: spec.kind for spec in self.attributes}
 

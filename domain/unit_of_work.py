@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -28,7 +29,7 @@ from aace.domain.fields import utc_now
 from aace.domain.ports import ANY, PRESENT, Condition, ConditionKind
 from aace.domain.query import Query
 from aace.domain.records import to_record
-from aace.domain.schema import EntityKey, EntitySchema
+from aace.domain.schema import AttrKind, EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey, platform_writer
 from aace.domain.values import check_id
 
@@ -61,6 +62,20 @@ def check_writer(schema: EntitySchema[Any]) -> None:
         )
 
 
+def check_condition(schema: EntitySchema[Any], condition: Condition) -> None:
+    """Refuse a condition the schema cannot evaluate: a ``NOT_NEWER`` stamp must name one of
+    its datetime attributes and carry an aware datetime."""
+    if not isinstance(condition, Condition):
+        raise ValidationError("condition", f"must be a Condition, not {type(condition).__name__}")
+    if condition.kind is not ConditionKind.NOT_NEWER:
+        return
+    field, value = condition.stamp or (None, None)
+    if schema.attribute_kinds.get(str(field)) is not AttrKind.DT:
+        raise ValidationError("condition", f"{schema.name} has no datetime attribute {field!r}")
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise ValidationError("condition", f"{field} must be an aware datetime, got {value!r}")
+
+
 @attrs.frozen
 class PutAction:
     """A write of one record. Every adapter's writes (units of work, and the repositories'
@@ -73,6 +88,7 @@ class PutAction:
 
     def __attrs_post_init__(self) -> None:
         check_writer(self.schema)
+        check_condition(self.schema, self.condition)
 
     @classmethod
     def of(cls, schema: EntitySchema[Any], entity: Any, condition: Condition) -> PutAction:
@@ -120,6 +136,7 @@ class DeleteAction:
 
     def __attrs_post_init__(self) -> None:
         check_writer(self.schema)
+        check_condition(self.schema, self.condition)
 
 
 @attrs.frozen

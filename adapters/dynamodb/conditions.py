@@ -85,6 +85,8 @@ def write_condition(codec: ItemCodec, tenant: PartitionKey, condition: Condition
     owner = {":pk": {"S": str(tenant)}}
     if condition.kind is ConditionKind.ABSENT:
         return Expression("attribute_not_exists(#h)", {"#h": schema.hash_key})
+    if condition.kind is ConditionKind.NOT_NEWER:
+        return _not_newer(schema, tenant, codec, condition)
     if condition.kind is ConditionKind.ANY:
         if not schema.tenant_checked:
             return Expression(None)
@@ -112,6 +114,22 @@ def write_condition(codec: ItemCodec, tenant: PartitionKey, condition: Condition
     return Expression(" AND ".join(clauses), names, values)
 
 
+def _not_newer(
+    schema: EntitySchema[Any], tenant: PartitionKey, codec: ItemCodec, condition: Condition
+) -> Expression:
+    """Missing, or (the tenant's own and) dated at most the condition's stamp."""
+    assert condition.stamp is not None  # checked by the action
+    field, value = condition.stamp
+    names = {"#h": schema.hash_key, "#s": field}
+    values = {":s": codec.value(field, value)}
+    older = "(attribute_not_exists(#s) OR #s <= :s)"
+    if not schema.tenant_checked:
+        return Expression(f"attribute_not_exists(#h) OR {older}", names, values)
+    names["#pk"] = "partition_key"
+    values[":pk"] = {"S": str(tenant)}
+    return Expression(f"attribute_not_exists(#h) OR (#pk = :pk AND {older})", names, values)
+
+
 def owns(schema: EntitySchema[Any], tenant: PartitionKey, item: Mapping[str, Any]) -> bool:
     """Whether ``tenant`` sees the stored wire ``item`` as its own."""
     return schema.visible_to(tenant, item.get("partition_key", {}).get("S"))
@@ -126,6 +144,10 @@ def condition_failure(
 ) -> AaceError:
     """What a failed ``condition`` means, given the stored item (``None`` when missing)."""
     name = codec.schema.name
+    if condition.kind is ConditionKind.NOT_NEWER:
+        # Only a parent-hashed table brings the stored item back: it may be another tenant's.
+        if not codec.schema.tenant_checked or (stored and owns(codec.schema, tenant, stored)):
+            return ConditionFailed(f"{name} {key} is newer in the store")
     if condition.kind is not ConditionKind.PRESENT:
         return Conflict(f"{name} {key} already exists")
     if stored is None or not owns(codec.schema, tenant, stored):

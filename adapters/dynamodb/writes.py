@@ -104,7 +104,10 @@ def _outcome_needs_stored_item(action: PutAction | DeleteAction | CheckAction) -
     """Only a failed equality condition needs the stored item, to tell ``NotFound`` (missing,
     or another tenant's) from ``ConditionFailed``: any other failed condition means one
     error, so no other write brings a stored item (and the secrets it holds) back."""
-    return action.condition.kind is ConditionKind.PRESENT and bool(action.condition.equals)
+    condition = action.condition
+    if condition.kind is ConditionKind.NOT_NEWER:
+        return action.schema.tenant_checked  # newer, or another tenant's
+    return condition.kind is ConditionKind.PRESENT and bool(condition.equals)
 
 
 def forgiving_delete(action: Action) -> bool:

@@ -40,6 +40,9 @@ Tables = dict[str, dict[str, dict[str, Record]]]
 #: Records put_many stores per lock.
 PUT_MANY_CHUNK = 500
 
+#: Conditions under which a record of another tenant under the key is a ``Conflict``.
+_OWNING = (ConditionKind.ANY, ConditionKind.NOT_NEWER)
+
 
 class MemoryStore:
     """All tables in one process's memory; a lock makes each unit of work atomic."""
@@ -101,8 +104,10 @@ class MemoryStore:
         )
         if cond.kind is ConditionKind.ABSENT and stored is not None:
             raise Conflict(f"{schema.name} {key} already exists")
-        if cond.kind is ConditionKind.ANY and stored is not None and own is None:
+        if cond.kind in _OWNING and stored is not None and own is None:
             raise Conflict(f"{schema.name} {key} already exists")
+        if cond.kind is ConditionKind.NOT_NEWER and not cond.holds(own):
+            raise ConditionFailed(f"{schema.name} {key} is newer in the store")
         if cond.kind is ConditionKind.PRESENT:
             if own is None:
                 raise NotFound(f"{schema.name} {key} not found")

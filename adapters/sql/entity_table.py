@@ -16,10 +16,12 @@ from sqlalchemy import (
     delete,
     false,
     literal,
+    or_,
     select,
     true,
     update,
 )
+from sqlalchemy.sql.dml import Delete
 from sqlalchemy.sql.elements import ColumnClause
 
 from aace.adapters.sql.dialects import Insert
@@ -84,6 +86,34 @@ class EntityTable(Generic[E]):
         #: Create or replace; on a parent-hashed table a foreign row is never replaced.
         self.upsert_own = self.upsert(same_tenant=schema.tenant_checked)
         self._locks: dict[tuple[frozenset[str], bool], Select[Any]] = {}
+        self._not_newer: dict[str, tuple[Insert, Delete]] = {}
+
+    def not_newer(self, field: str) -> tuple[Insert, Delete]:
+        """The upsert and the delete that act only where the stored ``field`` is at most the
+        ``:stamp`` given (newer wins); the upsert never replaces another tenant's row."""
+        found = self._not_newer.get(field)
+        if found is None:
+            stamp = self.table.c[field]
+            stmt = self.insert(self.table)
+            excluded = stmt.excluded
+            older = or_(stamp.is_(None), stamp <= excluded[field])
+            owned = (
+                self.tenant_column == excluded.partition_key
+                if self.schema.tenant_checked
+                else true()
+            )
+            upsert = stmt.on_conflict_do_update(
+                index_elements=list(self.key_columns),
+                set_={
+                    c.name: excluded[c.name] for c in self.table.c if c.name not in self.key_names
+                },
+                where=and_(owned, older),
+            )
+            remove = delete(self.table).where(
+                self.owned, or_(stamp.is_(None), stamp <= bindparam("stamp", type_=stamp.type))
+            )
+            found = self._not_newer[field] = (upsert, remove)
+        return found
 
     def upsert(
         self, records: Sequence[Record] | None = None, *, same_tenant: bool = False

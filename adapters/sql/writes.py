@@ -50,6 +50,23 @@ async def _check_present(
         raise ConditionFailed(f"{table.schema.name} {action.key} changed since it was read")
 
 
+def _stamp_field(action: PutAction | DeleteAction) -> str:
+    assert action.condition.stamp is not None  # checked by the action
+    return str(action.condition.stamp[0])
+
+
+async def _refuse_newer(
+    connection: AsyncConnection, table: EntityTable[Any], action: PutAction | DeleteAction
+) -> None:
+    """A newer-wins write changed no row: the stored row is newer (``ConditionFailed``) or
+    another tenant's (``Conflict``); a delete of a missing row is a no-op."""
+    params = table.key_params(action.tenant, action.key)
+    if (await connection.execute(table.select_owned, params)).first() is not None:
+        raise ConditionFailed(f"{table.schema.name} {action.key} is newer in the store")
+    if (await connection.execute(table.select_stored, params)).first() is not None:
+        raise Conflict(f"{table.schema.name} {action.key} already exists")
+
+
 async def apply_check(
     connection: AsyncConnection, table: EntityTable[Any], action: CheckAction
 ) -> None:
@@ -71,6 +88,11 @@ async def apply_put(
         if (await connection.execute(table.upsert_own, action.record)).rowcount == 0:
             raise Conflict(f"{name} {action.key} already exists")
         return
+    if kind is ConditionKind.NOT_NEWER:
+        upsert, _ = table.not_newer(_stamp_field(action))
+        if (await connection.execute(upsert, action.record)).rowcount == 0:
+            await _refuse_newer(connection, table, action)
+        return
     if action.condition.equals:
         await _check_present(connection, table, action)
     params = {**table.values(action.record), **table.key_params(action.tenant, action.key)}
@@ -87,6 +109,12 @@ async def apply_delete(
     if kind is ConditionKind.ABSENT:
         if (await connection.execute(table.select_stored, params)).first() is not None:
             raise Conflict(f"{name} {action.key} already exists")
+        return
+    if kind is ConditionKind.NOT_NEWER:
+        _, remove = table.not_newer(_stamp_field(action))
+        stamp = {"stamp": action.condition.stamp[1]} if action.condition.stamp else {}
+        if (await connection.execute(remove, {**params, **stamp})).rowcount == 0:
+            await _refuse_newer(connection, table, action)
         return
     if action.condition.equals:
         await _check_present(connection, table, action)
