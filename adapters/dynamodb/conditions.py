@@ -144,10 +144,10 @@ def condition_failure(
 ) -> AaceError:
     """What a failed ``condition`` means, given the stored item (``None`` when missing)."""
     name = codec.schema.name
-    if condition.kind is ConditionKind.NOT_NEWER:
-        # Only a parent-hashed table brings the stored item back: it may be another tenant's.
-        if not codec.schema.tenant_checked or (stored and owns(codec.schema, tenant, stored)):
-            return ConditionFailed(f"{name} {key} is newer in the store")
+    # On NOT_NEWER only a parent-hashed table brings the stored item back (it may be foreign).
+    newer = not codec.schema.tenant_checked or bool(stored and owns(codec.schema, tenant, stored))
+    if condition.kind is ConditionKind.NOT_NEWER and newer:
+        return ConditionFailed(f"{name} {key} is newer in the store")
     if condition.kind is not ConditionKind.PRESENT:
         return Conflict(f"{name} {key} already exists")
     if stored is None or not owns(codec.schema, tenant, stored):
