@@ -27,8 +27,10 @@ from aace.domain.entities.agent_engine import (
 from aace.domain.entities.base import AuditedEntity, AuditedPlatformEntity, Entity
 from aace.domain.entities.bookkeeping import (
     IDEMPOTENCY,
+    MIGRATION_STATE,
     TENANT_COUNTERS,
     IdempotencyRecord,
+    MigrationState,
     TenantCounter,
 )
 from aace.domain.entities.conversation import (
@@ -85,6 +87,7 @@ __all__ = [
     "FINE_TUNING_MESSAGES",
     "FLOW_SNIPPETS",
     "IDEMPOTENCY",
+    "MIGRATION_STATE",
     "LLMS",
     "MCP_SERVERS",
     "MESSAGES",
@@ -117,6 +120,7 @@ __all__ = [
     "FineTuningMessage",
     "FlowSnippet",
     "IdempotencyRecord",
+    "MigrationState",
     "Llm",
     "McpServer",
     "Message",
@@ -169,6 +173,7 @@ ALL_SCHEMAS: tuple[EntitySchema[Any], ...] = (
     TENANT_COUNTERS,
     USAGE_LIMITS,
     USAGE_SUMMARIES,
+    MIGRATION_STATE,
 )
 
 _BY_TYPE: dict[type[Any], EntitySchema[Any]] = {s.entity: s for s in ALL_SCHEMAS}
