@@ -17,7 +17,7 @@ import enum
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from types import TracebackType
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
@@ -33,6 +33,7 @@ __all__ = [
     "Condition",
     "ConditionKind",
     "Repository",
+    "ScanPage",
     "Store",
     "UnitOfWork",
     "find_active",
@@ -99,6 +100,15 @@ ABSENT = Condition(ConditionKind.ABSENT)
 PRESENT = Condition(ConditionKind.PRESENT)
 
 
+@attrs.frozen
+class ScanPage(Generic[E]):
+    """One page of a scan: records in a stable order, and where the next page starts."""
+
+    items: list[E]
+    #: Opaque token for the next page of the same segment; ``None``: the segment is done.
+    position: str | None
+
+
 class Repository(Protocol[E]):
     """Records of one entity, always seen through one tenant."""
 
@@ -153,6 +163,31 @@ class Repository(Protocol[E]):
         """Whether a record of any tenant has these attribute values: an operator's check
         (a platform registry's delete). It reads across tenants: on DynamoDB a Scan of the
         table until the first match (every item when there is none)."""
+        ...
+
+    async def scan(
+        self,
+        *,
+        segment: int = 0,
+        segments: int = 1,
+        position: str | None = None,
+        limit: int = 100,
+        tenant: PartitionKey | None = None,
+    ) -> ScanPage[E]:
+        """An operator's read across tenants (migration, copy, offboarding): one page of
+        every record of the table, of every tenant, or of ``tenant`` only (not on a
+        platform registry, whose records belong to no tenant).
+
+        ``segments`` splits the table into that many disjoint parts whose union is all of
+        it (1 to 1,000,000, DynamoDB's limit); ``segment`` (0 to ``segments - 1``) picks
+        one, so that workers may read them in parallel. Call again with the page's
+        ``position`` until it is ``None``: a page holds at most ``limit`` records (1 to
+        1000) and may hold fewer, even none, before the segment ends (DynamoDB filters
+        after reading). A position is the last key read, as plain JSON: a later process
+        may resume from it; a record written after the scan passed it may or may not be
+        seen. A bad argument, or a position that is not one of this scan's, is
+        ``ValidationError`` naming it (``segment``, ``segments``, ``limit``, ``position``,
+        ``tenant``)."""
         ...
 
 

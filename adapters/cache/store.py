@@ -35,7 +35,7 @@ from aace.domain.cache import Cache
 from aace.domain.entities import TENANT_COUNTERS, schema_for
 from aace.domain.errors import NotFound
 from aace.domain.filters import as_filter
-from aace.domain.ports import ANY, PRESENT, Condition, Repository, Store, UnitOfWork
+from aace.domain.ports import ANY, PRESENT, Condition, Repository, ScanPage, Store, UnitOfWork
 from aace.domain.query import Page, Query
 from aace.domain.records import from_record, to_record
 from aace.domain.schema import AttrKind, EntityKey, EntitySchema, IndexKind
@@ -312,6 +312,20 @@ class CachedRepository(Generic[E]):
 
     async def exists_in_any_tenant(self, equals: Mapping[str, Any]) -> bool:
         return await self._inner.exists_in_any_tenant(equals)
+
+    async def scan(
+        self,
+        *,
+        segment: int = 0,
+        segments: int = 1,
+        position: str | None = None,
+        limit: int = 100,
+        tenant: PartitionKey | None = None,
+    ) -> ScanPage[E]:
+        """An operator's whole-table read: straight from the store, never cached."""
+        return await self._inner.scan(
+            segment=segment, segments=segments, position=position, limit=limit, tenant=tenant
+        )
 
     async def put(self, entity: E, *, condition: Condition = ANY) -> None:
         try:

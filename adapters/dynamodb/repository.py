@@ -14,10 +14,11 @@ from aace.adapters.dynamodb.codec import Item, ItemCodec
 from aace.adapters.dynamodb.conditions import owns
 from aace.adapters.dynamodb.errors import translate
 from aace.adapters.dynamodb.listing import Listing
+from aace.adapters.dynamodb.scan import Scan
 from aace.adapters.dynamodb.unit_of_work import apply_one
 from aace.domain.bulk import BulkInput, put_in_chunks
 from aace.domain.errors import NotFound
-from aace.domain.ports import ANY, PRESENT, Condition
+from aace.domain.ports import ANY, PRESENT, Condition, ScanPage
 from aace.domain.query import Page, Query, next_cursor, resolve
 from aace.domain.records import from_record
 from aace.domain.schema import EntityKey, EntitySchema
@@ -134,3 +135,26 @@ class DynamoRepository(Generic[E]):
             return await listing.count()
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, table=self._table) from exc
+
+    async def scan(
+        self,
+        *,
+        segment: int = 0,
+        segments: int = 1,
+        position: str | None = None,
+        limit: int = 100,
+        tenant: PartitionKey | None = None,
+    ) -> ScanPage[E]:
+        """One strongly consistent ``Scan`` request of the segment (``Limit`` items read),
+        or with ``tenant`` on a table hashed on the tenant a ``Query`` of its partition,
+        all in segment 0 (see :mod:`.scan`); the position is ``LastEvaluatedKey`` as JSON."""
+        scan = Scan.check(
+            self.schema,
+            segment=segment,
+            segments=segments,
+            position=position,
+            limit=limit,
+            tenant=tenant,
+        )
+        records, following = await scan.page(self._store.runner, self._codec, self._table)
+        return ScanPage([from_record(self.schema, r) for r in records], following)

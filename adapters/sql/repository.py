@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aace.adapters.sql.entity_table import EntityTable
 from aace.adapters.sql.listing import count_statement, page_statement
+from aace.adapters.sql.scan import Scan, read_page
 from aace.domain.bulk import BulkInput, Record, put_in_chunks
 from aace.domain.errors import NotFound
-from aace.domain.ports import ANY, PRESENT, Condition
+from aace.domain.ports import ANY, PRESENT, Condition, ScanPage
 from aace.domain.query import CursorCodec, Page, Query, next_cursor, resolve
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
@@ -137,6 +138,30 @@ class SqlRepository(Generic[E]):
             return int((await connection.execute(statement)).scalar_one())
 
         return await self._db.read(read)
+
+    async def scan(
+        self,
+        *,
+        segment: int = 0,
+        segments: int = 1,
+        position: str | None = None,
+        limit: int = 100,
+        tenant: PartitionKey | None = None,
+    ) -> ScanPage[E]:
+        """Keyset pages in primary-key order (the reference's order, code points); segments
+        by a hash of the key, the reference's, on SQLite and PostgreSQL alike: each segment
+        reads past the others' rows, so segments share out the records, not the database's
+        reading (see :mod:`.scan`). A position is ``{hash_key: value, range_key: value}``."""
+        scan = Scan.check(
+            self.schema,
+            segment=segment,
+            segments=segments,
+            position=position,
+            limit=limit,
+            tenant=tenant,
+        )
+        rows, following = await self._db.read(partial(read_page, table=self._table, scan=scan))
+        return ScanPage(self._table.entities(rows), following)
 
 
 async def _first_row(connection: AsyncConnection, *, statement: Any) -> Any:
