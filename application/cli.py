@@ -20,6 +20,7 @@ import typer
 from aace.adapters.config import scheme_of
 from aace.application.container import open_store
 from aace.application.demo import run_demo
+from aace.application.migration.cli import copy_command, migrate_app, tenant_app
 from aace.application.settings import Settings
 from aace.domain.errors import AaceError, ValidationError
 
@@ -147,6 +148,11 @@ def demo(
 ) -> None:
     """Two tenants, agents with versions, coordinations with tasks: each sees only its own."""
     asyncio.run(run_demo(_settings(context, storage)))
+
+
+app.add_typer(migrate_app, name="migrate")
+app.add_typer(tenant_app, name="tenant")
+app.command("copy")(copy_command)
 
 
 def _fail(message: str, hint: str, code: int) -> None:

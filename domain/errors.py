@@ -23,6 +23,7 @@ __all__ = [
     "TooLarge",
     "TransactionTooLarge",
     "ValidationError",
+    "first_error",
 ]
 
 
@@ -118,3 +119,12 @@ class StorageMisconfigured(StorageError):
     credentials, a missing database, missing or outdated tables. Retrying will not help."""
 
     hint = "check the storage URL and credentials, or prepare the store with `aace init`"
+
+
+def first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The first leaf of an exception group: what concurrent work raises as itself, so
+    that callers see the package's own error, never a group."""
+    error: BaseException = group
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    return error

@@ -32,7 +32,7 @@ from aace.adapters.dynamodb.errors import (
     translate_edge,
 )
 from aace.adapters.dynamodb.settings import DynamoSettings
-from aace.domain.errors import StorageUnavailable
+from aace.domain.errors import StorageUnavailable, first_error
 from aace.domain.ports import SOLE_BLOCKING_CALLER
 from aace.domain.retry import RetryPolicy, Sleep
 
@@ -48,13 +48,6 @@ _BUSY_HINT = (
 )
 #: Operations PynamoDB does not know, whose requests take no ReturnConsumedCapacity.
 _WITHOUT_CAPACITY = frozenset({"UpdateContinuousBackups", "DescribeContinuousBackups"})
-
-
-def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    error: BaseException = group
-    while isinstance(error, BaseExceptionGroup):
-        error = error.exceptions[0]
-    return error
 
 
 @contextmanager
@@ -79,7 +72,7 @@ async def run_concurrently(calls: Sequence[Callable[[], Coroutine[Any, Any, None
                 for call in calls:
                     group.start_soon(call)
     except BaseExceptionGroup as failures:
-        raise _first_error(failures) from None
+        raise first_error(failures) from None
 
 
 def _request_retry_rule() -> Callable[[BaseException], bool]:

@@ -224,6 +224,8 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str], dict[str, tuple[str, str, st
     "aace-tenant_counters": (PK, "counter_name", {PK: "S", "counter_name": "S"}, {}),
     "aace-usage_limits": (PK, "limit_key", {PK: "S", "limit_key": "S"}, {}),
     "aace-usage_summaries": (PK, "summary_key", {PK: "S", "summary_key": "S"}, {}),
+    # The migration tool's state: per job, its checkpoints, stream positions and tombstones.
+    "aace-migration_state": ("job", "item", {"job": "S", "item": "S"}, {}),
 }
 
 

@@ -1,0 +1,331 @@
+"""The legacy tables (storage-layout.md, "The legacy layout") as the migration reads them.
+
+Raw, cross-tenant access through the adapter's :class:`Runner` (its retries and error
+translation): parallel-scan pages with resumable positions, parents' ``endpoint_id`` in
+batches, the in-place backfill of a child table, and the tables' DynamoDB Streams. Records
+come back as plain attribute maps decoded with the new layout's attribute types (datetimes
+as datetimes), so :func:`aace.domain.migration.migrated` can turn them into entities.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+import botocore.session
+from botocore.exceptions import BotoCoreError, ClientError
+
+from aace.adapters.dynamodb.batch import batch_get
+from aace.adapters.dynamodb.codec import Item, ItemCodec
+from aace.adapters.dynamodb.errors import error_code, is_transient, translate
+from aace.adapters.dynamodb.models import build_model
+from aace.adapters.dynamodb.runner import Runner
+from aace.adapters.dynamodb.settings import DynamoSettings
+from aace.domain.errors import StorageMisconfigured, ValidationError
+from aace.domain.migration import LegacyTable, ParentLink
+from aace.domain.schema import EntityKey, EntitySchema
+from aace.domain.tenancy import PartitionKey
+
+__all__ = ["LegacySource", "StreamEvent", "TableInfo"]
+
+Record = dict[str, Any]
+
+
+@attrs.frozen
+class TableInfo:
+    """What DescribeTable says of one legacy table."""
+
+    name: str
+    hash_key: str
+    item_count: int
+    size_bytes: int
+    stream_arn: str | None
+    stream_view: str | None
+
+
+@attrs.frozen
+class StreamEvent:
+    """One change of a legacy record: ``new`` is None for a delete, ``old`` when the stream
+    carries old images."""
+
+    sequence: str
+    kind: str  # INSERT, MODIFY or REMOVE
+    new: Record | None
+    old: Record | None
+    at: datetime | None
+
+
+class LegacySource:
+    """Reads (and, for in-place backfills, updates) the legacy tables of one DynamoDB."""
+
+    def __init__(self, settings: DynamoSettings) -> None:
+        self.settings = settings
+        self.runner = Runner(settings)
+        self._codecs: dict[str, ItemCodec] = {}
+        self._streams: Any = None
+
+    def codec(self, schema: EntitySchema[Any]) -> ItemCodec:
+        found = self._codecs.get(schema.name)
+        if found is None:
+            found = self._codecs[schema.name] = ItemCodec(
+                schema, build_model(schema, self.settings)
+            )
+        return found
+
+    def table_name(self, table: LegacyTable | EntitySchema[Any]) -> str:
+        schema = table.schema if isinstance(table, LegacyTable) else table
+        return self.settings.table_name(schema)
+
+    def same_table(self, other: DynamoSettings, schema: EntitySchema[Any]) -> bool:
+        """Whether ``other`` names this very table (same endpoint, region and name)."""
+        here = self.settings
+        return (here.endpoint, here.region, here.table_name(schema)) == (
+            other.endpoint,
+            other.region,
+            other.table_name(schema),
+        )
+
+    async def describe(self, table: LegacyTable) -> TableInfo | None:
+        """The table's description, or None when it does not exist."""
+        name = self.table_name(table)
+        try:
+            response = await self.runner.call("DescribeTable", {"TableName": name})
+        except ClientError as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return None
+            raise translate(exc, table=name) from exc
+        found = response["Table"]
+        hash_key = next(k["AttributeName"] for k in found["KeySchema"] if k["KeyType"] == "HASH")
+        stream = found.get("StreamSpecification") or {}
+        return TableInfo(
+            name=name,
+            hash_key=hash_key,
+            item_count=int(found.get("ItemCount", 0)),
+            size_bytes=int(found.get("TableSizeBytes", 0)),
+            stream_arn=found.get("LatestStreamArn") if stream.get("StreamEnabled") else None,
+            stream_view=stream.get("StreamViewType") if stream.get("StreamEnabled") else None,
+        )
+
+    async def page(
+        self, table: LegacyTable, segment: int, segments: int, position: str | None, limit: int
+    ) -> tuple[list[Record], str | None]:
+        """One page of a parallel scan, and the position after it (None at the end)."""
+        request: dict[str, Any] = {
+            "TableName": self.table_name(table),
+            "Segment": segment,
+            "TotalSegments": segments,
+            "Limit": limit,
+            "ConsistentRead": True,
+        }
+        if position is not None:
+            request["ExclusiveStartKey"] = _position(position)
+        response = await self.runner.send("Scan", request)
+        codec = self.codec(table.schema)
+        records = [codec.decode(item) for item in response.get("Items", [])]
+        last = response.get("LastEvaluatedKey")
+        return records, (json.dumps(last, sort_keys=True) if last else None)
+
+    async def distinct_hash_values(self, table: LegacyTable) -> set[str]:
+        """The distinct hash-key values of the table (its tenants, on a table hashed on
+        ``endpoint_id``): one eventually consistent scan reading only that attribute."""
+        name = table.legacy_hash_key
+        request: dict[str, Any] = {
+            "TableName": self.table_name(table),
+            "ProjectionExpression": "#h",
+            "ExpressionAttributeNames": {"#h": name},
+        }
+        values: set[str] = set()
+        while True:
+            response = await self.runner.send("Scan", request)
+            values.update(item[name]["S"] for item in response.get("Items", []) if name in item)
+            if "LastEvaluatedKey" not in response:
+                return values
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    async def count(self, table: LegacyTable, *, missing: str | None = None) -> int:
+        """How many records the table holds (``missing``: only those without that
+        attribute, as an in-place backfill's leftovers): a COUNT scan."""
+        request: dict[str, Any] = {"TableName": self.table_name(table), "Select": "COUNT"}
+        if missing is not None:
+            request["FilterExpression"] = "attribute_not_exists(#m)"
+            request["ExpressionAttributeNames"] = {"#m": missing}
+        total = 0
+        while True:
+            response = await self.runner.send("Scan", request)
+            total += int(response.get("Count", 0))
+            if "LastEvaluatedKey" not in response:
+                return total
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    async def parent_endpoints(
+        self, link: ParentLink, keys: Sequence[EntityKey]
+    ) -> dict[EntityKey, str]:
+        """The ``endpoint_id`` of each parent found (one BatchGetItem per 100 keys)."""
+        distinct = list(dict.fromkeys(keys))
+        schema = link.parent
+        wire = [
+            {schema.hash_key: {"S": hash_value}, schema.range_key: {"S": range_value}}
+            for hash_value, range_value in distinct
+        ]
+        codec = self.codec(schema)
+        found = await batch_get(self.runner, self.table_name(schema), wire, codec.key_of_item)
+        endpoints: dict[EntityKey, str] = {}
+        for key, item in found.items():
+            endpoint = item.get("endpoint_id", {}).get("S")
+            if endpoint is None and "partition_key" in item:
+                endpoint = PartitionKey.parse(item["partition_key"]["S"]).endpoint_id
+            if endpoint:
+                endpoints[key] = endpoint
+        return endpoints
+
+    async def backfill(
+        self, table: LegacyTable, record: Mapping[str, Any], tenant: PartitionKey
+    ) -> bool:
+        """Add the tenant attributes to the record in place; False when it already has a
+        ``partition_key`` or is gone (so a re-run changes nothing)."""
+        schema = table.schema
+        name = self.table_name(table)
+        request: dict[str, Any] = {
+            "TableName": name,
+            "Key": {
+                schema.hash_key: {"S": record[schema.hash_key]},
+                schema.range_key: {"S": record[schema.range_key]},
+            },
+            "UpdateExpression": "SET #pk = :pk, #ep = :ep, #part = :part",
+            "ConditionExpression": "attribute_exists(#h) AND attribute_not_exists(#pk)",
+            "ExpressionAttributeNames": {
+                "#pk": "partition_key",
+                "#ep": "endpoint_id",
+                "#part": "part_id",
+                "#h": schema.hash_key,
+            },
+            "ExpressionAttributeValues": {
+                ":pk": {"S": str(tenant)},
+                ":ep": {"S": tenant.endpoint_id},
+                ":part": {"S": tenant.part_id},
+            },
+        }
+        try:
+            await self.runner.call("UpdateItem", request)
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise translate(exc, table=name) from exc
+        return True
+
+    # -- streams ------------------------------------------------------------------------
+
+    def _stream_client(self) -> Any:
+        if self._streams is None:
+            settings = self.settings
+            self._streams = botocore.session.get_session().create_client(
+                "dynamodbstreams",
+                region_name=settings.region,
+                endpoint_url=settings.endpoint_url,
+                aws_access_key_id=settings.aws_access_key_id,
+                aws_secret_access_key=settings.aws_secret_access_key,
+                aws_session_token=settings.aws_session_token,
+            )
+        return self._streams
+
+    async def _streams_call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        client = self._stream_client()
+        method = getattr(client, operation)
+
+        def call() -> dict[str, Any]:
+            result: dict[str, Any] = method(**kwargs)
+            return result
+
+        try:
+            return await self.runner.retry(_transient, self.runner.in_worker, call)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, table=str(kwargs.get("StreamArn") or "")) from exc
+
+    async def shards(self, stream_arn: str) -> list[dict[str, Any]]:
+        """Every shard of the stream, parents before their children."""
+        shards: list[dict[str, Any]] = []
+        request: dict[str, Any] = {"StreamArn": stream_arn}
+        while True:
+            response = await self._streams_call("describe_stream", **request)
+            description = response["StreamDescription"]
+            shards.extend(description.get("Shards", []))
+            last = description.get("LastEvaluatedShardId")
+            if not last:
+                break
+            request["ExclusiveStartShardId"] = last
+        known = {s["ShardId"] for s in shards}
+        ordered: list[dict[str, Any]] = []
+        placed: set[str] = set()
+        while len(ordered) < len(shards):
+            for shard in shards:
+                parent = shard.get("ParentShardId")
+                if shard["ShardId"] not in placed and (parent not in known or parent in placed):
+                    ordered.append(shard)
+                    placed.add(shard["ShardId"])
+        return ordered
+
+    async def shard_iterator(
+        self, stream_arn: str, shard_id: str, after: str | None
+    ) -> str | None:
+        kind = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+            if after
+            else {"ShardIteratorType": "TRIM_HORIZON"}
+        )
+        response = await self._streams_call(
+            "get_shard_iterator", StreamArn=stream_arn, ShardId=shard_id, **kind
+        )
+        iterator: str | None = response.get("ShardIterator")
+        return iterator
+
+    async def events(
+        self, table: LegacyTable, iterator: str
+    ) -> tuple[list[StreamEvent], str | None]:
+        """One read of a shard: its events and the next iterator (None: the shard is closed
+        and read to its end)."""
+        response = await self._streams_call("get_records", ShardIterator=iterator, Limit=1000)
+        codec = self.codec(table.schema)
+        events = []
+        for raw in response.get("Records", []):
+            change = raw["dynamodb"]
+            new, old = change.get("NewImage"), change.get("OldImage")
+            events.append(
+                StreamEvent(
+                    sequence=change["SequenceNumber"],
+                    kind=raw["eventName"],
+                    new=codec.decode(new) if new else None,
+                    old=codec.decode(old) if old else None,
+                    at=change.get("ApproximateCreationDateTime"),
+                )
+            )
+        return events, response.get("NextShardIterator")
+
+    async def close(self) -> None:
+        for client in (self.runner.connection._client, self._streams):
+            if client is not None:
+                client.close()
+
+
+def _transient(error: BaseException) -> bool:
+    return isinstance(error, Exception) and is_transient(error)
+
+
+def _position(position: str) -> Item:
+    try:
+        start = json.loads(position)
+    except ValueError:
+        start = None
+    if not isinstance(start, dict) or not all(
+        isinstance(v, dict) and len(v) == 1 for v in start.values()
+    ):
+        raise ValidationError("position", "is not a position this tool saved")
+    return start
+
+
+def require_table(info: TableInfo | None, name: str) -> TableInfo:
+    if info is None:
+        raise StorageMisconfigured(f"legacy table {name} does not exist")
+    return info

@@ -1,0 +1,259 @@
+"""The bulk path every job shares: checkpointed scan segments, bounded concurrent writes
+under a write budget, and the report.
+
+A job scans each table in ``segments`` parallel segments; this process takes those of its
+``--worker I/K``. After every page it writes, it saves the segment's position and counts in
+one state record (:mod:`.state`), so a crash or Ctrl-C loses at most the page under way,
+which a resumed run writes again: every write is idempotent (newer-wins puts, conditional
+backfills), so nothing is lost or duplicated.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from functools import partial
+from typing import Any, Protocol
+
+import anyio
+import attrs
+
+from aace.application.migration.report import Report, TableReport
+from aace.application.migration.state import JobState
+from aace.domain.errors import (
+    ConditionFailed,
+    Conflict,
+    Forbidden,
+    ValidationError,
+    first_error,
+)
+from aace.domain.migration import segments_of
+from aace.domain.records import item_size
+
+__all__ = [
+    "BulkOptions",
+    "Outcome",
+    "Pager",
+    "Prepared",
+    "Progress",
+    "Sink",
+    "WriteBudget",
+    "run_segments",
+]
+
+#: How many tables a job works on at once (each with all its segments).
+TABLES_AT_ONCE = 4
+
+#: What refuses one record and the job goes on (reported with its key); anything else, a
+#: storage error above all, stops the job, which a resumed run continues from the page.
+RECORD_FAILURES = (ValidationError, Conflict, Forbidden)
+
+#: How one write ended, as the report counts it.
+Outcome = str  # "written" or "skipped"
+
+
+@attrs.frozen
+class Prepared:
+    """One source record made ready: its tenant and key (for the report), and what the sink
+    writes (``None`` with ``error`` when it was refused)."""
+
+    tenant: str | None
+    key: dict[str, Any]
+    value: Any = None
+    error: str | None = None
+    size: int = 1024
+
+
+class Sink(Protocol):
+    async def write(self, prepared: Prepared) -> Outcome: ...
+
+
+#: Reads one page of one segment: (records, next position or None at the end).
+Pager = Callable[[int, int, str | None], Awaitable[tuple[list[Any], str | None]]]
+#: Turns a page of source records into writes (may batch lookups, e.g. parents).
+Prepare = Callable[[list[Any]], Awaitable[list[Prepared]]]
+
+
+@attrs.frozen
+class BulkOptions:
+    """How a job runs: its segments and this worker's share, resuming or not, dry or not,
+    the write budget (``max_wcu``: write capacity units per second for this process), the
+    page size and the writes in flight per segment."""
+
+    job: str = "migrate"
+    segments: int = 1
+    worker: int = 1
+    workers: int = 1
+    resume: bool = False
+    dry_run: bool = False
+    max_wcu: float | None = None
+    page_size: int = 100
+    concurrency: int = 16
+
+    def __attrs_post_init__(self) -> None:
+        segments_of(self.worker, self.workers, self.segments)  # refuses a bad share
+        if self.max_wcu is not None and not self.max_wcu > 0:
+            raise ValidationError("max_wcu", f"must be positive, got {self.max_wcu}")
+        if not 1 <= self.page_size <= 1000:
+            raise ValidationError("page_size", f"must be from 1 to 1000, got {self.page_size}")
+        if not 1 <= self.concurrency <= 256:
+            raise ValidationError("concurrency", f"must be from 1 to 256, got {self.concurrency}")
+
+    @property
+    def my_segments(self) -> Sequence[int]:
+        return segments_of(self.worker, self.workers, self.segments)
+
+
+class WriteBudget:
+    """A token bucket of write capacity units per second (``None``: unbounded). A write of
+    ``size`` bytes costs one unit per started KB, as DynamoDB charges a standard write."""
+
+    def __init__(self, per_second: float | None) -> None:
+        self.rate = per_second
+        self.tokens = per_second or 0.0
+        self.last = 0.0
+        self.lock = anyio.Lock()
+
+    async def spend(self, size: int) -> None:
+        if self.rate is None:
+            return
+        units = max(1, math.ceil(size / 1024))
+        async with self.lock:
+            now = anyio.current_time()
+            self.tokens = min(self.rate, self.tokens + (now - self.last) * self.rate)
+            self.last = now
+            self.tokens -= units
+            if self.tokens < 0:
+                await anyio.sleep(-self.tokens / self.rate)
+
+
+class Progress(Protocol):
+    """Where a job shows its progress (a rich display on a terminal, nothing in tests)."""
+
+    def advance(self, table: str, records: int) -> None: ...
+
+
+def size_of(record: Any) -> int:
+    """The size a record is charged by (its DynamoDB item size)."""
+    return item_size(record) if isinstance(record, dict) else 1024
+
+
+async def _write_all(
+    prepared: list[Prepared], sink: Sink, report: TableReport, budget: WriteBudget, limit: int
+) -> None:
+    slots = anyio.Semaphore(limit)
+
+    async def one(item: Prepared) -> None:
+        async with slots:
+            await budget.spend(item.size)
+            try:
+                outcome = await sink.write(item)
+            except ConditionFailed:
+                outcome = "skipped"  # the target holds a newer record
+            except RECORD_FAILURES as exc:  # this record is refused; storage errors stop the job
+                report.fail(item.tenant, item.key, str(exc))
+                return
+            report.count(item.tenant, outcome)
+
+    for item in prepared:
+        report.count(item.tenant, "read")
+        if item.error is not None:
+            report.fail(item.tenant, item.key, item.error)
+    await gather([partial(one, item) for item in prepared if item.error is None])
+
+
+@attrs.frozen
+class TableJob:
+    """One table of a job: how to read it, prepare its records and write them."""
+
+    name: str
+    treatment: str
+    target: str
+    pager: Pager
+    prepare: Prepare
+    sink: Sink
+
+
+async def _segment(
+    table: TableJob,
+    segment: int,
+    options: BulkOptions,
+    state: JobState,
+    budget: WriteBudget,
+    progress: Progress | None,
+) -> TableReport:
+    item = f"segment/{table.name}/{segment}"
+    saved = await state.get(item)
+    report = TableReport.restored(table.name, table.treatment, table.target, saved or {})
+    if saved is not None and saved.get("done"):
+        return report
+    position = saved.get("position") if saved else None
+    while True:
+        records, position = await table.pager(segment, options.segments, position)
+        prepared = await table.prepare(records)
+        await _write_all(prepared, table.sink, report, budget, options.concurrency)
+        await state.put(item, {"position": position, "done": position is None, **report.saved()})
+        if progress is not None:
+            progress.advance(table.name, len(records))
+        if position is None:
+            return report
+
+
+async def refuse_unresumed(
+    tables: Sequence[TableJob], options: BulkOptions, state: JobState
+) -> None:
+    """Without ``resume``, a job whose segments (this worker's) have checkpoints is refused:
+    starting it again would recount what was done; resuming continues it."""
+    if options.resume or options.dry_run:
+        return
+    mine = {f"segment/{t.name}/{n}" for t in tables for n in options.my_segments}
+    async for item, _ in state.items("segment/"):
+        if item in mine:
+            raise ValidationError(
+                "resume",
+                f"job {options.job!r} has already begun ({item} has a checkpoint)",
+                hint="pass --resume to continue it, or choose another --job",
+            )
+
+
+async def run_segments(
+    tables: Sequence[TableJob],
+    options: BulkOptions,
+    state: JobState,
+    report: Report,
+    progress: Progress | None = None,
+) -> None:
+    """Run this worker's segments of every table, :data:`TABLES_AT_ONCE` tables at a time
+    (all segments of a table at once); merge their counts into ``report``. Order does not
+    matter: a child table's tenant comes from its parent in the source, never the target."""
+    budget = WriteBudget(options.max_wcu / options.workers if options.max_wcu else None)
+    tables_at_once = anyio.CapacityLimiter(TABLES_AT_ONCE)
+
+    async def table_job(table: TableJob) -> None:
+        merged = report.table(table.name, table.treatment, table.target)
+
+        async def segment(number: int) -> None:
+            merged.merge(await _segment(table, number, options, state, budget, progress))
+
+        async with tables_at_once:
+            await gather([partial(segment, number) for number in options.my_segments])
+
+    await gather([partial(table_job, table) for table in tables])
+
+
+async def gather(calls: Sequence[Callable[[], Coroutine[Any, Any, None]]]) -> None:
+    """Run ``calls`` at once; the first failure is raised as itself, never as a group."""
+    try:
+        async with anyio.create_task_group() as group:
+            for call in calls:
+                group.start_soon(call)
+    except BaseExceptionGroup as failures:
+        raise first_error(failures) from None
+
+
+async def all_done(state: JobState, table: str, segments: int) -> bool:
+    """Whether every segment of ``table`` (of every worker) has finished."""
+    done = 0
+    async for _, saved in state.items(f"segment/{table}/"):
+        done += bool(saved.get("done"))
+    return done == segments

@@ -1,0 +1,166 @@
+"""``aace copy`` and ``aace tenant delete``: whole stores or one tenant, through the bulk path.
+
+``copy`` reads any store in the new layout (``Repository.scan``, segmented where the
+adapter can) and writes any other, newer wins, with checkpoints in the target, the write
+budget and the report of :mod:`.bulk`; every table goes, idempotency records, counters and
+usage included (the platform registries too, unless one tenant is copied).
+``tenant delete`` removes every record of one tenant from every table: an offboarding.
+Its checkpoints live in the store it empties (the platform's state table, which no tenant
+owns), so it resumes too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aace.application.migration.bulk import (
+    BulkOptions,
+    Prepared,
+    Progress,
+    TableJob,
+    refuse_unresumed,
+    run_segments,
+)
+from aace.application.migration.endpoints import open_target
+from aace.application.migration.report import Report
+from aace.application.migration.sinks import CopySink, DrySink
+from aace.application.migration.state import OPERATOR, JobState
+from aace.application.settings import Settings
+from aace.domain.entities import ALL_SCHEMAS, MIGRATION_STATE
+from aace.domain.errors import ValidationError
+from aace.domain.ports import ANY, Repository, Store
+from aace.domain.records import item_size, to_record
+from aace.domain.schema import EntitySchema
+from aace.domain.tenancy import PartitionKey, writing_as_platform
+
+__all__ = ["copy_store", "delete_tenant", "copied_schemas"]
+
+
+def copied_schemas(tenant: PartitionKey | None) -> tuple[EntitySchema[Any], ...]:
+    """What a copy moves: every table but the jobs' own state (and, for one tenant, the
+    platform registries, which are no tenant's)."""
+    return tuple(
+        s for s in ALL_SCHEMAS if s is not MIGRATION_STATE and not (tenant and s.platform)
+    )
+
+
+def _prepared(schema: EntitySchema[Any], entity: Any) -> Prepared:
+    record = to_record(schema, entity)
+    tenant = None if schema.platform else record["partition_key"]
+    key = {name: record[name] for name in (schema.hash_key, schema.range_key)}
+    return Prepared(tenant, key, entity, size=item_size(record))
+
+
+def _scan_job(
+    schema: EntitySchema[Any],
+    source: Repository[Any],
+    sink: Any,
+    options: BulkOptions,
+    tenant: PartitionKey | None,
+    treatment: str,
+) -> TableJob:
+    async def pager(
+        segment: int, segments: int, position: str | None
+    ) -> tuple[list[Any], str | None]:
+        page = await source.scan(
+            segment=segment,
+            segments=segments,
+            position=position,
+            limit=options.page_size,
+            tenant=tenant,
+        )
+        return page.items, page.position
+
+    async def prepare(entities: list[Any]) -> list[Prepared]:
+        return [_prepared(schema, entity) for entity in entities]
+
+    return TableJob(schema.name, treatment, schema.name, pager, prepare, sink)
+
+
+async def copy_store(
+    source: Settings,
+    target: Settings,
+    options: BulkOptions,
+    *,
+    tenant: PartitionKey | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Copy every table (or one tenant's records) from ``source`` to ``target``."""
+    if source.storage_url == target.storage_url and source.table_names == target.table_names:
+        raise ValidationError("to", "is the source itself")
+    source_store = await open_target(source, create=False)
+    try:
+        target_store = await open_target(target, create=not options.dry_run)
+    except BaseException:
+        await source_store.close()
+        raise
+    report = Report("copy", options.job, source.storage_url, target.storage_url, options.dry_run)
+    state = JobState(target_store, options.job, dry=options.dry_run)
+    try:
+        jobs = [
+            _scan_job(
+                schema,
+                source_store.repository(schema),
+                DrySink() if options.dry_run else CopySink(target_store.repository(schema)),
+                options,
+                tenant,
+                "copy",
+            )
+            for schema in copied_schemas(tenant)
+        ]
+        with writing_as_platform(OPERATOR):
+            await refuse_unresumed(jobs, options, state)
+            await run_segments(jobs, options, state, report, progress)
+    finally:
+        await source_store.close()
+        await target_store.close()
+    return report
+
+
+class _DeleteSink:
+    def __init__(self, repository: Repository[Any], tenant: PartitionKey) -> None:
+        self.repository = repository
+        self.tenant = tenant
+
+    async def write(self, prepared: Prepared) -> str:
+        schema = self.repository.schema
+        await self.repository.delete(self.tenant, schema.key_of(prepared.value), condition=ANY)
+        return "written"
+
+
+async def delete_tenant(
+    storage: Settings,
+    tenant: PartitionKey,
+    options: BulkOptions,
+    *,
+    progress: Progress | None = None,
+    store: Store | None = None,
+) -> Report:
+    """Delete every record of ``tenant`` from every tenant table (``written`` counts the
+    deleted records); resumable, with a dry run that deletes nothing."""
+    opened = store or await open_target(storage, create=False)
+    report = Report(
+        "tenant delete", options.job, storage.storage_url, str(tenant), options.dry_run
+    )
+    state = JobState(opened, options.job, dry=options.dry_run)
+    schemas: Sequence[EntitySchema[Any]] = copied_schemas(tenant)
+    try:
+        jobs = [
+            _scan_job(
+                schema,
+                opened.repository(schema),
+                DrySink() if options.dry_run else _DeleteSink(opened.repository(schema), tenant),
+                options,
+                tenant,
+                "delete",
+            )
+            for schema in schemas
+        ]
+        with writing_as_platform(OPERATOR):
+            await refuse_unresumed(jobs, options, state)
+            await run_segments(jobs, options, state, report, progress)
+    finally:
+        if store is None:
+            await opened.close()
+    return report

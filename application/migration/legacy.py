@@ -1,0 +1,286 @@
+"""``aace migrate plan`` and ``run``: the legacy tables into the new layout.
+
+Re-keyed tables are copied; child tables are backfilled in place when the target names the
+same table, copied otherwise; records without a tenant take their parent's (one batched
+read per page); registries are copied unchanged; the tenant counters are made once the
+agents are all copied. See :mod:`aace.domain.migration` for the rules and
+:mod:`.bulk` for how segments, checkpoints and the write budget work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+import attrs
+
+from aace.application.migration.bulk import (
+    BulkOptions,
+    Prepared,
+    Progress,
+    TableJob,
+    all_done,
+    gather,
+    refuse_unresumed,
+    run_segments,
+    size_of,
+)
+from aace.application.migration.counters import recount_agents
+from aace.application.migration.endpoints import dynamo_settings, open_legacy, open_target
+from aace.application.migration.report import Report
+from aace.application.migration.sinks import BackfillSink, CopySink, DrySink, SkipSink
+from aace.application.migration.state import OPERATOR, JobState, stamp_now
+from aace.application.settings import Settings
+from aace.domain.errors import Conflict, ValidationError
+from aace.domain.migration import (
+    LEGACY_TABLES,
+    LegacyTable,
+    Treatment,
+    legacy_key,
+    migrated,
+    table_named,
+    tenant_of,
+)
+from aace.domain.ports import Store
+from aace.domain.tenancy import writing_as_platform
+
+__all__ = ["STREAM_VIEW", "TablePlan", "chosen_tables", "plan", "prepare_page", "run"]
+
+#: The stream view ``follow`` needs: new images to copy, old images to date deletes.
+STREAM_VIEW = "NEW_AND_OLD_IMAGES"
+
+
+def chosen_tables(names: Sequence[str]) -> tuple[LegacyTable, ...]:
+    """The legacy tables named (all when none), in migration order."""
+    if not names:
+        return LEGACY_TABLES
+    wanted = {table_named(name).name for name in names}
+    return tuple(t for t in LEGACY_TABLES if t.name in wanted)
+
+
+@attrs.frozen
+class TablePlan:
+    """What ``run`` would do with one table."""
+
+    table: LegacyTable
+    source: str
+    target: str
+    action: str
+    records: int | None
+    tenants: int | None
+    stream: str | None
+    refused: str | None = None
+    notes: tuple[str, ...] = ()
+    #: The target is the legacy table itself (a backfill in place, or a registry).
+    in_place: bool = False
+    stream_arn: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table.name,
+            "source": self.source,
+            "target": self.target,
+            "action": self.action,
+            "records_estimated": self.records,
+            "tenants": self.tenants,
+            "stream": self.stream,
+            "refused": self.refused,
+            "notes": list(self.notes),
+        }
+
+
+def _action(table: LegacyTable, in_place: bool) -> str:
+    if table.treatment is Treatment.REKEY:
+        return "copy, re-keyed on partition_key"
+    if table.treatment is Treatment.REGISTRY:
+        return "nothing (the target is this table)" if in_place else "copy unchanged"
+    via = f" (tenant from {table.parent.parent.name})" if table.parent else ""
+    return ("backfill in place" if in_place else "copy with tenant attrs") + via
+
+
+async def plan(
+    source: Settings, target: Settings, names: Sequence[str] = (), *, count_tenants: bool = True
+) -> list[TablePlan]:
+    """Per table: the action, the records (DynamoDB's estimate), the tenants (a scan of the
+    re-keyed tables' hash keys), the stream, and what would be refused."""
+    legacy = open_legacy(source)
+    target_dynamo = dynamo_settings(target)
+    tables = chosen_tables(names)
+    plans: dict[str, TablePlan] = {}
+
+    async def one(table: LegacyTable) -> None:
+        plans[table.name] = await _plan_one(legacy, target_dynamo, target, table, count_tenants)
+
+    try:
+        await gather([partial(one, table) for table in tables])
+    finally:
+        await legacy.close()
+    return [plans[table.name] for table in tables]
+
+
+async def _plan_one(
+    legacy: Any, target_dynamo: Any, target: Settings, table: LegacyTable, count_tenants: bool
+) -> TablePlan:
+    in_place = target_dynamo is not None and legacy.same_table(target_dynamo, table.schema)
+    target_name = target_dynamo.table_name(table.schema) if target_dynamo else table.schema.name
+    info = await legacy.describe(table)
+    source_name = legacy.table_name(table)
+    base = {
+        "table": table,
+        "source": source_name,
+        "target": target_name,
+        "action": _action(table, in_place),
+        "in_place": in_place,
+    }
+    if info is None:
+        return TablePlan(
+            **base, records=None, tenants=None, stream=None, notes=("missing: skipped",)
+        )
+    notes: list[str] = []
+    refused = None
+    if table.treatment is Treatment.REKEY and in_place:
+        refused = f"{target_name} is the legacy table itself: a re-keyed table needs a new one"
+    elif info.hash_key != table.legacy_hash_key:
+        refused = f"hashed on {info.hash_key}, not {table.legacy_hash_key}: not the legacy layout"
+    if info.stream_view != STREAM_VIEW:
+        notes.append(
+            f"follow needs its stream: enable {STREAM_VIEW} (now {info.stream_view or 'off'})"
+        )
+    tenants = None
+    if count_tenants and table.treatment is Treatment.REKEY and refused is None:
+        tenants = len(await legacy.distinct_hash_values(table))
+    return TablePlan(
+        **base,
+        records=info.item_count,
+        tenants=tenants,
+        stream=info.stream_view,
+        stream_arn=info.stream_arn,
+        refused=refused,
+        notes=tuple(notes),
+    )
+
+
+async def prepare_page(
+    legacy: Any, table: LegacyTable, records: list[Any], *, in_place: bool
+) -> list[Prepared]:
+    """Each legacy record with its tenant (parents read in one batch) and what is written:
+    the new layout's entity, or for a backfill in place the record and its tenant."""
+    parents: dict[Any, str] = {}
+    link = table.parent
+    if link is not None:
+        wanted = [
+            parent_key
+            for record in records
+            if not record.get("endpoint_id")
+            and not record.get("partition_key")
+            and (parent_key := link.key_of(record)) is not None
+        ]
+        if wanted:
+            parents = await legacy.parent_endpoints(link, wanted)
+    prepared = []
+    for record in records:
+        key = legacy_key(table, record)
+        parent = parents.get(link.key_of(record)) if link is not None else None
+        try:
+            tenant = (
+                None if table.treatment is Treatment.REGISTRY else tenant_of(table, record, parent)
+            )
+            backfill = in_place and table.treatment is Treatment.BACKFILL
+            value = (record, tenant) if backfill else migrated(table, record, parent)
+        except ValidationError as exc:
+            prepared.append(Prepared(None, key, error=str(exc)))
+            continue
+        prepared.append(
+            Prepared(str(tenant) if tenant else None, key, value, size=size_of(record))
+        )
+    return prepared
+
+
+async def run(
+    source: Settings,
+    target: Settings,
+    options: BulkOptions,
+    names: Sequence[str] = (),
+    *,
+    progress: Progress | None = None,
+    store: Store | None = None,
+) -> Report:
+    """Migrate the legacy tables into the target (``store``: an already open target, as
+    tests give a store that fails on purpose). Refuses before writing anything when a
+    re-keyed table would be its own target or a table is not in the legacy layout."""
+    plans = await plan(source, target, names, count_tenants=False)
+    refused = [p for p in plans if p.refused]
+    if refused:
+        raise ValidationError("to", "; ".join(f"{p.table.name}: {p.refused}" for p in refused))
+    legacy = open_legacy(source)
+    target_store = store or await open_target(target, create=not options.dry_run)
+    report = Report("run", options.job, source.storage_url, target.storage_url, options.dry_run)
+    state = JobState(target_store, options.job, dry=options.dry_run)
+    try:
+        with writing_as_platform(OPERATOR):
+            await _begin(state, options, [p.table.name for p in plans])
+            jobs = [
+                _table_job(legacy, target_store, p, options)
+                for p in plans
+                if p.records is not None
+            ]
+            await refuse_unresumed(jobs, options, state)
+            await run_segments(jobs, options, state, report, progress)
+            if not options.dry_run and any(p.table.name == "agents" for p in plans):
+                if await all_done(state, "agents", options.segments):
+                    counted = await recount_agents(target_store)
+                    report.notes.append(f"tenant counters: agents counted for {counted} tenants")
+                else:
+                    report.notes.append("tenant counters: made by the worker that finishes agents")
+        for p in plans:
+            report.notes.extend(f"{p.table.name}: {note}" for note in p.notes)
+    finally:
+        await legacy.close()
+        if store is None:
+            await target_store.close()
+    return report
+
+
+async def _begin(state: JobState, options: BulkOptions, tables: list[str]) -> None:
+    """Record the job (its segments, and when its scan began: where ``follow`` may start)
+    the first time any worker runs it; a later run must use the same segments."""
+    description = {"segments": options.segments, "started_at": stamp_now(), "tables": tables}
+    try:
+        await state.put("job", description, create=True)
+        return
+    except Conflict:
+        pass
+    saved = await state.get("job") or {}
+    if saved.get("segments") != options.segments:
+        raise ValidationError(
+            "segments",
+            f"job {options.job!r} was begun with {saved.get('segments')} segments, "
+            f"not {options.segments}",
+        )
+
+
+def _table_job(legacy: Any, store: Store, p: TablePlan, options: BulkOptions) -> TableJob:
+    table = p.table
+    in_place = p.in_place
+    if table.treatment is Treatment.REGISTRY and in_place:
+        sink: Any = SkipSink()
+    elif options.dry_run:
+        sink = DrySink()
+    elif in_place:
+        sink = BackfillSink(legacy, table)
+    else:
+        sink = CopySink(store.repository(table.schema))
+
+    async def pager(
+        segment: int, segments: int, position: str | None
+    ) -> tuple[list[Any], str | None]:
+        page: tuple[list[Any], str | None] = await legacy.page(
+            table, segment, segments, position, options.page_size
+        )
+        return page
+
+    async def prepare(records: list[Any]) -> list[Prepared]:
+        return await prepare_page(legacy, table, records, in_place=in_place)
+
+    return TableJob(table.name, p.action, p.target, pager, prepare, sink)
