@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 import botocore.session
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aace.adapters.dynamodb.batch import batch_get
@@ -228,6 +229,7 @@ class LegacySource:
                 aws_access_key_id=settings.aws_access_key_id,
                 aws_secret_access_key=settings.aws_secret_access_key,
                 aws_session_token=settings.aws_session_token,
+                config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
             )
         return self._streams
 
@@ -291,14 +293,14 @@ class LegacySource:
         events = []
         for raw in response.get("Records", []):
             change = raw["dynamodb"]
-            new, old = change.get("NewImage"), change.get("OldImage")
+            new, old = _image(change.get("NewImage")), _image(change.get("OldImage"))
             events.append(
                 StreamEvent(
                     sequence=change["SequenceNumber"],
                     kind=raw["eventName"],
                     new=codec.decode(new) if new else None,
                     old=codec.decode(old) if old else None,
-                    at=change.get("ApproximateCreationDateTime"),
+                    at=_moment(change.get("ApproximateCreationDateTime")),
                 )
             )
         return events, response.get("NextShardIterator")
@@ -309,8 +311,32 @@ class LegacySource:
                 client.close()
 
 
+def _typed(value: Any) -> Any:
+    """An attribute value with its type restored where the stream left it out: DynamoDB
+    Local writes an empty map as ``{}`` rather than ``{"M": {}}`` in stream images."""
+    if not value:
+        return {"M": {}}
+    ((kind, raw),) = value.items()
+    if kind == "M":
+        return {"M": {k: _typed(v) for k, v in raw.items()}}
+    if kind == "L":
+        return {"L": [_typed(v) for v in raw]}
+    return value
+
+
+def _image(image: Item | None) -> Item | None:
+    return None if image is None else {name: _typed(value) for name, value in image.items()}
+
+
 def _transient(error: BaseException) -> bool:
     return isinstance(error, Exception) and is_transient(error)
+
+
+def _moment(value: Any) -> datetime | None:
+    """A change's time: epoch seconds on the wire."""
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC)
+    return value if isinstance(value, datetime) else None
 
 
 def _position(position: str) -> Item:

@@ -14,6 +14,7 @@ import pytest
 from aace.application.migration.endpoints import open_target
 from aace.application.migration.follow import FollowOptions, follow
 from aace.application.migration.legacy import run
+from aace.application.migration.report import Report
 from aace.application.settings import Settings
 from aace.domain.entities import AGENTS, MCP_SERVERS, MESSAGES, RUNS
 from aace.domain.errors import StorageUnavailable, ValidationError
@@ -61,9 +62,15 @@ async def test_writes_during_and_after_the_run_arrive_and_deletes_stay_deleted(
     legacy: Legacy, client: Any, copy_target: Callable[[], Settings]
 ) -> None:
     target = copy_target()
+    finished: list[Report] = []
+
+    async def copy() -> None:
+        finished.append(await run(legacy.settings, target, options(max_wcu=150)))
+
     async with anyio.create_task_group() as group:
-        group.start_soon(run, legacy.settings, target, options(max_wcu=150))
-        await anyio.sleep(0.3)
+        group.start_soon(copy)
+        await anyio.sleep(0.5)
+        assert not finished
         _changes(legacy, client, 0)  # while the copy runs
     _changes(legacy, client, 1)  # after it
     report = await follow(legacy.settings, target, CONVERGE)
@@ -120,8 +127,10 @@ async def test_a_target_record_newer_than_the_source_is_never_overwritten_or_del
         report = await follow(
             legacy.settings, target, FollowOptions(once=True), ["agents", "mcp_servers"]
         )
-        assert report.tables["agents"].total.skipped == 1
-        assert report.tables["mcp_servers"].total.skipped == 1
+        # follow replays the streams from before the run: the agent's insert and its older
+        # change, the server's insert and its delete meet the newer target records
+        assert report.tables["agents"].total.skipped == 2
+        assert report.tables["mcp_servers"].total.skipped == 2
         tenant = agent.partition_key
         assert await store.repository(AGENTS).get(tenant, AGENTS.key_of(agent)) == newer_agent
         found = await store.repository(MCP_SERVERS).get(
