@@ -89,7 +89,8 @@ def test_refusals_and_bad_options_exit_non_zero_with_one_line(
     )
     assert (code, err.splitlines()[0]) == (
         2,
-        "aace: error: worker: must be I/K, as 2/4, got '3'; correct that setting or option and run it again",
+        "aace: error: worker: must be I/K, as 2/4, got '3'; "
+        "correct that setting or option and run it again",
     )
     code, _, err = aace(capsys, "migrate", "run", "--from", "sqlite:///x.db", "--to", source)
     assert code == 2
