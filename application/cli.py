@@ -12,7 +12,6 @@ import sys
 import warnings
 from collections.abc import Sequence
 from typing import Annotated, Any
-from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 import typer
@@ -22,6 +21,7 @@ from aace.application.container import open_store
 from aace.application.demo import run_demo
 from aace.application.migration.cli import copy_command, migrate_app, tenant_app
 from aace.application.settings import Settings
+from aace.application.storage import redacted
 from aace.domain.errors import AaceError, ValidationError
 
 __all__ = ["app", "main", "redacted"]
@@ -56,15 +56,6 @@ def configure(
 ) -> None:
     """Settings come from the options, then AACE_* variables, then the TOML file."""
     context.obj = config
-
-
-def redacted(url: str) -> str:
-    """``url`` without its password, for messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _settings(context: typer.Context, storage: str | None, **extra: Any) -> Settings:

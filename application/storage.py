@@ -6,6 +6,7 @@ import importlib
 import secrets
 from collections.abc import Callable
 from typing import cast
+from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
@@ -16,7 +17,14 @@ from aace.domain.ports import Store
 from aace.domain.query import CursorCodec
 from aace.domain.schema import TableNames
 
-__all__ = ["ADAPTERS", "AdapterEntry", "adapter_for", "build_store", "store_config"]
+__all__ = [
+    "ADAPTERS",
+    "AdapterEntry",
+    "adapter_for",
+    "build_store",
+    "redacted",
+    "store_config",
+]
 
 
 @attrs.frozen
@@ -89,3 +97,12 @@ def build_store(config: StoreConfig) -> Store:
         getattr(importlib.import_module(module_name), function_name),
     )
     return factory(config)
+
+
+def redacted(url: str) -> str:
+    """``url`` without its password, for messages and reports."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

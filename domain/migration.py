@@ -40,23 +40,29 @@ from aace.domain.entities import (
     WIZARD_SCHEMAS,
     WIZARDS,
 )
-from aace.domain.errors import ValidationError
+from aace.domain.errors import StorageError, ValidationError
 from aace.domain.records import from_record
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
 
 __all__ = [
     "LEGACY_TABLES",
+    "IteratorExpired",
     "LegacyTable",
     "ParentLink",
     "Treatment",
+    "Unreadable",
     "legacy_key",
     "legacy_tenant",
     "migrated",
+    "parent_tenant",
     "segments_of",
     "table_named",
     "tenant_of",
 ]
+
+#: The dates a record is versioned by; a legacy record must carry those its table has.
+DATES = ("created_at", "updated_at")
 
 #: DynamoDB's limit on a parallel scan's segments.
 MAX_SEGMENTS = 1_000_000
@@ -82,6 +88,18 @@ class ParentLink:
         values = [record.get(name) for name in self.fields]
         strings = tuple(v for v in values if isinstance(v, str) and v)
         return strings if len(strings) == len(values) else None
+
+
+class IteratorExpired(StorageError):
+    """A stream shard's iterator outlived its 15 minutes: get another from the position."""
+
+
+@attrs.frozen
+class Unreadable:
+    """A source record that could not be decoded: its key, and why (reported, not fatal)."""
+
+    key: dict[str, Any]
+    reason: str
 
 
 @attrs.frozen
@@ -163,41 +181,62 @@ def legacy_key(table: LegacyTable, record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def tenant_of(
-    table: LegacyTable, record: Mapping[str, Any], parent_endpoint: str | None = None
+    table: LegacyTable, record: Mapping[str, Any], parent: PartitionKey | None = None
 ) -> PartitionKey:
     """The tenant a legacy record belongs to: its own ``partition_key`` when it carries one
     (written by this package, or migrated before), else ``endpoint_id``'s legacy tenant,
-    else its parent's (``parent_endpoint``, looked up by the caller); ``ValidationError``
-    when it has none of them (a record whose parent is gone is reported, not guessed)."""
+    else its parent's tenant (``parent``, looked up by the caller: the parent's own
+    ``partition_key``, or its legacy tenant); ``ValidationError`` when it has none of them (a
+    record whose parent is gone is reported, not guessed)."""
     stored = record.get("partition_key")
     if isinstance(stored, str):
-        return PartitionKey.parse(stored)
-    endpoint = record.get("endpoint_id") or parent_endpoint
-    if not isinstance(endpoint, str) or not endpoint:
-        reason = "has no endpoint_id"
-        if table.parent is not None:
-            reason += f" and its parent in {table.parent.parent.name} was not found"
-        raise ValidationError("endpoint_id", reason)
-    return legacy_tenant(endpoint)
+        tenant = PartitionKey.parse(stored)
+        for name in ("endpoint_id", "part_id"):
+            value = record.get(name)
+            if value is not None and value != getattr(tenant, name):
+                raise ValidationError(name, f"{value!r} disagrees with partition_key {stored!r}")
+        return tenant
+    endpoint = record.get("endpoint_id")
+    if isinstance(endpoint, str) and endpoint:
+        return legacy_tenant(endpoint)
+    if parent is not None:
+        return parent
+    reason = "has no endpoint_id"
+    if table.parent is not None:
+        reason += f" and its parent in {table.parent.parent.name} was not found"
+    raise ValidationError("endpoint_id", reason)
 
 
 def migrated(
-    table: LegacyTable, record: Mapping[str, Any], parent_endpoint: str | None = None
+    table: LegacyTable, record: Mapping[str, Any], parent: PartitionKey | None = None
 ) -> Any:
     """The entity ``record`` becomes in the new layout (its tenant from :func:`tenant_of`);
     ``ValidationError`` says why not. Attributes the new layout does not know are refused,
-    never dropped; tenant attributes that disagree are refused."""
+    never dropped; so is a record without the dates that version it (a default of "now"
+    would make every run write it anew); tenant attributes that disagree are refused."""
     schema = table.schema
     unknown = sorted(set(record) - set(schema.attribute_kinds))
     if unknown:
         raise ValidationError(unknown[0], "is not an attribute of the new layout")
+    for name in DATES:
+        if name in schema.attribute_kinds and record.get(name) is None:
+            raise ValidationError(name, "is missing: the record cannot be dated")
     if table.treatment is Treatment.REGISTRY:
         return from_record(schema, record)
-    tenant = tenant_of(table, record, parent_endpoint)
+    tenant = tenant_of(table, record, parent)
     data = {**record, "partition_key": str(tenant)}
     data.setdefault("endpoint_id", tenant.endpoint_id)
     data.setdefault("part_id", tenant.part_id)
     return from_record(schema, data)
+
+
+def parent_tenant(record: Mapping[str, Any]) -> PartitionKey | None:
+    """The tenant a parent record passes on to its children (``None`` if it has none)."""
+    stored = record.get("partition_key")
+    if isinstance(stored, str):
+        return PartitionKey.parse(stored)
+    endpoint = record.get("endpoint_id")
+    return legacy_tenant(endpoint) if isinstance(endpoint, str) and endpoint else None
 
 
 def segments_of(worker: int, workers: int, segments: int) -> Sequence[int]:

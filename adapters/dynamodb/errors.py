@@ -52,6 +52,7 @@ TRANSIENT_CODES = frozenset(
         "InternalFailure",
         "ServiceUnavailable",
         "TransactionInProgressException",
+        "LimitExceededException",  # DynamoDB Streams' throttling
     }
 )
 

@@ -26,7 +26,13 @@ from aace.adapters.dynamodb.models import build_model
 from aace.adapters.dynamodb.runner import Runner
 from aace.adapters.dynamodb.settings import DynamoSettings
 from aace.domain.errors import StorageMisconfigured, ValidationError
-from aace.domain.migration import LegacyTable, ParentLink
+from aace.domain.migration import (
+    IteratorExpired,
+    LegacyTable,
+    ParentLink,
+    Unreadable,
+    parent_tenant,
+)
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
 
@@ -54,8 +60,8 @@ class StreamEvent:
 
     sequence: str
     kind: str  # INSERT, MODIFY or REMOVE
-    new: Record | None
-    old: Record | None
+    new: Record | Unreadable | None
+    old: Record | Unreadable | None
     at: datetime | None
 
 
@@ -81,13 +87,15 @@ class LegacySource:
         return self.settings.table_name(schema)
 
     def same_table(self, other: DynamoSettings, schema: EntitySchema[Any]) -> bool:
-        """Whether ``other`` names this very table (same endpoint, region and name)."""
+        """Whether ``other`` names this very table: the same endpoint, region, table name
+        and credentials (another access key may well be another account)."""
         here = self.settings
-        return (here.endpoint, here.region, here.table_name(schema)) == (
-            other.endpoint,
-            other.region,
-            other.table_name(schema),
-        )
+
+        def where(settings: DynamoSettings) -> tuple[Any, ...]:
+            name = settings.table_name(schema)
+            return (settings.endpoint, settings.region, name, settings.aws_access_key_id)
+
+        return where(here) == where(other)
 
     async def describe(self, table: LegacyTable) -> TableInfo | None:
         """The table's description, or None when it does not exist."""
@@ -112,7 +120,7 @@ class LegacySource:
 
     async def page(
         self, table: LegacyTable, segment: int, segments: int, position: str | None, limit: int
-    ) -> tuple[list[Record], str | None]:
+    ) -> tuple[list[Record | Unreadable], str | None]:
         """One page of a parallel scan, and the position after it (None at the end)."""
         request: dict[str, Any] = {
             "TableName": self.table_name(table),
@@ -124,10 +132,18 @@ class LegacySource:
         if position is not None:
             request["ExclusiveStartKey"] = _position(position)
         response = await self.runner.send("Scan", request)
-        codec = self.codec(table.schema)
-        records = [codec.decode(item) for item in response.get("Items", [])]
+        records = [self.decode(table, item) for item in response.get("Items", [])]
         last = response.get("LastEvaluatedKey")
         return records, (json.dumps(last, sort_keys=True) if last else None)
+
+    def decode(self, table: LegacyTable, item: Item) -> Record | Unreadable:
+        """One item as a record; an item that does not decode is :class:`Unreadable`."""
+        try:
+            return self.codec(table.schema).decode(item)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            names = (table.legacy_hash_key, table.schema.range_key)
+            key = {n: next(iter(item[n].values()), None) for n in names if n in item}
+            return Unreadable(key, f"cannot be decoded: {exc}")
 
     async def distinct_hash_values(self, table: LegacyTable) -> set[str]:
         """The distinct hash-key values of the table (its tenants, on a table hashed on
@@ -161,10 +177,11 @@ class LegacySource:
                 return total
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    async def parent_endpoints(
+    async def parent_tenants(
         self, link: ParentLink, keys: Sequence[EntityKey]
-    ) -> dict[EntityKey, str]:
-        """The ``endpoint_id`` of each parent found (one BatchGetItem per 100 keys)."""
+    ) -> dict[EntityKey, PartitionKey]:
+        """The tenant each parent found passes on (one BatchGetItem per 100 keys): its own
+        ``partition_key`` when it has one, else its ``endpoint_id``'s legacy tenant."""
         distinct = list(dict.fromkeys(keys))
         schema = link.parent
         wire = [
@@ -173,20 +190,24 @@ class LegacySource:
         ]
         codec = self.codec(schema)
         found = await batch_get(self.runner, self.table_name(schema), wire, codec.key_of_item)
-        endpoints: dict[EntityKey, str] = {}
+        tenants: dict[EntityKey, PartitionKey] = {}
         for key, item in found.items():
-            endpoint = item.get("endpoint_id", {}).get("S")
-            if endpoint is None and "partition_key" in item:
-                endpoint = PartitionKey.parse(item["partition_key"]["S"]).endpoint_id
-            if endpoint:
-                endpoints[key] = endpoint
-        return endpoints
+            plain: dict[str, Any] = {
+                n: item[n].get("S") for n in ("partition_key", "endpoint_id") if n in item
+            }
+            try:
+                tenant = parent_tenant(plain)
+            except ValidationError:
+                continue  # a parent whose tenant cannot be read: its children are reported
+            if tenant is not None:
+                tenants[key] = tenant
+        return tenants
 
     async def backfill(
         self, table: LegacyTable, record: Mapping[str, Any], tenant: PartitionKey
     ) -> bool:
-        """Add the tenant attributes to the record in place; False when it already has a
-        ``partition_key`` or is gone (so a re-run changes nothing)."""
+        """Add the tenant attributes the record lacks, in place; False when it has all three
+        or is gone (so a re-run changes nothing). Attributes it has are never changed."""
         schema = table.schema
         name = self.table_name(table)
         request: dict[str, Any] = {
@@ -196,7 +217,14 @@ class LegacySource:
                 schema.range_key: {"S": record[schema.range_key]},
             },
             "UpdateExpression": "SET #pk = :pk, #ep = :ep, #part = :part",
-            "ConditionExpression": "attribute_exists(#h) AND attribute_not_exists(#pk)",
+            "ConditionExpression": (
+                "attribute_exists(#h)"
+                " AND (attribute_not_exists(#pk) OR attribute_not_exists(#ep)"
+                " OR attribute_not_exists(#part))"
+                " AND (attribute_not_exists(#pk) OR #pk = :pk)"
+                " AND (attribute_not_exists(#ep) OR #ep = :ep)"
+                " AND (attribute_not_exists(#part) OR #part = :part)"
+            ),
             "ExpressionAttributeNames": {
                 "#pk": "partition_key",
                 "#ep": "endpoint_id",
@@ -243,7 +271,18 @@ class LegacySource:
 
         try:
             return await self.runner.retry(_transient, self.runner.in_worker, call)
-        except (ClientError, BotoCoreError) as exc:
+        except ClientError as exc:
+            code = error_code(exc)
+            if code == "ExpiredIteratorException":
+                raise IteratorExpired("the shard iterator expired") from exc
+            if code == "TrimmedDataAccessException":
+                raise StorageMisconfigured(
+                    "the stream no longer holds the changes follow has to read next (it "
+                    "keeps 24 hours): changes were lost to this job",
+                    hint="start over: a new run (another --job), then follow within 24 hours",
+                ) from exc
+            raise translate(exc, table=str(kwargs.get("StreamArn") or "")) from exc
+        except BotoCoreError as exc:
             raise translate(exc, table=str(kwargs.get("StreamArn") or "")) from exc
 
     async def shards(self, stream_arn: str) -> list[dict[str, Any]]:
@@ -289,7 +328,6 @@ class LegacySource:
         """One read of a shard: its events and the next iterator (None: the shard is closed
         and read to its end)."""
         response = await self._streams_call("get_records", ShardIterator=iterator, Limit=1000)
-        codec = self.codec(table.schema)
         events = []
         for raw in response.get("Records", []):
             change = raw["dynamodb"]
@@ -298,8 +336,8 @@ class LegacySource:
                 StreamEvent(
                     sequence=change["SequenceNumber"],
                     kind=raw["eventName"],
-                    new=codec.decode(new) if new else None,
-                    old=codec.decode(old) if old else None,
+                    new=self.decode(table, new) if new else None,
+                    old=self.decode(table, old) if old else None,
                     at=_moment(change.get("ApproximateCreationDateTime")),
                 )
             )

@@ -11,7 +11,7 @@ backfills), so nothing is lost or duplicated.
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from functools import partial
 from typing import Any, Protocol
 
@@ -19,7 +19,7 @@ import anyio
 import attrs
 
 from aace.application.migration.report import Report, TableReport
-from aace.application.migration.state import JobState
+from aace.application.migration.state import JobState, stamp_now
 from aace.domain.errors import (
     ConditionFailed,
     Conflict,
@@ -77,8 +77,8 @@ Prepare = Callable[[list[Any]], Awaitable[list[Prepared]]]
 @attrs.frozen
 class BulkOptions:
     """How a job runs: its segments and this worker's share, resuming or not, dry or not,
-    the write budget (``max_wcu``: write capacity units per second for this process), the
-    page size and the writes in flight per segment."""
+    the write budget (``max_wcu``: write capacity units per second for all ``workers``
+    together; each takes its share), the page size and the writes in flight per segment."""
 
     job: str = "migrate"
     segments: int = 1
@@ -114,10 +114,12 @@ class WriteBudget:
         self.last = 0.0
         self.lock = anyio.Lock()
 
-    async def spend(self, size: int) -> None:
+    async def spend(self, size: int, copies: int = 1) -> None:
+        """Wait until a write of ``size`` bytes to ``copies`` places (the table and each
+        index the record is projected into) fits the budget."""
         if self.rate is None:
             return
-        units = max(1, math.ceil(size / 1024))
+        units = max(1, math.ceil(size / 1024)) * copies
         async with self.lock:
             now = anyio.current_time()
             self.tokens = min(self.rate, self.tokens + (now - self.last) * self.rate)
@@ -139,13 +141,18 @@ def size_of(record: Any) -> int:
 
 
 async def _write_all(
-    prepared: list[Prepared], sink: Sink, report: TableReport, budget: WriteBudget, limit: int
+    prepared: list[Prepared],
+    sink: Sink,
+    report: TableReport,
+    budget: WriteBudget,
+    limit: int,
+    copies: int = 1,
 ) -> None:
     slots = anyio.Semaphore(limit)
 
     async def one(item: Prepared) -> None:
         async with slots:
-            await budget.spend(item.size)
+            await budget.spend(item.size, copies)
             try:
                 outcome = await sink.write(item)
             except ConditionFailed:
@@ -172,6 +179,12 @@ class TableJob:
     pager: Pager
     prepare: Prepare
     sink: Sink
+    #: Where one write lands: the table and every index (each projects all attributes).
+    copies: int = 1
+
+
+def _tally_item(table: str, segment: int, page: int) -> str:
+    return f"tally/{table}/{segment}/{page:09d}"
 
 
 async def _segment(
@@ -182,21 +195,73 @@ async def _segment(
     budget: WriteBudget,
     progress: Progress | None,
 ) -> TableReport:
+    """One segment of one table: resume from its checkpoint, then for every page write the
+    page's counts (a ``tally/…`` item of its own), then the checkpoint (position and pages
+    done). A crash between the two redoes the page and overwrites its tally, so the counts
+    of a resumed job are those of the whole job, and no state record grows with the job."""
     item = f"segment/{table.name}/{segment}"
-    saved = await state.get(item)
-    report = TableReport.restored(table.name, table.treatment, table.target, saved or {})
-    if saved is not None and saved.get("done"):
+    saved = await state.get(item) or {}
+    position, pages, done = checkpoint_of(item, saved)
+    report = TableReport(table.name, table.treatment, table.target)
+    async for name, tally in state.items(f"tally/{table.name}/{segment}/"):
+        if int(name.rsplit("/", 1)[1]) < pages:
+            report.merge(TableReport.restored(table.name, table.treatment, table.target, tally))
+    if done:
         return report
-    position = saved.get("position") if saved else None
     while True:
         records, position = await table.pager(segment, options.segments, position)
+        page = TableReport(table.name, table.treatment, table.target)
         prepared = await table.prepare(records)
-        await _write_all(prepared, table.sink, report, budget, options.concurrency)
-        await state.put(item, {"position": position, "done": position is None, **report.saved()})
+        await _write_all(prepared, table.sink, page, budget, options.concurrency, table.copies)
+        await state.put(_tally_item(table.name, segment, pages), page.saved())
+        pages += 1
+        await state.put(item, {"position": position, "done": position is None, "pages": pages})
+        report.merge(page)
         if progress is not None:
             progress.advance(table.name, len(records))
         if position is None:
             return report
+
+
+def checkpoint_of(item: str, saved: Mapping[str, Any]) -> tuple[str | None, int, bool]:
+    """(position, pages done, done) of a saved checkpoint; a record this tool did not
+    write is refused by name rather than misread."""
+    position, pages, done = saved.get("position"), saved.get("pages", 0), saved.get("done", False)
+    if not (position is None or isinstance(position, str)) or not isinstance(pages, int):
+        raise ValidationError("state", f"{item} is not a checkpoint this tool wrote")
+    return position, pages, bool(done)
+
+
+#: What a job's description must keep from run to run (``tables`` may grow).
+IDENTITY = ("command", "source", "target", "tenant", "segments")
+
+
+async def begin_job(
+    state: JobState, options: BulkOptions, description: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Record the job the first time any worker runs it (its command, source, target,
+    tenant, segments, tables and when its scan began), or check that this run is the same
+    job: another source, target, tenant or number of segments under the same job name would
+    misread its checkpoints, so it is refused. Tables named for the first time are added."""
+    wanted = {**description, "segments": options.segments, "started_at": stamp_now()}
+    try:
+        await state.put("job", wanted, create=True)
+        return wanted
+    except Conflict:
+        saved = await state.get("job") or {}
+    for key in IDENTITY:
+        if saved.get(key) != wanted.get(key):
+            raise ValidationError(
+                "segments" if key == "segments" else "job",
+                f"job {options.job!r} was begun with {key} {saved.get(key)!r}, "
+                f"not {wanted.get(key)!r}",
+                hint="run it with what it began with, or choose another --job",
+            )
+    tables = sorted(set(saved.get("tables", [])) | set(wanted.get("tables", [])))
+    if tables != sorted(saved.get("tables", [])):
+        saved = {**saved, "tables": tables}
+        await state.put("job", saved)
+    return saved
 
 
 async def refuse_unresumed(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -86,6 +87,15 @@ def _options(
     )
 
 
+def _writable(path: str | None) -> None:
+    """Refuse a report path that cannot be written, before a long job runs."""
+    if not path or path == "-":
+        return
+    target = Path(path)
+    if target.is_dir() or not target.parent.is_dir() or not os.access(target.parent, os.W_OK):
+        raise ValidationError("report", f"cannot write {path}: give a file in a writable folder")
+
+
 def _emit(report: dict[str, Any], path: str | None, summary: Callable[[], None]) -> None:
     """The summary on stderr, the JSON report where asked; exit 1 unless it is ok."""
     summary()
@@ -111,6 +121,7 @@ def plan_command(
     source: From, target: To, table: Tables = None, report: ReportPath = None
 ) -> None:
     """Per table: what run would do, records (estimated), tenants, stream, refusals."""
+    _writable(report)
     from aace.application.migration.legacy import plan
 
     plans = _run(
@@ -149,10 +160,18 @@ def run_command(
     report: ReportPath = None,
     page_size: PageSize = 100,
     concurrency: Concurrency = 16,
+    without_stream: Annotated[
+        bool,
+        typer.Option(
+            "--without-stream",
+            help="run tables without a stream (no follow: nothing may write to them meanwhile)",
+        ),
+    ] = False,
 ) -> None:
     """Copy and backfill the legacy tables into the new layout, checkpointed per segment."""
     from aace.application.migration.legacy import run
 
+    _writable(report)
     options = _options(job, segments, worker, resume, dry_run, max_wcu, page_size, concurrency)
     with TableProgress() as progress:
         result = _run(
@@ -162,6 +181,7 @@ def run_command(
                 options,
                 table or (),
                 progress=progress,
+                without_stream=without_stream,
             )
         )
     document = result.as_dict()
@@ -186,6 +206,7 @@ def follow_command(
     report: ReportPath = None,
 ) -> None:
     """Replay the legacy tables' streams onto the target (newer wins, deletes kept)."""
+    _writable(report)
     from aace.application.migration.follow import FollowOptions, follow
 
     options = FollowOptions(job=job, once=once, until_converged=until_converged, timeout=timeout)
@@ -217,6 +238,7 @@ def validate_command(
     report: ReportPath = None,
 ) -> None:
     """Counts per table and tenant, tenant attrs, and records compared attribute by attribute."""
+    _writable(report)
     from aace.application.migration.validate import validate
 
     result = _run(
@@ -243,7 +265,9 @@ def copy_command(
     source: From,
     target: To,
     tenant: Annotated[str | None, typer.Option(help="only this tenant: ENDPOINT#PART")] = None,
-    job: Job = "copy",
+    job: Annotated[
+        str | None, typer.Option(help="the job's name (default: copy, or copy/TENANT)")
+    ] = None,
     segments: Segments = 1,
     worker: Worker = "1/1",
     resume: Resume = False,
@@ -254,10 +278,12 @@ def copy_command(
     concurrency: Concurrency = 16,
 ) -> None:
     """Copy one tenant or everything between two stores in the new layout."""
+    _writable(report)
     from aace.application.migration.copy import copy_store
 
-    options = _options(job, segments, worker, resume, dry_run, max_wcu, page_size, concurrency)
     only = PartitionKey.parse(tenant) if tenant is not None else None
+    name = job or ("copy" if only is None else f"copy/{only}")
+    options = _options(name, segments, worker, resume, dry_run, max_wcu, page_size, concurrency)
     with TableProgress() as progress:
         result = _run(
             copy_store(
@@ -289,6 +315,7 @@ def tenant_delete_command(
     report: ReportPath = None,
 ) -> None:
     """Remove every record of one tenant from every table (resumable; --dry-run counts)."""
+    _writable(report)
     from aace.application.migration.copy import delete_tenant
 
     key = PartitionKey.parse(tenant)

@@ -19,6 +19,7 @@ from aace.application.migration.bulk import (
     Prepared,
     Progress,
     TableJob,
+    begin_job,
     refuse_unresumed,
     run_segments,
 )
@@ -27,6 +28,7 @@ from aace.application.migration.report import Report
 from aace.application.migration.sinks import CopySink, DrySink
 from aace.application.migration.state import OPERATOR, JobState
 from aace.application.settings import Settings
+from aace.application.storage import redacted
 from aace.domain.entities import ALL_SCHEMAS, MIGRATION_STATE
 from aace.domain.errors import ValidationError
 from aace.domain.ports import ANY, Repository, Store
@@ -75,7 +77,8 @@ def _scan_job(
     async def prepare(entities: list[Any]) -> list[Prepared]:
         return [_prepared(schema, entity) for entity in entities]
 
-    return TableJob(schema.name, treatment, schema.name, pager, prepare, sink)
+    copies = 1 + len(schema.indexes)
+    return TableJob(schema.name, treatment, schema.name, pager, prepare, sink, copies)
 
 
 async def copy_store(
@@ -95,8 +98,21 @@ async def copy_store(
     except BaseException:
         await source_store.close()
         raise
-    report = Report("copy", options.job, source.storage_url, target.storage_url, options.dry_run)
+    report = Report(
+        "copy",
+        options.job,
+        redacted(source.storage_url),
+        redacted(target.storage_url),
+        options.dry_run,
+    )
     state = JobState(target_store, options.job, dry=options.dry_run)
+    description = {
+        "command": "copy",
+        "source": redacted(source.storage_url),
+        "target": redacted(target.storage_url),
+        "tenant": None if tenant is None else str(tenant),
+        "tables": [schema.name for schema in copied_schemas(tenant)],
+    }
     try:
         jobs = [
             _scan_job(
@@ -110,6 +126,7 @@ async def copy_store(
             for schema in copied_schemas(tenant)
         ]
         with writing_as_platform(OPERATOR):
+            await begin_job(state, options, description)
             await refuse_unresumed(jobs, options, state)
             await run_segments(jobs, options, state, report, progress)
     finally:
@@ -140,10 +157,16 @@ async def delete_tenant(
     """Delete every record of ``tenant`` from every tenant table (``written`` counts the
     deleted records); resumable, with a dry run that deletes nothing."""
     opened = store or await open_target(storage, create=False)
-    report = Report(
-        "tenant delete", options.job, storage.storage_url, str(tenant), options.dry_run
-    )
+    where = redacted(storage.storage_url)
+    report = Report("tenant delete", options.job, where, str(tenant), options.dry_run)
     state = JobState(opened, options.job, dry=options.dry_run)
+    description = {
+        "command": "tenant delete",
+        "source": where,
+        "target": where,
+        "tenant": str(tenant),
+        "tables": [schema.name for schema in copied_schemas(tenant)],
+    }
     schemas: Sequence[EntitySchema[Any]] = copied_schemas(tenant)
     try:
         jobs = [
@@ -158,6 +181,7 @@ async def delete_tenant(
             for schema in schemas
         ]
         with writing_as_platform(OPERATOR):
+            await begin_job(state, options, description)
             await refuse_unresumed(jobs, options, state)
             await run_segments(jobs, options, state, report, progress)
     finally:

@@ -24,19 +24,22 @@ from aace.application.migration.bulk import RECORD_FAILURES, all_done
 from aace.application.migration.counters import count_records, recount_tenants
 from aace.application.migration.endpoints import open_legacy, open_target
 from aace.application.migration.legacy import STREAM_VIEW, TablePlan, plan, prepare_page
-from aace.application.migration.report import Report
+from aace.application.migration.report import Report, TableReport
 from aace.application.migration.sinks import BackfillSink, CopySink
 from aace.application.migration.state import OPERATOR, JobState
 from aace.application.settings import Settings
+from aace.application.storage import redacted
 from aace.domain.entities import AGENTS
 from aace.domain.errors import ConditionFailed, ValidationError
+from aace.domain.fields import utc_now
 from aace.domain.migration import (
+    LEGACY_TABLES,
+    IteratorExpired,
     LegacyTable,
     Treatment,
-    legacy_key,
+    Unreadable,
     migrated,
     table_named,
-    tenant_of,
 )
 from aace.domain.ports import Condition, Store
 from aace.domain.tenancy import PartitionKey, writing_as_platform
@@ -46,6 +49,17 @@ __all__ = ["FollowOptions", "follow"]
 
 #: Changes this much older than the job's scan are still replayed (clock skew).
 SKEW = timedelta(minutes=5)
+#: How long a stream keeps its changes: a job older than this cannot be followed.
+RETENTION = timedelta(hours=24)
+#: Empty reads after which a pass leaves an open shard (it resumes there next pass).
+EMPTY_READS = 3
+#: Seconds a stream's shard list is reused (DescribeStream allows 10 calls a second).
+SHARDS_TTL = 60.0
+#: Seconds between two convergence checks (each counts every table).
+CHECK_EVERY = 30.0
+#: The tables whose tenants children take, and how many of them follow remembers.
+PARENTS = frozenset(link.parent.name for t in LEGACY_TABLES if (link := t.parent))
+MAX_PARENTS = 100_000
 
 
 @attrs.frozen
@@ -68,70 +82,92 @@ class _Follower:
     state: JobState
     report: Report
     since: datetime
-    #: Open shards' iterators, kept between passes (a stream may return empty reads
-    #: before later records).
+    #: Open shards' iterators, kept between passes: a stream may answer empty reads
+    #: before its later records, so a pass leaves an open shard after a few of them.
     iterators: dict[str, str] = attrs.field(factory=dict)
-    #: Tenants of parents seen in events (a deleted run's messages find it here).
+    #: Each stream's shards, listed again at most every :data:`SHARDS_TTL` seconds.
+    shards: dict[str, tuple[float, list[dict[str, Any]]]] = attrs.field(factory=dict)
+    #: Tenants of runs and sessions seen in events: a run deleted with its messages lets
+    #: the messages' deletes find their tenant here.
     parents: dict[tuple[str, tuple[str, ...]], str] = attrs.field(factory=dict)
     touched: set[PartitionKey] = attrs.field(factory=set)
     settled: int = 0
 
     async def drain(self, plans: Sequence[TablePlan]) -> int:
-        """One pass over every shard of every table; the events applied."""
+        """One pass over every shard of every table; the events applied. A child shard
+        is read only once its parent is closed and read to its end, so one key's changes
+        are applied in their order."""
         applied = 0
         for p in plans:
-            for shard in await self.legacy.shards(p.stream_arn):
-                applied += await self._shard(p, shard["ShardId"])
+            closed: set[str] = set()
+            arn = str(p.stream_arn)
+            for shard in await self._shards(arn):
+                parent = shard.get("ParentShardId")
+                if parent in self._known(arn) and parent not in closed:
+                    continue
+                number, done = await self._shard(p, shard["ShardId"])
+                applied += number
+                if done:
+                    closed.add(shard["ShardId"])
         if self.touched:
             await recount_tenants(self.store, self.touched)
             self.touched.clear()
         return applied
 
-    async def _shard(self, p: TablePlan, shard_id: str) -> int:
+    def _known(self, arn: str) -> set[str]:
+        return {shard["ShardId"] for shard in self.shards.get(arn, (0.0, []))[1]}
+
+    async def _shards(self, arn: str) -> list[dict[str, Any]]:
+        listed, shards = self.shards.get(arn, (-SHARDS_TTL, []))
+        if anyio.current_time() - listed >= SHARDS_TTL:
+            shards = await self.legacy.shards(arn)
+            self.shards[arn] = (anyio.current_time(), shards)
+        return shards
+
+    async def _shard(self, p: TablePlan, shard_id: str) -> tuple[int, bool]:
+        """Read one shard as far as it goes now: (events applied, closed and read)."""
         item = f"shard/{p.table.name}/{shard_id}"
         saved = await self.state.get(item) or {}
         if saved.get("closed"):
-            return 0
+            return 0, True
         iterator = self.iterators.pop(item, None) or await self.legacy.shard_iterator(
             p.stream_arn, shard_id, saved.get("after")
         )
-        applied = 0
-        while iterator:
-            events, iterator = await self.legacy.events(p.table, iterator)
+        applied, empty = 0, 0
+        while iterator and empty < EMPTY_READS:
+            try:
+                events, iterator = await self.legacy.events(p.table, iterator)
+            except IteratorExpired:  # kept too long between passes: start again from the save
+                iterator = await self.legacy.shard_iterator(
+                    p.stream_arn, shard_id, saved.get("after")
+                )
+                continue
+            empty = 0 if events else empty + 1
             if events:
                 await self._apply(p, events)
                 applied += len(events)
-                saved = {"after": events[-1].sequence, "closed": iterator is None}
+                saved = {"after": events[-1].sequence, "closed": False}
+            if iterator is None:
+                saved = {**saved, "closed": True}
+            if events or iterator is None:
                 await self.state.put(item, saved)
-            elif iterator is None:
-                await self.state.put(item, {**saved, "closed": True})
-            if not events:
-                break
         if iterator:
             self.iterators[item] = iterator
-        return applied
+        return applied, iterator is None
 
     async def _apply(self, p: TablePlan, events: list[Any]) -> None:
         table = p.table
         report = self.report.table(table.name, "follow", p.target)
-        images = [e.new or e.old for e in events if (e.new or e.old) is not None]
-        prepared = {
-            id(image): ready
-            for image, ready in zip(
-                images,
-                await prepare_page(self.legacy, table, images, in_place=p.in_place),
-                strict=True,
-            )
-        }
-        for event in events:
-            image = event.new or event.old
-            if image is None or (event.at is not None and event.at < self.since):
-                continue
-            ready = prepared[id(image)]
+        fresh = [e for e in events if e.at is None or e.at >= self.since]
+        images = [e.new or e.old for e in fresh]
+        ready_all = await prepare_page(self.legacy, table, images, in_place=p.in_place)
+        for event, image, ready in zip(fresh, images, ready_all, strict=True):
             tenant = ready.tenant or self._known_parent(table, image)
             self._remember(table, image, tenant)
             report.count(tenant, "read")
             try:
+                if isinstance(image, Unreadable):
+                    raise ValidationError("record", image.reason)
                 if event.new is not None:
                     outcome = await self._put(p, ready, image, tenant)
                 else:
@@ -139,7 +175,7 @@ class _Follower:
             except ConditionFailed:
                 outcome = "skipped"
             except RECORD_FAILURES as exc:
-                report.fail(tenant, legacy_key(table, image), str(exc))
+                report.fail(tenant, ready.key, str(exc))
                 continue
             report.count(tenant, outcome)
             if table.schema is AGENTS and tenant:
@@ -151,12 +187,8 @@ class _Follower:
         if ready.error is not None:
             if tenant is None:  # nor did an earlier event name the parent's tenant
                 raise ValidationError("record", ready.error)
-            endpoint = PartitionKey.parse(tenant).endpoint_id
-            value = (
-                (image, PartitionKey.parse(tenant))
-                if p.in_place
-                else migrated(p.table, image, endpoint)
-            )
+            parent = PartitionKey.parse(tenant)
+            value = (image, parent) if p.in_place else migrated(p.table, image, parent)
             ready = attrs.evolve(ready, value=value, error=None, tenant=tenant)
         if p.in_place:
             if p.table.treatment is Treatment.REGISTRY:
@@ -184,53 +216,70 @@ class _Follower:
         await self.state.put(f"tombstone/{table.name}/{'/'.join(key)}", tombstone)
         return "written"
 
-    def _known_parent(self, table: LegacyTable, image: dict[str, Any]) -> str | None:
+    def _known_parent(self, table: LegacyTable, image: Any) -> str | None:
         link = table.parent
-        key = link.key_of(image) if link else None
+        key = link.key_of(image) if link and not isinstance(image, Unreadable) else None
         if link is None or key is None:
             return None
-        endpoint = self.parents.get((link.parent.name, key))
-        return None if endpoint is None else str(tenant_of(table, {"endpoint_id": endpoint}))
+        return self.parents.get((link.parent.name, key))
 
-    def _remember(self, table: LegacyTable, image: dict[str, Any], tenant: str | None) -> None:
-        if tenant is not None and table.treatment is not Treatment.REGISTRY:
+    def _remember(self, table: LegacyTable, image: Any, tenant: str | None) -> None:
+        if tenant is not None and table.name in PARENTS and not isinstance(image, Unreadable):
             key = tuple(str(image.get(f)) for f in table.schema.key_fields)
-            self.parents[(table.name, key)] = PartitionKey.parse(tenant).endpoint_id
+            self.parents[(table.name, key)] = tenant
+            if len(self.parents) > MAX_PARENTS:
+                self.parents.pop(next(iter(self.parents)))
 
     async def settle_tombstones(self) -> int:
         """Once the bulk copy is done: every tombstone applied again, then dropped."""
         settled = 0
         async for item, saved in self.state.items("tombstone/"):
-            name = item.split("/")[1]
-            schema = table_named(name).schema
-            stamp = datetime.fromisoformat(saved["stamp"])
+            try:
+                schema = table_named(item.split("/")[1], "state").schema
+                stamp = datetime.fromisoformat(saved["stamp"])
+                tenant = PartitionKey.parse(saved["tenant"])
+                key = tuple(str(part) for part in saved["key"])
+            except (KeyError, TypeError, ValueError, IndexError) as exc:
+                raise ValidationError(
+                    "state", f"{item} is not a tombstone this tool wrote"
+                ) from exc
             with contextlib.suppress(ConditionFailed):  # a newer target record stays
                 await self.store.repository(schema).delete(
-                    PartitionKey.parse(saved["tenant"]),
-                    tuple(saved["key"]),
-                    condition=Condition.not_newer(schema.version_field, stamp),
+                    tenant, key, condition=Condition.not_newer(schema.version_field, stamp)
                 )
+            if schema is AGENTS:
+                self.touched.add(tenant)
             await self.state.delete(item)
             settled += 1
         self.settled += settled
+        if self.touched:  # an agent the copy wrote after its deletion is gone now
+            await recount_tenants(self.store, self.touched)
+            self.touched.clear()
         return settled
+
+
+async def _refused(state: JobState, table: str) -> int:
+    """How many of ``table``'s records the bulk copy refused (its tallies' failures)."""
+    refused = 0
+    async for _, tally in state.items(f"tally/{table}/"):
+        refused += TableReport.restored(table, "", "", tally).total.failed
+    return refused
 
 
 async def _converged(
     legacy: Any, store: Store, state: JobState, plans: Sequence[TablePlan]
 ) -> tuple[bool, list[str]]:
-    """Whether every table's target holds as many records as its source (less those the
-    bulk copy refused), or, in place, no record lacks ``partition_key``; a note per table."""
+    """Whether every table's target holds as many records as its source less those the
+    bulk copy refused (in place: no record but those lacks ``partition_key``); a note per
+    table."""
     agree, notes = True, []
     for p in plans:
+        refused = await _refused(state, p.table.name)
         if p.in_place:
             left = await legacy.count(p.table, missing="partition_key")
-            ok = left == 0 or p.table.treatment is Treatment.REGISTRY
-            detail = f"{left} records without partition_key"
+            ok = left <= refused or p.table.treatment is Treatment.REGISTRY
+            detail = f"{left} records without partition_key, refused {refused}"
         else:
-            refused = 0
-            async for _, saved in state.items(f"segment/{p.table.name}/"):
-                refused += sum(v[3] for v in saved.get("tenants", {}).values())
             source = await legacy.count(p.table)
             target = await count_records(store, p.table.schema)
             ok = source - refused == target
@@ -238,6 +287,29 @@ async def _converged(
         notes.append(f"{p.table.name}: {'converged' if ok else 'not converged'} ({detail})")
         agree = agree and ok
     return agree, notes
+
+
+def _job_of(job: dict[str, Any] | None, name: str) -> tuple[datetime, int, list[str]]:
+    """(when its scan began, segments, tables) of the job ``follow`` follows."""
+    if job is None:
+        raise ValidationError("job", f"no run of job {name!r} in the target: run it first")
+    if job.get("stream") is False:
+        raise ValidationError(
+            "job", f"job {name!r} was run without streams (--without-stream): nothing to follow"
+        )
+    try:
+        started = datetime.fromisoformat(job["started_at"])
+        segments, tables = int(job["segments"]), [str(t) for t in job["tables"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValidationError("state", f"job {name!r} is not a job this tool wrote") from exc
+    if utc_now() - started > RETENTION - SKEW:
+        raise ValidationError(
+            "job",
+            f"job {name!r} began its scan at {started.isoformat()}: its streams no longer "
+            "hold every change since (they keep 24 hours)",
+            hint="start over: a new run (another --job), then follow within 24 hours",
+        )
+    return started, segments, tables
 
 
 async def follow(
@@ -261,26 +333,26 @@ async def follow(
     legacy = open_legacy(source)
     target_store = store or await open_target(target, create=False)
     state = JobState(target_store, options.job)
-    report = Report("follow", options.job, source.storage_url, target.storage_url)
+    report = Report(
+        "follow", options.job, redacted(source.storage_url), redacted(target.storage_url)
+    )
     try:
-        job = await state.get("job")
-        if job is None:
-            raise ValidationError(
-                "job", f"no run of job {options.job!r} in the target: run it first"
-            )
-        since = datetime.fromisoformat(job["started_at"]) - SKEW
-        follower = _Follower(legacy, target_store, state, report, since)
+        started, segments, tables = _job_of(await state.get("job"), options.job)
+        follower = _Follower(legacy, target_store, state, report, started - SKEW)
         deadline = None if options.timeout is None else anyio.current_time() + options.timeout
+        checked = -CHECK_EVERY
         with writing_as_platform(OPERATOR):
             notes: list[str] = []
             while True:
                 applied = await follower.drain(plans)
-                copied = all([await all_done(state, t, job["segments"]) for t in job["tables"]])
+                copied = all([await all_done(state, t, segments) for t in tables])
                 if copied:
                     await follower.settle_tombstones()
                 if options.once:
                     break
-                if options.until_converged and applied == 0 and copied:
+                due = anyio.current_time() - checked >= CHECK_EVERY
+                if options.until_converged and applied == 0 and copied and due:
+                    checked = anyio.current_time()
                     report.converged, notes = await _converged(legacy, target_store, state, plans)
                     if report.converged:
                         break

@@ -21,6 +21,7 @@ from aace.application.migration.bulk import (
     Progress,
     TableJob,
     all_done,
+    begin_job,
     gather,
     refuse_unresumed,
     run_segments,
@@ -30,20 +31,22 @@ from aace.application.migration.counters import recount_agents
 from aace.application.migration.endpoints import dynamo_settings, open_legacy, open_target
 from aace.application.migration.report import Report
 from aace.application.migration.sinks import BackfillSink, CopySink, DrySink, SkipSink
-from aace.application.migration.state import OPERATOR, JobState, stamp_now
+from aace.application.migration.state import OPERATOR, JobState
 from aace.application.settings import Settings
-from aace.domain.errors import Conflict, ValidationError
+from aace.application.storage import redacted
+from aace.domain.errors import ValidationError
 from aace.domain.migration import (
     LEGACY_TABLES,
     LegacyTable,
     Treatment,
+    Unreadable,
     legacy_key,
     migrated,
     table_named,
     tenant_of,
 )
 from aace.domain.ports import Store
-from aace.domain.tenancy import writing_as_platform
+from aace.domain.tenancy import PartitionKey, writing_as_platform
 
 __all__ = ["STREAM_VIEW", "TablePlan", "chosen_tables", "plan", "prepare_page", "run"]
 
@@ -165,36 +168,41 @@ async def prepare_page(
     legacy: Any, table: LegacyTable, records: list[Any], *, in_place: bool
 ) -> list[Prepared]:
     """Each legacy record with its tenant (parents read in one batch) and what is written:
-    the new layout's entity, or for a backfill in place the record and its tenant."""
-    parents: dict[Any, str] = {}
+    the new layout's entity, or for a backfill in place the record and its tenant. A record
+    that cannot be decoded or migrated is prepared as refused, with its key and the reason."""
+    parents: dict[Any, PartitionKey] = {}
     link = table.parent
+    readable = [r for r in records if not isinstance(r, Unreadable)]
     if link is not None:
         wanted = [
             parent_key
-            for record in records
+            for record in readable
             if not record.get("endpoint_id")
             and not record.get("partition_key")
             and (parent_key := link.key_of(record)) is not None
         ]
         if wanted:
-            parents = await legacy.parent_endpoints(link, wanted)
-    prepared = []
-    for record in records:
-        key = legacy_key(table, record)
-        parent = parents.get(link.key_of(record)) if link is not None else None
-        try:
-            tenant = (
-                None if table.treatment is Treatment.REGISTRY else tenant_of(table, record, parent)
-            )
-            backfill = in_place and table.treatment is Treatment.BACKFILL
-            value = (record, tenant) if backfill else migrated(table, record, parent)
-        except ValidationError as exc:
-            prepared.append(Prepared(None, key, error=str(exc)))
-            continue
-        prepared.append(
-            Prepared(str(tenant) if tenant else None, key, value, size=size_of(record))
-        )
-    return prepared
+            parents = await legacy.parent_tenants(link, wanted)
+    return [_prepared(table, record, parents, in_place) for record in records]
+
+
+def _prepared(
+    table: LegacyTable, record: Any, parents: dict[Any, PartitionKey], in_place: bool
+) -> Prepared:
+    if isinstance(record, Unreadable):
+        return Prepared(None, record.key, error=record.reason)
+    key = legacy_key(table, record)
+    parent = parents.get(table.parent.key_of(record)) if table.parent is not None else None
+    try:
+        if table.treatment is Treatment.REGISTRY:
+            return Prepared(None, key, migrated(table, record), size=size_of(record))
+        tenant = tenant_of(table, record, parent)
+        if in_place and table.treatment is Treatment.BACKFILL:
+            migrated(table, record, parent)  # refused in place too if it is not valid
+            return Prepared(str(tenant), key, (record, tenant), size=size_of(record))
+        return Prepared(str(tenant), key, migrated(table, record, parent), size=size_of(record))
+    except ValidationError as exc:
+        return Prepared(None, key, error=str(exc))
 
 
 async def run(
@@ -205,6 +213,7 @@ async def run(
     *,
     progress: Progress | None = None,
     store: Store | None = None,
+    without_stream: bool = False,
 ) -> Report:
     """Migrate the legacy tables into the target (``store``: an already open target, as
     tests give a store that fails on purpose). Refuses before writing anything when a
@@ -213,21 +222,40 @@ async def run(
     refused = [p for p in plans if p.refused]
     if refused:
         raise ValidationError("to", "; ".join(f"{p.table.name}: {p.refused}" for p in refused))
+    present = [p for p in plans if p.records is not None]
+    unfollowed = [p.table.name for p in present if p.stream != STREAM_VIEW]
+    if unfollowed and not (without_stream or options.dry_run):
+        raise ValidationError(
+            "from",
+            f"these tables have no {STREAM_VIEW} stream: {', '.join(unfollowed)}",
+            hint="enable it before the run (docs/migration.md), or pass --without-stream "
+            "when nothing writes to the legacy tables until the switch",
+        )
     legacy = open_legacy(source)
     target_store = store or await open_target(target, create=not options.dry_run)
-    report = Report("run", options.job, source.storage_url, target.storage_url, options.dry_run)
+    report = Report(
+        "run",
+        options.job,
+        redacted(source.storage_url),
+        redacted(target.storage_url),
+        options.dry_run,
+    )
     state = JobState(target_store, options.job, dry=options.dry_run)
+    description = {
+        "command": "migrate",
+        "source": redacted(source.storage_url),
+        "target": redacted(target.storage_url),
+        "tenant": None,
+        "tables": [p.table.name for p in present],
+        "stream": not unfollowed,
+    }
     try:
         with writing_as_platform(OPERATOR):
-            await _begin(state, options, [p.table.name for p in plans])
-            jobs = [
-                _table_job(legacy, target_store, p, options)
-                for p in plans
-                if p.records is not None
-            ]
+            await begin_job(state, options, description)
+            jobs = [_table_job(legacy, target_store, p, options) for p in present]
             await refuse_unresumed(jobs, options, state)
             await run_segments(jobs, options, state, report, progress)
-            if not options.dry_run and any(p.table.name == "agents" for p in plans):
+            if not options.dry_run and any(p.table.name == "agents" for p in present):
                 if await all_done(state, "agents", options.segments):
                     counted = await recount_agents(target_store)
                     report.notes.append(f"tenant counters: agents counted for {counted} tenants")
@@ -240,24 +268,6 @@ async def run(
         if store is None:
             await target_store.close()
     return report
-
-
-async def _begin(state: JobState, options: BulkOptions, tables: list[str]) -> None:
-    """Record the job (its segments, and when its scan began: where ``follow`` may start)
-    the first time any worker runs it; a later run must use the same segments."""
-    description = {"segments": options.segments, "started_at": stamp_now(), "tables": tables}
-    try:
-        await state.put("job", description, create=True)
-        return
-    except Conflict:
-        pass
-    saved = await state.get("job") or {}
-    if saved.get("segments") != options.segments:
-        raise ValidationError(
-            "segments",
-            f"job {options.job!r} was begun with {saved.get('segments')} segments, "
-            f"not {options.segments}",
-        )
 
 
 def _table_job(legacy: Any, store: Store, p: TablePlan, options: BulkOptions) -> TableJob:
@@ -283,4 +293,5 @@ def _table_job(legacy: Any, store: Store, p: TablePlan, options: BulkOptions) ->
     async def prepare(records: list[Any]) -> list[Prepared]:
         return await prepare_page(legacy, table, records, in_place=in_place)
 
-    return TableJob(table.name, p.action, p.target, pager, prepare, sink)
+    copies = 1 + len(table.schema.indexes)
+    return TableJob(table.name, p.action, p.target, pager, prepare, sink, copies)

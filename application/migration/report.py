@@ -15,6 +15,8 @@ from typing import Any
 
 import attrs
 
+from aace.domain.errors import ValidationError
+
 __all__ = ["COUNTS", "MAX_FAILURES_KEPT", "Report", "TableReport", "Tally"]
 
 COUNTS = ("read", "written", "skipped", "failed")
@@ -79,7 +81,7 @@ class TableReport:
         self.failures_not_kept += other.failures_not_kept + max(0, len(other.failures) - room)
 
     def saved(self) -> dict[str, Any]:
-        """The part of a checkpoint that holds these counts."""
+        """These counts as a state record holds them."""
         return {
             "tenants": {tenant: tally.as_list() for tenant, tally in self.tenants.items()},
             "failures": self.failures,
@@ -90,13 +92,18 @@ class TableReport:
     def restored(
         cls, name: str, treatment: str, target: str, saved: Mapping[str, Any]
     ) -> TableReport:
+        """The counts a state record holds; one this tool did not write is ``ValidationError``
+        on ``state``, never misread."""
         report = cls(name, treatment, target)
-        for tenant, values in dict(saved.get("tenants", {})).items():
-            tally = Tally.of(values)
-            report.tenants[tenant] = tally
-            report.total.add(tally)
-        report.failures = list(saved.get("failures", []))
-        report.failures_not_kept = int(saved.get("failures_not_kept", 0))
+        try:
+            for tenant, values in dict(saved.get("tenants", {})).items():
+                tally = Tally.of(int(v) for v in values)
+                report.tenants[str(tenant)] = tally
+                report.total.add(tally)
+            report.failures = [dict(f) for f in saved.get("failures", [])]
+            report.failures_not_kept = int(saved.get("failures_not_kept", 0))
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise ValidationError("state", f"the counts of {name} are not this tool's") from exc
         return report
 
     def as_dict(self) -> dict[str, Any]:

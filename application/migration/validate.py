@@ -22,6 +22,7 @@ from aace.domain.errors import AaceError
 from aace.domain.migration import Treatment
 from aace.domain.ports import Repository, Store
 from aace.domain.records import to_record
+from aace.domain.schema import TENANT_ATTRS
 from aace.domain.tenancy import PartitionKey
 from aace.domain.unit_of_work import NO_TENANT
 
@@ -124,7 +125,7 @@ async def _check_table(
     position: str | None = None
     while True:
         records, position = await legacy.page(table, 0, 1, position, 1000)
-        prepared = await prepare_page(legacy, table, records, in_place=False)
+        prepared = await prepare_page(legacy, table, records, in_place=p.in_place)
         expected: list[Any] = []
         for ready in prepared:
             check.source[PLATFORM if platform else str(ready.tenant)] += 1
@@ -154,13 +155,15 @@ async def _check_table(
 
 
 def _check_in_place(check: TableCheck, records: list[Any], prepared: list[Any]) -> None:
-    """A backfilled table is its own target: every record has agreeing tenant attrs."""
+    """A backfilled table is its own target: every record has all three tenant attributes
+    (that they agree, :func:`tenant_of` has checked while preparing)."""
     for record, ready in zip(records, prepared, strict=True):
         if ready.error is not None:
             continue
         check.compared += 1
-        if record.get("partition_key") is None:
-            check.problem(ready.key, "not backfilled: no partition_key")
+        missing = [n for n in TENANT_ATTRS if record.get(n) is None]
+        if missing:
+            check.problem(ready.key, f"not backfilled: no {', '.join(missing)}")
 
 
 async def validate(

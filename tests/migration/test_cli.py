@@ -95,6 +95,19 @@ def test_refusals_and_bad_options_exit_non_zero_with_one_line(
     code, _, err = aace(capsys, "migrate", "run", "--from", "sqlite:///x.db", "--to", source)
     assert code == 2
     assert "from: the legacy layout is read from DynamoDB" in err
+    code, _, err = aace(
+        capsys,
+        "migrate",
+        "run",
+        "--from",
+        source,
+        "--to",
+        source,
+        "--report",
+        "/no/such/dir/r.json",
+    )
+    assert code == 2
+    assert err.startswith("aace: error: report: cannot write /no/such/dir/r.json")
     target = settings_file(tmp_path / "in_place.toml", in_place_target(legacy))
     code, _, err = aace(capsys, "tenant", "delete", "no-separator", "--storage", target)
     assert code == 2

@@ -99,3 +99,22 @@ async def test_a_tenant_is_deleted_from_every_table_and_no_other(tmp_path: Path)
         assert after.get(name, []) == remaining, name
     resumed = await delete_tenant(storage, gone, options(job="offboard", resume=True))
     assert resumed.total.written == report.total.written  # the whole job's counts
+
+
+async def test_a_job_resumed_with_other_segments_or_another_tenant_is_refused(
+    tmp_path: Path, copy_target: Callable[[], Settings]
+) -> None:
+    source, target = sqlite(tmp_path / "source.db"), copy_target()
+    tenants = _tenants()
+    await filled(source, tenants)
+    await copy_store(source, target, options(segments=4, worker=1, workers=4))
+    with pytest.raises(ValidationError) as segments:
+        await copy_store(source, target, options(segments=1, resume=True))
+    assert segments.value.field == "segments"
+    await copy_store(source, target, options(segments=2, job="one"), tenant=tenants[0])
+    with pytest.raises(ValidationError) as tenant:
+        await copy_store(
+            source, target, options(segments=2, job="one", resume=True), tenant=tenants[1]
+        )
+    assert tenant.value.field == "job"
+    assert "was begun with tenant" in str(tenant.value)

@@ -153,7 +153,10 @@ async def test_follow_refuses_tables_without_their_stream(
     create_legacy_tables(client, prefix, stream=False)
     source = dynamo_settings(dynamodb_endpoint, prefix)
     target = copy_target()
-    await run(source, target, options(), ["agents"])
+    with pytest.raises(ValidationError) as unfollowed:
+        await run(source, target, options(), ["agents"])
+    assert unfollowed.value.field == "from"
+    await run(source, target, options(), ["agents"], without_stream=True)
     with pytest.raises(ValidationError) as refused:
         await follow(source, target, FollowOptions(once=True), ["agents", "runs"])
     assert refused.value.field == "from"
@@ -170,3 +173,21 @@ async def test_follow_needs_a_run_of_its_job_first(
     with pytest.raises(ValidationError) as refused:
         await follow(legacy.settings, target, FollowOptions(job=new_id(), once=True))
     assert refused.value.field == "job"
+
+
+async def test_a_missing_table_and_a_refused_record_do_not_keep_follow_from_converging(
+    legacy: Legacy, client: Any
+) -> None:
+    from tests.migration.conftest import in_place_target
+    from tests.migration.legacy import orphan_message
+
+    client.delete_table(TableName=f"{legacy.prefix}aace-fine_tuning_messages")
+    orphan_message(client, legacy.prefix)
+    target = in_place_target(legacy)
+    report = await run(
+        legacy.settings, target, options(), ["agents", "messages", "fine_tuning_messages"]
+    )
+    assert report.tables["messages"].total.failed == 1
+    assert "fine_tuning_messages" not in report.tables
+    followed = await follow(legacy.settings, target, CONVERGE, ["agents", "messages"])
+    assert followed.converged, followed.to_json()

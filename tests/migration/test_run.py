@@ -9,9 +9,14 @@ import pytest
 
 from aace.application.migration.legacy import run
 from aace.application.settings import Settings
+from aace.domain.entities import MESSAGES, RUNS
 from aace.domain.errors import ValidationError
+from aace.domain.migration import table_named
+from aace.domain.records import to_record
+from aace.domain.tenancy import PartitionKey
+from tests.factories import sample
 from tests.migration.conftest import Legacy, in_place_target, options
-from tests.migration.legacy import orphan_message
+from tests.migration.legacy import orphan_message, to_wire
 from tests.migration.stores import contents, expected_contents
 
 pytestmark = pytest.mark.anyio
@@ -127,3 +132,74 @@ async def test_running_a_begun_job_again_needs_resume(
 def _legacy_tables(client: Any, prefix: str) -> list[str]:
     names = client.list_tables(Limit=100)["TableNames"]
     return sorted(n for n in names if n.startswith(prefix))
+
+
+async def test_children_take_their_parents_whole_tenant(
+    legacy: Legacy, client: Any, copy_target: Callable[[], Settings]
+) -> None:
+    """A run the new code wrote (tenant ``ep#acme``) passes ``ep#acme`` on, not ``ep#ep``."""
+    endpoint = legacy.endpoints[0]
+    tenant = PartitionKey(endpoint, "acme")
+    parent = sample(RUNS, tenant)
+    client.put_item(TableName=f"{legacy.prefix}aace-runs", Item=to_wire(to_record(RUNS, parent)))
+    link = {"thread_uuid": parent.thread_uuid, "run_uuid": parent.run_uuid}
+    legacy.data.put(client, table_named("messages"), sample(MESSAGES, tenant, **link))
+    legacy.data.expected["runs"].append(parent)
+    target = copy_target()
+    report = await run(legacy.settings, target, options(), ["runs", "messages"])
+    assert report.ok, report.to_json()
+    assert report.tables["messages"].tenants[str(tenant)].written == 1
+    assert await contents(target) == expected_contents(legacy.data, only=("runs", "messages"))
+
+
+async def test_a_record_that_cannot_be_decoded_is_reported_and_the_run_goes_on(
+    legacy: Legacy, client: Any, copy_target: Callable[[], Settings]
+) -> None:
+    agent = legacy.data.expected["agents"][0]
+    client.update_item(
+        TableName=f"{legacy.prefix}aace-agents",
+        Key={
+            "endpoint_id": {"S": agent.partition_key.endpoint_id},
+            "agent_version_uuid": {"S": agent.agent_version_uuid},
+        },
+        UpdateExpression="SET updated_at = :odd",
+        ExpressionAttributeValues={":odd": {"S": "2025-06-01T00:00:00Z"}},
+    )
+    target = copy_target()
+    report = await run(legacy.settings, target, options(), ["agents"])
+    (failure,) = report.tables["agents"].failures
+    assert failure["key"] == {
+        "endpoint_id": agent.partition_key.endpoint_id,
+        "agent_version_uuid": agent.agent_version_uuid,
+    }
+    assert failure["reason"].startswith("cannot be decoded: ")
+    assert report.tables["agents"].total.written == 8
+
+
+async def test_a_partly_backfilled_record_is_completed_and_a_disagreeing_one_refused(
+    legacy: Legacy, client: Any
+) -> None:
+    runs = f"{legacy.prefix}aace-runs"
+    partial, wrong = legacy.data.expected["runs"][:2]
+    client.update_item(
+        TableName=runs,
+        Key={"thread_uuid": {"S": partial.thread_uuid}, "run_uuid": {"S": partial.run_uuid}},
+        UpdateExpression="SET partition_key = :pk",
+        ExpressionAttributeValues={":pk": {"S": str(partial.partition_key)}},
+    )
+    client.update_item(
+        TableName=runs,
+        Key={"thread_uuid": {"S": wrong.thread_uuid}, "run_uuid": {"S": wrong.run_uuid}},
+        UpdateExpression="SET partition_key = :pk",
+        ExpressionAttributeValues={":pk": {"S": "someone#else"}},
+    )
+    report = await run(legacy.settings, in_place_target(legacy), options(), ["runs"])
+    (failure,) = report.tables["runs"].failures
+    assert failure["reason"].startswith("endpoint_id: ")
+    assert "disagrees with partition_key 'someone#else'" in failure["reason"]
+    item = client.get_item(
+        TableName=runs,
+        Key={"thread_uuid": {"S": partial.thread_uuid}, "run_uuid": {"S": partial.run_uuid}},
+    )["Item"]
+    assert item["part_id"] == {"S": partial.partition_key.part_id}
+    assert report.tables["runs"].total.written == 8

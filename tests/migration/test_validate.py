@@ -95,6 +95,6 @@ async def test_a_backfilled_table_with_a_record_left_without_its_tenant_fails(
     (problem,) = result.tables["runs"].problems
     assert problem == {
         "key": {"thread_uuid": late.thread_uuid, "run_uuid": late.run_uuid},
-        "reason": "not backfilled: no partition_key",
+        "reason": "not backfilled: no partition_key, part_id",
     }
     assert THREADS.name not in result.tables

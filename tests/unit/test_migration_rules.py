@@ -55,7 +55,7 @@ def test_a_legacy_record_belongs_to_endpoint_hash_endpoint() -> None:
     assert str(legacy_tenant("acme")) == "acme#acme"
     agents, messages = table_named("agents"), table_named("messages")
     assert tenant_of(agents, {"endpoint_id": "acme"}) == PartitionKey("acme", "acme")
-    assert tenant_of(messages, {}, "acme") == PartitionKey("acme", "acme")
+    assert tenant_of(messages, {}, PartitionKey("acme", "emea")) == PartitionKey("acme", "emea")
     assert tenant_of(messages, {"partition_key": "acme#emea"}) == PartitionKey("acme", "emea")
     with pytest.raises(ValidationError, match="its parent in runs was not found"):
         tenant_of(messages, {})
@@ -79,7 +79,7 @@ def test_the_transform_adds_agreeing_tenant_attrs_and_refuses_unknown_attributes
         for k, v in to_record(MESSAGES, message).items()
         if k not in ("partition_key", "part_id", "endpoint_id")
     }
-    assert migrated(table_named("messages"), bare, "acme") == message
+    assert migrated(table_named("messages"), bare, tenant) == message
     llm = sample(LLMS, None)  # type: ignore[arg-type]
     assert migrated(table_named("llms"), to_record(LLMS, llm)) == llm
 
