@@ -21,6 +21,7 @@ from aace.domain.errors import NotFound
 from aace.domain.ports import ANY, PRESENT, Condition, ScanPage
 from aace.domain.query import Page, Query, next_cursor, resolve
 from aace.domain.records import from_record
+from aace.domain.scan import ScanRequest
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
 from aace.domain.unit_of_work import DeleteAction, PutAction
@@ -148,13 +149,16 @@ class DynamoRepository(Generic[E]):
         """One strongly consistent ``Scan`` request of the segment (``Limit`` items read),
         or with ``tenant`` on a table hashed on the tenant a ``Query`` of its partition,
         all in segment 0 (see :mod:`.scan`); the position is ``LastEvaluatedKey`` as JSON."""
-        scan = Scan.check(
-            self.schema,
-            segment=segment,
-            segments=segments,
-            position=position,
-            limit=limit,
-            tenant=tenant,
+        scan = Scan(
+            ScanRequest.check(
+                self.schema,
+                segment=segment,
+                segments=segments,
+                position=position,
+                limit=limit,
+                tenant=tenant,
+                bucketed=False,
+            )
         )
         records, following = await scan.page(self._store.runner, self._codec, self._table)
         return ScanPage([from_record(self.schema, r) for r in records], following)

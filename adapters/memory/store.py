@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import hashlib
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
 
 from aace.domain.bulk import BulkInput, put_in_chunks
-from aace.domain.errors import ConditionFailed, Conflict, NotFound, ValidationError
+from aace.domain.errors import ConditionFailed, Conflict, NotFound
 from aace.domain.ports import ANY, PRESENT, Condition, ConditionKind, ScanPage
 from aace.domain.query import CursorCodec, Page, Query, ResolvedQuery, next_cursor, resolve
 from aace.domain.records import from_record
+from aace.domain.scan import ScanRequest, bucket
 from aace.domain.schema import EntityKey, EntitySchema
-from aace.domain.tenancy import MAX_PARTITION_KEY_BYTES, PartitionKey
+from aace.domain.tenancy import PartitionKey
 from aace.domain.unit_of_work import (
     NO_TENANT,
     Action,
@@ -32,7 +31,6 @@ from aace.domain.unit_of_work import (
     IncrementAction,
     deleted_keys,
 )
-from aace.domain.values import MAX_RANGE_KEY_BYTES, NOT_IN_IDS
 
 __all__ = ["MemoryRepository", "MemoryStore", "MemoryUnitOfWork"]
 
@@ -222,55 +220,16 @@ class MemoryRepository(Generic[E]):
         over UTF-8: the SQL adapter's segments are the same); a position is the JSON object
         ``{hash_key: value, range_key: value}`` of the last record of its page."""
         schema = self.schema
-        names = (schema.hash_key, schema.range_key)
-        unknown = f"is not a position of a {schema.name} scan"
-
-        def whole(value: object) -> bool:
-            return isinstance(value, int) and not isinstance(value, bool)
-
-        def segment_of(hash_value: str, range_value: str) -> int:
-            text = f"{hash_value}\x1f{range_value}".encode()
-            digest = hashlib.md5(text, usedforsecurity=False).digest()
-            return int.from_bytes(digest[:4], "big") % segments
-
-        def key_text(value: object, most: int) -> bool:
-            """Text a key could hold: DynamoDB's limits, ``most`` UTF-8 bytes."""
-            return (
-                isinstance(value, str)
-                and value != ""
-                and not NOT_IN_IDS.search(value)
-                and len(value.encode("utf-8")) <= most
-            )
-
-        if not whole(segments) or not 1 <= segments <= 1_000_000:
-            raise ValidationError("segments", f"must be from 1 to 1000000, got {segments!r}")
-        if not whole(segment) or not 0 <= segment < segments:
-            raise ValidationError("segment", f"must be from 0 to {segments - 1}, got {segment!r}")
-        if not whole(limit) or not 1 <= limit <= 1000:
-            raise ValidationError("limit", f"must be from 1 to 1000, got {limit!r}")
-        if tenant is not None and not isinstance(tenant, PartitionKey):
-            raise ValidationError("tenant", f"must be a PartitionKey, got {type(tenant).__name__}")
-        if tenant is not None and schema.platform:
-            raise ValidationError("tenant", f"{schema.name} is a platform registry, no tenant's")
-        after: tuple[str, str] | None = None
-        if position is not None:
-            try:
-                small = isinstance(position, str) and len(position) <= 10_000
-                decoded = json.loads(position) if small else None
-            except (ValueError, RecursionError):
-                decoded = None
-            if not isinstance(decoded, dict) or set(decoded) != set(names):
-                raise ValidationError("position", unknown)
-            after = (decoded[names[0]], decoded[names[1]])
-            if not (
-                key_text(after[0], MAX_PARTITION_KEY_BYTES)
-                and key_text(after[1], MAX_RANGE_KEY_BYTES)
-            ):
-                raise ValidationError("position", unknown)
-            if tenant is not None and schema.tenant_hashed and after[0] != str(tenant):
-                raise ValidationError("position", "is a position of another tenant's scan")
-            if segment_of(*after) != segment:
-                raise ValidationError("position", f"is not in segment {segment} of {segments}")
+        scan = ScanRequest.check(
+            schema,
+            segment=segment,
+            segments=segments,
+            position=position,
+            limit=limit,
+            tenant=tenant,
+            bucketed=True,
+        )
+        after = scan.after
         found: list[tuple[tuple[str, str], Record]] = []
         for hash_value, part in self._store.tables.get(schema.name, {}).items():
             for range_value, record in part.items():
@@ -279,15 +238,14 @@ class MemoryRepository(Generic[E]):
                     continue
                 if tenant is not None and record.get("partition_key") != str(tenant):
                     continue
-                if segments > 1 and segment_of(*key) != segment:
+                if segments > 1 and bucket(*key) % segments != segment:
                     continue
                 found.append((key, record))
         found.sort(key=lambda pair: pair[0])
         page = found[:limit]
         following = None
         if len(found) > limit:
-            last = page[-1][0]
-            following = json.dumps(dict(zip(names, last, strict=True)))
+            following = scan.position(*page[-1][0])
         return ScanPage([from_record(schema, record) for _, record in page], following)
 
 

@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aace.adapters.sql.entity_table import EntityTable
 from aace.adapters.sql.listing import count_statement, page_statement
-from aace.adapters.sql.scan import Scan, read_page
+from aace.adapters.sql.scan import read_page
 from aace.domain.bulk import BulkInput, Record, put_in_chunks
 from aace.domain.errors import NotFound
 from aace.domain.ports import ANY, PRESENT, Condition, ScanPage
 from aace.domain.query import CursorCodec, Page, Query, next_cursor, resolve
+from aace.domain.scan import ScanRequest
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
 
@@ -152,13 +153,14 @@ class SqlRepository(Generic[E]):
         by a hash of the key, the reference's, on SQLite and PostgreSQL alike: each segment
         reads past the others' rows, so segments share out the records, not the database's
         reading (see :mod:`.scan`). A position is ``{hash_key: value, range_key: value}``."""
-        scan = Scan.check(
+        scan = ScanRequest.check(
             self.schema,
             segment=segment,
             segments=segments,
             position=position,
             limit=limit,
             tenant=tenant,
+            bucketed=True,
         )
         rows, following = await self._db.read(partial(read_page, table=self._table, scan=scan))
         return ScanPage(self._table.entities(rows), following)
