@@ -232,6 +232,29 @@ def checkpoint_of(item: str, saved: Mapping[str, Any]) -> tuple[str | None, int,
     return position, pages, bool(done)
 
 
+def new_job(
+    command: str,
+    options: BulkOptions,
+    source: str,
+    target: str,
+    tables: Sequence[str],
+    tenant: str | None = None,
+    **extra: Any,
+) -> tuple[Report, dict[str, Any]]:
+    """A job's empty report and its description (:func:`begin_job` records or checks it);
+    ``source`` and ``target`` name the stores without passwords."""
+    report = Report(command, options.job, source, target, options.dry_run)
+    description = {
+        "command": command,
+        "source": source,
+        "target": target,
+        "tenant": tenant,
+        "tables": list(tables),
+        **extra,
+    }
+    return report, description
+
+
 #: What a job's description must keep from run to run (``tables`` may grow).
 IDENTITY = ("command", "source", "target", "tenant", "segments")
 

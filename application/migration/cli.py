@@ -17,6 +17,7 @@ import typer
 from aace.application.migration.bulk import BulkOptions
 from aace.application.migration.endpoints import endpoint_settings
 from aace.application.migration.progress import TableProgress
+from aace.application.migration.report import COUNTS
 from aace.domain.errors import ValidationError
 from aace.domain.tenancy import PartitionKey
 
@@ -108,6 +109,12 @@ def _emit(report: dict[str, Any], path: str | None, summary: Callable[[], None])
         raise typer.Exit(1)
 
 
+def _emit_counts(result: Any, path: str | None, columns: tuple[str, ...] = COUNTS) -> None:
+    """A bulk job's report: its counts per table as the summary."""
+    document = result.as_dict()
+    _emit(document, path, lambda: _table_lines(document["tables"], columns))
+
+
 def _table_lines(tables: dict[str, dict[str, Any]], columns: tuple[str, ...]) -> None:
     width = max((len(name) for name in tables), default=5)
     print(f"{'table':<{width}}  " + "  ".join(f"{c:>9}" for c in columns), file=sys.stderr)
@@ -184,12 +191,7 @@ def run_command(
                 without_stream=without_stream,
             )
         )
-    document = result.as_dict()
-    _emit(
-        document,
-        report,
-        lambda: _table_lines(document["tables"], ("read", "written", "skipped", "failed")),
-    )
+    _emit_counts(result, report)
 
 
 @migrate_app.command("follow")
@@ -294,12 +296,7 @@ def copy_command(
                 progress=progress,
             )
         )
-    document = result.as_dict()
-    _emit(
-        document,
-        report,
-        lambda: _table_lines(document["tables"], ("read", "written", "skipped", "failed")),
-    )
+    _emit_counts(result, report)
 
 
 @tenant_app.command("delete")
@@ -324,7 +321,4 @@ def tenant_delete_command(
         result = _run(
             delete_tenant(endpoint_settings(storage, "storage"), key, options, progress=progress)
         )
-    document = result.as_dict()
-    _emit(
-        document, report, lambda: _table_lines(document["tables"], ("read", "written", "failed"))
-    )
+    _emit_counts(result, report, ("read", "written", "failed"))

@@ -20,6 +20,7 @@ from aace.application.migration.bulk import (
     Progress,
     TableJob,
     begin_job,
+    new_job,
     refuse_unresumed,
     run_segments,
 )
@@ -98,21 +99,15 @@ async def copy_store(
     except BaseException:
         await source_store.close()
         raise
-    report = Report(
+    report, description = new_job(
         "copy",
-        options.job,
+        options,
         redacted(source.storage_url),
         redacted(target.storage_url),
-        options.dry_run,
+        [schema.name for schema in copied_schemas(tenant)],
+        None if tenant is None else str(tenant),
     )
     state = JobState(target_store, options.job, dry=options.dry_run)
-    description = {
-        "command": "copy",
-        "source": redacted(source.storage_url),
-        "target": redacted(target.storage_url),
-        "tenant": None if tenant is None else str(tenant),
-        "tables": [schema.name for schema in copied_schemas(tenant)],
-    }
     try:
         jobs = [
             _scan_job(
@@ -158,16 +153,11 @@ async def delete_tenant(
     deleted records); resumable, with a dry run that deletes nothing."""
     opened = store or await open_target(storage, create=False)
     where = redacted(storage.storage_url)
-    report = Report("tenant delete", options.job, where, str(tenant), options.dry_run)
-    state = JobState(opened, options.job, dry=options.dry_run)
-    description = {
-        "command": "tenant delete",
-        "source": where,
-        "target": where,
-        "tenant": str(tenant),
-        "tables": [schema.name for schema in copied_schemas(tenant)],
-    }
     schemas: Sequence[EntitySchema[Any]] = copied_schemas(tenant)
+    report, description = new_job(
+        "tenant delete", options, where, where, [s.name for s in schemas], str(tenant)
+    )
+    state = JobState(opened, options.job, dry=options.dry_run)
     try:
         jobs = [
             _scan_job(

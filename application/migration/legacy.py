@@ -23,6 +23,7 @@ from aace.application.migration.bulk import (
     all_done,
     begin_job,
     gather,
+    new_job,
     refuse_unresumed,
     run_segments,
     size_of,
@@ -233,22 +234,15 @@ async def run(
         )
     legacy = open_legacy(source)
     target_store = store or await open_target(target, create=not options.dry_run)
-    report = Report(
+    report, description = new_job(
         "run",
-        options.job,
+        options,
         redacted(source.storage_url),
         redacted(target.storage_url),
-        options.dry_run,
+        [p.table.name for p in present],
+        stream=not unfollowed,
     )
     state = JobState(target_store, options.job, dry=options.dry_run)
-    description = {
-        "command": "migrate",
-        "source": redacted(source.storage_url),
-        "target": redacted(target.storage_url),
-        "tenant": None,
-        "tables": [p.table.name for p in present],
-        "stream": not unfollowed,
-    }
     try:
         with writing_as_platform(OPERATOR):
             await begin_job(state, options, description)
