@@ -40,7 +40,7 @@ from aace.domain.entities import (
     WIZARD_SCHEMAS,
     WIZARDS,
 )
-from aace.domain.errors import StorageError, ValidationError
+from aace.domain.errors import StorageError, StorageMisconfigured, ValidationError
 from aace.domain.records import from_record
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
@@ -48,6 +48,7 @@ from aace.domain.tenancy import PartitionKey
 __all__ = [
     "LEGACY_TABLES",
     "IteratorExpired",
+    "StreamTrimmed",
     "LegacyTable",
     "ParentLink",
     "Treatment",
@@ -92,6 +93,13 @@ class ParentLink:
 
 class IteratorExpired(StorageError):
     """A stream shard's iterator outlived its 15 minutes: get another from the position."""
+
+
+class StreamTrimmed(StorageMisconfigured):
+    """The stream no longer holds what an iterator points at. Once, with an iterator kept
+    in memory, that may be the iterator's fault (DynamoDB Local places one taken on an
+    empty shard before records written later): get another from the saved position; again
+    from the saved position, changes were lost."""
 
 
 @attrs.frozen

@@ -25,11 +25,12 @@ from aace.adapters.dynamodb.errors import error_code, is_transient, translate
 from aace.adapters.dynamodb.models import build_model
 from aace.adapters.dynamodb.runner import Runner
 from aace.adapters.dynamodb.settings import DynamoSettings
-from aace.domain.errors import StorageMisconfigured, ValidationError
+from aace.domain.errors import ValidationError
 from aace.domain.migration import (
     IteratorExpired,
     LegacyTable,
     ParentLink,
+    StreamTrimmed,
     Unreadable,
     parent_tenant,
 )
@@ -276,7 +277,7 @@ class LegacySource:
             if code == "ExpiredIteratorException":
                 raise IteratorExpired("the shard iterator expired") from exc
             if code == "TrimmedDataAccessException":
-                raise StorageMisconfigured(
+                raise StreamTrimmed(
                     "the stream no longer holds the changes follow has to read next (it "
                     "keeps 24 hours): changes were lost to this job",
                     hint="start over: a new run (another --job), then follow within 24 hours",
@@ -387,9 +388,3 @@ def _position(position: str) -> Item:
     ):
         raise ValidationError("position", "is not a position this tool saved")
     return start
-
-
-def require_table(info: TableInfo | None, name: str) -> TableInfo:
-    if info is None:
-        raise StorageMisconfigured(f"legacy table {name} does not exist")
-    return info

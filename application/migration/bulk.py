@@ -195,10 +195,11 @@ async def _segment(
     budget: WriteBudget,
     progress: Progress | None,
 ) -> TableReport:
-    """One segment of one table: resume from its checkpoint, then for every page write the
-    page's counts (a ``tally/…`` item of its own), then the checkpoint (position and pages
-    done). A crash between the two redoes the page and overwrites its tally, so the counts
-    of a resumed job are those of the whole job, and no state record grows with the job."""
+    """One segment of one table: resume from its checkpoint, then for every page (the next
+    one read while it is written) write the page's counts (a ``tally/…`` item of its own),
+    then the checkpoint (position and pages done). A crash between the two redoes the page
+    and overwrites its tally, so the counts of a resumed job are those of the whole job, and
+    no state record grows with the job."""
     item = f"segment/{table.name}/{segment}"
     saved = await state.get(item) or {}
     position, pages, done = checkpoint_of(item, saved)
@@ -208,19 +209,30 @@ async def _segment(
             report.merge(TableReport.restored(table.name, table.treatment, table.target, tally))
     if done:
         return report
+    records, position = await table.pager(segment, options.segments, position)
     while True:
-        records, position = await table.pager(segment, options.segments, position)
         page = TableReport(table.name, table.treatment, table.target)
         prepared = await table.prepare(records)
-        await _write_all(prepared, table.sink, page, budget, options.concurrency, table.copies)
+        ahead: list[tuple[list[Any], str | None]] = []
+        following = position
+
+        async def write(prepared: list[Prepared] = prepared, page: TableReport = page) -> None:
+            await _write_all(prepared, table.sink, page, budget, options.concurrency, table.copies)
+
+        async def read_ahead(after: str | None = following, into: list[Any] = ahead) -> None:
+            into.append(await table.pager(segment, options.segments, after))
+
+        # the next page is read while this one is written
+        await gather([write, read_ahead] if following is not None else [write])
         await state.put(_tally_item(table.name, segment, pages), page.saved())
         pages += 1
-        await state.put(item, {"position": position, "done": position is None, "pages": pages})
+        await state.put(item, {"position": following, "done": following is None, "pages": pages})
         report.merge(page)
         if progress is not None:
             progress.advance(table.name, len(records))
-        if position is None:
+        if following is None:
             return report
+        records, position = ahead[0]
 
 
 def checkpoint_of(item: str, saved: Mapping[str, Any]) -> tuple[str | None, int, bool]:

@@ -36,6 +36,7 @@ from aace.domain.migration import (
     LEGACY_TABLES,
     IteratorExpired,
     LegacyTable,
+    StreamTrimmed,
     Treatment,
     Unreadable,
     migrated,
@@ -55,6 +56,9 @@ RETENTION = timedelta(hours=24)
 EMPTY_READS = 3
 #: Seconds a stream's shard list is reused (DescribeStream allows 10 calls a second).
 SHARDS_TTL = 60.0
+#: Seconds between two recounts of the agent counters of tenants whose agents changed
+#: (each reads those tenants' agents); follow recounts once more when it stops.
+RECOUNT_EVERY = 10.0
 #: Seconds between two convergence checks (each counts every table).
 CHECK_EVERY = 30.0
 #: The tables whose tenants children take, and how many of them follow remembers.
@@ -91,6 +95,7 @@ class _Follower:
     #: the messages' deletes find their tenant here.
     parents: dict[tuple[str, tuple[str, ...]], str] = attrs.field(factory=dict)
     touched: set[PartitionKey] = attrs.field(factory=set)
+    recounted: float = 0.0
     settled: int = 0
 
     async def drain(self, plans: Sequence[TablePlan]) -> int:
@@ -109,10 +114,16 @@ class _Follower:
                 applied += number
                 if done:
                     closed.add(shard["ShardId"])
+        if anyio.current_time() - self.recounted >= RECOUNT_EVERY:
+            await self.recount()
+        return applied
+
+    async def recount(self) -> None:
+        """Set the agent counters of the tenants whose agents changed since the last time."""
         if self.touched:
             await recount_tenants(self.store, self.touched)
             self.touched.clear()
-        return applied
+        self.recounted = anyio.current_time()
 
     def _known(self, arn: str) -> set[str]:
         return {shard["ShardId"] for shard in self.shards.get(arn, (0.0, []))[1]}
@@ -133,15 +144,19 @@ class _Follower:
         iterator = self.iterators.pop(item, None) or await self.legacy.shard_iterator(
             p.stream_arn, shard_id, saved.get("after")
         )
-        applied, empty = 0, 0
+        applied, empty, renewed = 0, 0, False
         while iterator and empty < EMPTY_READS:
             try:
                 events, iterator = await self.legacy.events(p.table, iterator)
-            except IteratorExpired:  # kept too long between passes: start again from the save
+            except (IteratorExpired, StreamTrimmed):
+                if renewed:  # from the saved position too: the changes are gone
+                    raise
+                renewed = True  # an iterator kept too long: another from the save
                 iterator = await self.legacy.shard_iterator(
                     p.stream_arn, shard_id, saved.get("after")
                 )
                 continue
+            renewed = False
             empty = 0 if events else empty + 1
             if events:
                 await self._apply(p, events)
@@ -252,9 +267,8 @@ class _Follower:
             await self.state.delete(item)
             settled += 1
         self.settled += settled
-        if self.touched:  # an agent the copy wrote after its deletion is gone now
-            await recount_tenants(self.store, self.touched)
-            self.touched.clear()
+        if settled:  # an agent the copy wrote after its deletion may be gone now
+            await self.recount()
         return settled
 
 
@@ -361,6 +375,7 @@ async def follow(
                     report.converged = False
                     break
                 await anyio.sleep(options.poll)
+            await follower.recount()
         if follower.settled:
             report.notes.append(
                 f"deletes applied again once the copy was done: {follower.settled}"
