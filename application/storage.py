@@ -24,6 +24,7 @@ __all__ = [
     "build_store",
     "redacted",
     "store_config",
+    "table_names_of",
 ]
 
 
@@ -80,12 +81,17 @@ def store_config(settings: Settings) -> StoreConfig:
     return StoreConfig(
         url=settings.storage_url,
         codec=_codec(settings, entry),
-        table_names=TableNames(
-            agent_prefix=settings.agent_table_prefix,
-            coordination_prefix=settings.coordination_table_prefix,
-            overrides=dict(settings.table_names),
-        ),
+        table_names=table_names_of(settings),
         options=dict(settings.store_options),
+    )
+
+
+def table_names_of(settings: Settings) -> TableNames:
+    """How ``settings`` names the tables (prefixes per engine, overrides per table)."""
+    return TableNames(
+        agent_prefix=settings.agent_table_prefix,
+        coordination_prefix=settings.coordination_table_prefix,
+        overrides=dict(settings.table_names),
     )
 
 

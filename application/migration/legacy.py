@@ -34,7 +34,7 @@ from aace.application.migration.report import Report
 from aace.application.migration.sinks import BackfillSink, CopySink, DrySink, SkipSink
 from aace.application.migration.state import OPERATOR, JobState
 from aace.application.settings import Settings
-from aace.application.storage import redacted
+from aace.application.storage import redacted, table_names_of
 from aace.domain.errors import ValidationError
 from aace.domain.migration import (
     LEGACY_TABLES,
@@ -127,7 +127,11 @@ async def _plan_one(
     legacy: Any, target_dynamo: Any, target: Settings, table: LegacyTable, count_tenants: bool
 ) -> TablePlan:
     in_place = target_dynamo is not None and legacy.same_table(target_dynamo, table.schema)
-    target_name = target_dynamo.table_name(table.schema) if target_dynamo else table.schema.name
+    target_name = (
+        target_dynamo.table_name(table.schema)
+        if target_dynamo
+        else table_names_of(target)(table.schema)
+    )
     info = await legacy.describe(table)
     source_name = legacy.table_name(table)
     base = {

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from aace.application.migration.legacy import run
+from aace.application.migration.legacy import plan, run
 from aace.application.settings import Settings
 from aace.domain.entities import MESSAGES, RUNS
 from aace.domain.errors import ValidationError
 from aace.domain.migration import table_named
 from aace.domain.records import to_record
 from aace.domain.tenancy import PartitionKey
+from tests.backends import TEST_SECRET
+from tests.backends.postgresql import fresh_settings
 from tests.factories import sample
 from tests.migration.conftest import Legacy, in_place_target, options
 from tests.migration.legacy import orphan_message, to_wire
@@ -203,3 +206,28 @@ async def test_a_partly_backfilled_record_is_completed_and_a_disagreeing_one_ref
     )["Item"]
     assert item["part_id"] == {"S": partial.partition_key.part_id}
     assert report.tables["runs"].total.written == 8
+
+
+async def test_a_run_straight_into_sqlite_gives_the_same_store(
+    legacy: Legacy, tmp_path: Path
+) -> None:
+    target = Settings(storage_url=f"sqlite:///{tmp_path / 'target.db'}", cursor_secret=TEST_SECRET)
+    await _straight_into(legacy, target)
+
+
+async def test_a_run_straight_into_postgresql_gives_the_same_store(
+    legacy: Legacy, request: pytest.FixtureRequest
+) -> None:
+    async with fresh_settings(request) as target:
+        await _straight_into(legacy, target)
+
+
+async def _straight_into(legacy: Legacy, target: Settings) -> None:
+    plans = {p.table.name: p for p in await plan(legacy.settings, target)}
+    assert plans["agents"].target == "aace-agents"
+    assert plans["runs"].action == "copy with tenant attrs"
+    assert plans["messages"].action == "copy with tenant attrs (tenant from runs)"
+    assert plans["agents"].tenants == len(legacy.endpoints)
+    report = await run(legacy.settings, target, options())
+    assert report.ok, report.to_json()
+    assert await contents(target) == expected_contents(legacy.data)
