@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import heapq
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -230,18 +231,21 @@ class MemoryRepository(Generic[E]):
             bucketed=True,
         )
         after = scan.after
-        found: list[tuple[tuple[str, str], Record]] = []
-        for hash_value, part in self._store.tables.get(schema.name, {}).items():
-            for range_value, record in part.items():
-                key = (hash_value, range_value)
-                if after is not None and key <= after:
-                    continue
-                if tenant is not None and record.get("partition_key") != str(tenant):
-                    continue
-                if segments > 1 and bucket(*key) % segments != segment:
-                    continue
-                found.append((key, record))
-        found.sort(key=lambda pair: pair[0])
+
+        def candidates() -> Iterator[tuple[tuple[str, str], Record]]:
+            for hash_value, part in self._store.tables.get(schema.name, {}).items():
+                for range_value, record in part.items():
+                    key = (hash_value, range_value)
+                    if after is not None and key <= after:
+                        continue
+                    if tenant is not None and record.get("partition_key") != str(tenant):
+                        continue
+                    if segments > 1 and bucket(*key) % segments != segment:
+                        continue
+                    yield key, record
+
+        # the page and one more, without sorting the whole table for every page
+        found = heapq.nsmallest(limit + 1, candidates(), key=lambda pair: pair[0])
         page = found[:limit]
         following = None
         if len(found) > limit:
