@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 
 from aace.domain.ports import Store
 from aace.domain.tenancy import PartitionKey
-from tests.backends import ADAPTERS, opener
+from tests.backends import ADAPTERS, parametrized_store
 
 settings.register_profile(
     "fast",
@@ -41,9 +41,7 @@ _counter = itertools.count()
 @pytest.fixture(scope="session", params=ADAPTERS)
 async def store(request: pytest.FixtureRequest, anyio_backend: str) -> AsyncIterator[Store]:
     """One store per adapter for the session; tests isolate themselves by fresh tenants."""
-    adapter: str = request.param
-    async with opener(adapter)(request) as opened:
-        assert opened.adapter == adapter, f"asked for {adapter}, got {opened.adapter}"
+    async with parametrized_store(request) as opened:
         yield opened
 
 

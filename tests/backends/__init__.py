@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import NoReturn
 
 import pytest
@@ -46,6 +46,16 @@ def opener(adapter: str) -> StoreOpener:
     return module.open_store  # type: ignore[no-any-return]
 
 
+@asynccontextmanager
+async def parametrized_store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
+    """A fresh store of the adapter a fixture's ``params=ADAPTERS`` chose, checked to be
+    that adapter (no silent fallback)."""
+    adapter: str = request.param
+    async with opener(adapter)(request) as opened:
+        assert opened.adapter == adapter, f"asked for {adapter}, got {opened.adapter}"
+        yield opened
+
+
 def settings_opener(adapter: str) -> SettingsOpener:
     """The ``fresh_settings`` of ``tests/backends/<adapter>.py``: ``Settings`` naming a new,
     unprepared namespace of that backend (nothing created yet), cleaned up afterwards."""
@@ -58,6 +68,7 @@ __all__ = [
     "TEST_SECRET",
     "AsyncIterator",
     "opener",
+    "parametrized_store",
     "required",
     "settings_opener",
     "unavailable",

@@ -2,15 +2,16 @@
 split a table into disjoint parts whose union is all of it, paging by positions that a
 later reader may resume from, the tenant filter, and bad arguments naming their field.
 
-The store is shared by the session, so a table holds other tests' records too: each test
-checks its own records exactly, and every record of the table for repetition.
+The module has a store of its own (a scan reads whole tables, and the session's shared store
+holds every other test's records), shared by its tests: each test checks its own records
+exactly, and every record of the table for repetition.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from aace.domain.errors import ValidationError
 from aace.domain.ports import Repository, Store
 from aace.domain.schema import EntitySchema
 from aace.domain.tenancy import PartitionKey, PlatformContext, writing_as_platform
+from tests.backends import ADAPTERS, parametrized_store
 from tests.factories import sample
 
 pytestmark = pytest.mark.anyio
@@ -30,6 +32,13 @@ KINDS = pytest.mark.parametrize("schema", [AGENTS, RUNS, LLMS], ids=lambda s: s.
 TENANT_TABLES = pytest.mark.parametrize("schema", [AGENTS, RUNS], ids=lambda s: s.name)
 
 Key = tuple[str, str]
+
+
+@pytest.fixture(scope="module", params=ADAPTERS)
+async def store(request: pytest.FixtureRequest, anyio_backend: str) -> AsyncIterator[Store]:
+    """This module's own store per adapter, so scans read only this module's records."""
+    async with parametrized_store(request) as opened:
+        yield opened
 
 
 def key_of(schema: EntitySchema[Any], entity: Any) -> Key:
