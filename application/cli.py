@@ -23,6 +23,7 @@ from aace.application.migration.cli import copy_command, migrate_app, tenant_app
 from aace.application.settings import Settings
 from aace.application.storage import redacted
 from aace.domain.errors import AaceError, ValidationError
+from aace.domain.ports import Store
 
 __all__ = ["app", "main", "redacted"]
 
@@ -104,6 +105,13 @@ def init(
         str | None,
         typer.Option(help="DynamoDB: NEW_AND_OLD_IMAGES, NEW_IMAGE, OLD_IMAGE or KEYS_ONLY"),
     ] = None,
+    app_role: Annotated[
+        str | None,
+        typer.Option(
+            help="PostgreSQL, run as the tables' owner: create this role unless it exists "
+            "and grant it the aace tables (the role the application connects as)"
+        ),
+    ] = None,
 ) -> None:
     """Prepare the store: run SQL migrations or create the DynamoDB tables."""
     settings = _settings(context, storage, initialize="create")
@@ -119,14 +127,27 @@ def init(
         raise ValidationError(
             "--" + next(iter(options)).replace("_", "-"), "applies to dynamodb:// stores only"
         )
+    if app_role is not None and scheme_of(settings.storage_url) != "postgresql":
+        raise ValidationError("--app-role", "applies to postgresql:// stores only")
     settings = attrs.evolve(settings, store_options={**settings.store_options, **options})
 
-    async def prepare() -> None:
-        store = await open_store(settings)
-        await store.close()
+    async def prepare() -> str:
+        store = await open_store(attrs.evolve(settings, cache_url=None))
+        try:
+            return "" if app_role is None else await _grant(store, app_role)
+        finally:
+            await store.close()
 
-    asyncio.run(prepare())
-    typer.echo(f"ready: {redacted(settings.storage_url)}")
+    granted = asyncio.run(prepare())
+    typer.echo(f"ready: {redacted(settings.storage_url)}{granted}")
+
+
+async def _grant(store: Store, role: str) -> str:
+    from aace.adapters.sql.store import SqlStore
+
+    assert isinstance(store, SqlStore)  # a postgresql:// URL, checked by the caller
+    created = await store.grant_app_role(role)
+    return f" (role {role} {'created and ' if created else ''}granted the aace tables)"
 
 
 @app.command()

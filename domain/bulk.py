@@ -16,6 +16,7 @@ from typing import Any, TypeAlias, TypeVar
 from aace.domain.errors import ValidationError
 from aace.domain.records import to_record
 from aace.domain.schema import EntitySchema
+from aace.domain.tenancy import require_operator
 from aace.domain.unit_of_work import check_writer
 
 __all__ = ["BulkInput", "Record", "WriteChunk", "put_in_chunks"]
@@ -36,6 +37,9 @@ class _Chunker:
         self.size = size
         self.position = 0
         self.pending: dict[tuple[Any, Any], Record] = {}
+        #: The tenant of the records so far (``put_many`` crosses tenants in operator
+        #: mode only); a platform registry's records have none.
+        self.tenant: str | None = None
 
     def add(self, entity: object) -> bool:
         """Encode ``entity`` into the pending chunk; whether the chunk is now full."""
@@ -48,8 +52,16 @@ class _Chunker:
             )
         self.position += 1
         record = to_record(schema, entity)
+        if not schema.platform:
+            self._check_tenant(str(record["partition_key"]))
         self.pending[(record[schema.hash_key], record[schema.range_key])] = record
         return len(self.pending) >= self.size
+
+    def _check_tenant(self, tenant: str) -> None:
+        if self.tenant is None:
+            self.tenant = tenant
+        elif tenant != self.tenant:
+            require_operator(f"put_many of {self.schema.name} with records of several tenants")
 
     def take(self) -> list[Record]:
         chunk = list(self.pending.values())
@@ -65,7 +77,9 @@ async def put_in_chunks(
 
     An invalid entity raises before the chunk holding it is handed over: every chunk before
     it has been, none after it is. A platform registry's writer is checked first, before
-    any of the input is read (``Forbidden`` outside ``writing_as_platform``).
+    any of the input is read (``Forbidden`` outside ``as_operator``). Records of several
+    tenants are refused (``Forbidden``) at the first record of a second tenant, outside
+    operator mode.
     """
     check_writer(schema)
     chunker = _Chunker(schema, size)

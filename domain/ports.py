@@ -161,8 +161,9 @@ class Repository(Protocol[E]):
 
     async def exists_in_any_tenant(self, equals: Mapping[str, Any]) -> bool:
         """Whether a record of any tenant has these attribute values: an operator's check
-        (a platform registry's delete). It reads across tenants: on DynamoDB a Scan of the
-        table until the first match (every item when there is none)."""
+        (a platform registry's delete), ``Forbidden`` outside operator mode. It reads across
+        tenants: on DynamoDB a Scan of the table until the first match (every item when there
+        is none)."""
         ...
 
     async def scan(

@@ -16,7 +16,7 @@ import attrs
 
 from aace.domain.errors import ValidationError
 from aace.domain.schema import EntitySchema
-from aace.domain.tenancy import MAX_PARTITION_KEY_BYTES, PartitionKey
+from aace.domain.tenancy import MAX_PARTITION_KEY_BYTES, PartitionKey, require_operator
 from aace.domain.values import MAX_RANGE_KEY_BYTES, NOT_IN_IDS
 
 __all__ = ["MAX_SCAN_LIMIT", "MAX_SEGMENTS", "ScanRequest", "bucket"]
@@ -75,7 +75,8 @@ class ScanRequest:
     ) -> ScanRequest:
         """The arguments of ``Repository.scan``, or ``ValidationError`` naming the bad one.
         ``bucketed``: segments are :func:`bucket`'s, so a position of another segment is
-        refused here (DynamoDB refuses it itself)."""
+        refused here (DynamoDB refuses it itself). A scan of every tenant's records is
+        ``Forbidden`` outside operator mode (:func:`~aace.domain.tenancy.as_operator`)."""
         if not (_whole(segments) and 1 <= segments <= MAX_SEGMENTS):
             raise ValidationError(
                 "segments", f"must be from 1 to {MAX_SEGMENTS}, got {segments!r}"
@@ -91,6 +92,8 @@ class ScanRequest:
         after = None if position is None else _after(schema, position, tenant)
         if after is not None and bucketed and bucket(*after) % segments != segment:
             raise ValidationError("position", f"is not in segment {segment} of {segments}")
+        if tenant is None and not schema.platform:
+            require_operator(f"a scan of every tenant's {schema.name}")
         return cls(schema, segment, segments, limit, tenant, after)
 
     @property

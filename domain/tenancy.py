@@ -3,7 +3,7 @@ and the operator's :class:`PlatformContext`, the one identity that writes platfo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -18,8 +18,10 @@ __all__ = [
     "PartitionKey",
     "PlatformContext",
     "TenantContext",
-    "platform_writer",
-    "writing_as_platform",
+    "as_operator",
+    "current_operator",
+    "require_operator",
+    "sole_tenant",
 ]
 
 SEPARATOR = "#"
@@ -134,7 +136,7 @@ class PlatformContext:
 
     It is never derived from a request's tenant fields: operator code builds it explicitly,
     naming who acts (``updated_by``, required). Only writes made inside
-    :func:`writing_as_platform` of one may touch a platform registry (behaviour §2).
+    :func:`as_operator` of one may touch a platform registry (behaviour §2).
     ``tenant`` names the tenant an operator acts on, for records only an operator writes
     (a tenant's usage limits); it is ``None`` for the registries.
     """
@@ -148,27 +150,50 @@ class PlatformContext:
             raise ValidationError("tenant", "must be a PartitionKey or None")
 
 
-_PLATFORM_WRITER: ContextVar[PlatformContext | None] = ContextVar(
-    "aace_platform_writer", default=None
-)
+_OPERATOR: ContextVar[PlatformContext | None] = ContextVar("aace_operator", default=None)
 
 
-def platform_writer() -> PlatformContext | None:
-    """The operator whose :func:`writing_as_platform` block the current call runs in."""
-    return _PLATFORM_WRITER.get()
+def current_operator() -> PlatformContext | None:
+    """The operator whose :func:`as_operator` block the current call runs in."""
+    return _OPERATOR.get()
 
 
 @contextmanager
-def writing_as_platform(actor: PlatformContext) -> Iterator[PlatformContext]:
-    """Let the writes made in this block (on this task, and tasks it starts) reach the
-    platform registries, on behalf of ``actor``; anything but a :class:`PlatformContext`
-    (a tenant context in particular) is ``Forbidden`` at once."""
+def as_operator(actor: PlatformContext) -> Iterator[PlatformContext]:
+    """Operator mode: the storage calls made in this block (on this task, and tasks it
+    starts) act for ``actor``, explicitly. Only in operator mode may a call
+
+    - write a platform registry (or the migration tool's state);
+    - cross tenants: a scan of every tenant's records, ``exists_in_any_tenant``, a unit of
+      work or a ``put_many`` holding records of several tenants.
+
+    A call naming one tenant still acts for that tenant alone (on PostgreSQL, row-level
+    security then admits that tenant's rows only). Anything but a :class:`PlatformContext`
+    (a tenant context in particular) is ``Forbidden`` at once.
+    """
     if not isinstance(actor, PlatformContext):
-        raise Forbidden(
-            f"only a PlatformContext writes the platform registries, not {type(actor).__name__}"
-        )
-    token = _PLATFORM_WRITER.set(actor)
+        raise Forbidden(f"only a PlatformContext acts as the operator, not {type(actor).__name__}")
+    token = _OPERATOR.set(actor)
     try:
         yield actor
     finally:
-        _PLATFORM_WRITER.reset(token)
+        _OPERATOR.reset(token)
+
+
+def require_operator(what: str) -> None:
+    """Refuse (``Forbidden``) ``what``, a call that crosses tenants, outside operator mode."""
+    if _OPERATOR.get() is None:
+        raise Forbidden(
+            f"{what} crosses tenants: only an operator does that, inside `as_operator(...)`"
+        )
+
+
+def sole_tenant(tenants: Iterable[PartitionKey], what: str) -> PartitionKey | None:
+    """The one tenant ``tenants`` name (``None`` for none); several are refused
+    (``Forbidden``) outside operator mode, and are ``None`` inside it."""
+    distinct = set(tenants)
+    if len(distinct) == 1:
+        return distinct.pop()
+    if distinct:
+        require_operator(f"{what} holding records of {len(distinct)} tenants")
+    return None

@@ -30,7 +30,7 @@ from aace.domain.ports import ANY, PRESENT, Condition, ConditionKind
 from aace.domain.query import Query
 from aace.domain.records import to_record
 from aace.domain.schema import AttrKind, EntityKey, EntitySchema
-from aace.domain.tenancy import PartitionKey, platform_writer
+from aace.domain.tenancy import PartitionKey, current_operator, sole_tenant
 from aace.domain.values import check_id
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "Guard",
     "IncrementAction",
     "PutAction",
+    "acting_tenant",
     "check_writer",
     "deleted_keys",
 ]
@@ -53,9 +54,9 @@ NO_TENANT = PartitionKey("platform", "platform")
 
 def check_writer(schema: EntitySchema[Any]) -> None:
     """Refuse (``Forbidden``) a write of a platform registry outside a
-    :func:`~aace.domain.tenancy.writing_as_platform` block: only an operator's
+    :func:`~aace.domain.tenancy.as_operator` block: only an operator's
     ``PlatformContext`` writes them. Tenant tables take their writer from the record."""
-    if schema.platform and platform_writer() is None:
+    if schema.platform and current_operator() is None:
         raise Forbidden(
             f"{schema.name} is a platform registry: only a PlatformContext writes it "
             "(a tenant context reads it only)"
@@ -193,6 +194,16 @@ class IncrementAction:
 Action = PutAction | DeleteAction | IncrementAction | CheckAction
 
 
+def acting_tenant(actions: Sequence[Action]) -> PartitionKey | None:
+    """The one tenant a unit of work acts for: that of its actions on tenant tables (a
+    required registry record is read as every tenant may). ``None`` when it writes a
+    registry (operator mode, checked as each action was added) or holds records of several
+    tenants, which is ``Forbidden`` outside operator mode."""
+    if any(a.schema.platform and not isinstance(a, CheckAction) for a in actions):
+        return None
+    return sole_tenant((a.tenant for a in actions if not a.schema.platform), "a unit of work")
+
+
 def deleted_keys(actions: Sequence[Action], schema: EntitySchema[Any]) -> set[EntityKey]:
     """The keys of ``schema`` records the actions delete (a guard disregards them)."""
     return {a.key for a in actions if isinstance(a, DeleteAction) and a.schema is schema}
@@ -282,7 +293,9 @@ class BufferedUnitOfWork(ABC):
             raise ValidationError("unit_of_work", "was already committed or discarded")
         self._done = True
         if self.actions:
-            await self._apply(tuple(self.actions))
+            actions = tuple(self.actions)
+            acting_tenant(actions)  # several tenants: operator mode only
+            await self._apply(actions)
 
     @abstractmethod
     async def _apply(self, actions: Sequence[Action]) -> None:

@@ -23,7 +23,7 @@ from aace.domain.query import Page, Query, next_cursor, resolve
 from aace.domain.records import from_record
 from aace.domain.scan import ScanRequest
 from aace.domain.schema import EntityKey, EntitySchema
-from aace.domain.tenancy import PartitionKey
+from aace.domain.tenancy import PartitionKey, require_operator
 from aace.domain.unit_of_work import DeleteAction, PutAction
 
 if TYPE_CHECKING:
@@ -111,6 +111,7 @@ class DynamoRepository(Generic[E]):
         return Page([from_record(self.schema, r) for r in page], cursor)
 
     async def exists_in_any_tenant(self, equals: Mapping[str, Any]) -> bool:
+        require_operator("exists_in_any_tenant")
         names = {f"#e{n}": name for n, name in enumerate(equals)}
         values = {
             f":e{n}": self._codec.value(name, v) for n, (name, v) in enumerate(equals.items())

@@ -22,7 +22,7 @@ from aace.domain.query import CursorCodec, Page, Query, ResolvedQuery, next_curs
 from aace.domain.records import from_record
 from aace.domain.scan import ScanRequest, bucket
 from aace.domain.schema import EntityKey, EntitySchema
-from aace.domain.tenancy import PartitionKey
+from aace.domain.tenancy import PartitionKey, require_operator
 from aace.domain.unit_of_work import (
     NO_TENANT,
     Action,
@@ -197,6 +197,7 @@ class MemoryRepository(Generic[E]):
         return Page([from_record(self.schema, r) for r in page], cursor)
 
     async def exists_in_any_tenant(self, equals: Mapping[str, Any]) -> bool:
+        require_operator("exists_in_any_tenant")
         for part in self._store.tables.get(self.schema.name, {}).values():
             for record in part.values():
                 if all(record.get(k) == v for k, v in equals.items()):

@@ -1,4 +1,6 @@
-"""The engine a store runs on: autocommit reads, retried write transactions, dialect bits.
+"""The engine a store runs on: autocommit reads, retried write transactions, dialect bits,
+and on PostgreSQL the scope (tenant, operator or nobody) each statement runs under, which
+row-level security checks (:mod:`.scope`).
 
 Lost connections are handled optimistically (no ping before each use): a read, or a
 transaction that had not reached ``COMMIT``, is run again on a fresh connection (SQLAlchemy
@@ -10,11 +12,12 @@ is ``StorageUnavailable`` saying the write may or may not have landed, never ret
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import functools
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Table
+from sqlalchemy import Row, Select, Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -27,6 +30,7 @@ from aace.adapters.sql.errors import (
     is_retryable,
     translate_errors,
 )
+from aace.adapters.sql.scope import NOBODY, SCOPE_PARAMETER, Scope, scoped_select
 from aace.domain.errors import StorageMisconfigured, StorageUnavailable
 from aace.domain.retry import RetryPolicy
 
@@ -50,6 +54,11 @@ class Database:
         #: Where the database is, for error messages (computed once, never the password).
         self.where = where
         self.dialect = engine.dialect.name
+        #: Whether statements carry their scope (PostgreSQL, unless the store's
+        #: ``row_level_security`` option turned it off for a database without policies).
+        self.scoped = self.dialect == "postgresql" and settings.row_level_security
+        #: Scoped forms of the statements a table builds once (see :meth:`fetch`).
+        self._scoped: dict[tuple[Select[Any], str], Select[Any]] = {}
         #: How a transaction is retried: ``settings.retries`` tries in all (at least one).
         self.retry_policy = RetryPolicy(attempts=max(1, settings.retries))
         if self.dialect == "sqlite":
@@ -62,15 +71,48 @@ class Database:
         return dialect_insert(self.dialect, table)
 
     async def read(self, work: Work[T]) -> T:
-        """Run ``work``, which only reads, on a connection in autocommit mode; again on a
-        fresh connection when the pooled one turns out to be lost."""
+        """Run ``work``, which only reads tables without tenants' rows (the migrations'
+        version table), on a connection in autocommit mode; again on a fresh connection
+        when the pooled one turns out to be lost. Entity reads go through :meth:`fetch`."""
         with translate_errors(self.where):
             return await self.retry_policy.call(is_lost_connection, self._autocommit, work)
 
-    async def transaction(self, work: Work[T], *, one_statement: bool = False) -> T:
-        """Run ``work`` in one transaction (``BEGIN IMMEDIATE`` on SQLite), retrying the
-        whole of it after a deadlock, a serialization failure, a busy database or a
-        connection lost before ``COMMIT``.
+    async def fetch(
+        self,
+        statement: Select[Any],
+        params: Mapping[str, Any] | None = None,
+        *,
+        scope: Scope,
+        built_once: bool = False,
+    ) -> Sequence[Row[Any]]:
+        """The rows of one read ``statement``, run as one autocommit statement under
+        ``scope``. ``built_once``: the statement is one a table keeps (its scoped form is
+        kept too); a statement built per call is scoped per call."""
+        if self.scoped:
+            statement = self._scoped_form(statement, scope.setting, built_once)
+            params = {**(params or {}), SCOPE_PARAMETER: scope.value}
+        bound = dict(params) if params else None
+
+        async def rows(connection: AsyncConnection) -> Sequence[Row[Any]]:
+            result: Sequence[Row[Any]] = (await connection.execute(statement, bound)).all()
+            return result
+
+        return await self.read(rows)
+
+    def _scoped_form(self, statement: Select[Any], setting: str, built_once: bool) -> Select[Any]:
+        if not built_once:
+            return scoped_select(statement, setting)
+        found = self._scoped.get((statement, setting))
+        if found is None:
+            found = self._scoped[(statement, setting)] = scoped_select(statement, setting)
+        return found
+
+    async def transaction(
+        self, work: Work[T], *, scope: Scope = NOBODY, one_statement: bool = False
+    ) -> T:
+        """Run ``work`` in one transaction under ``scope`` (``BEGIN IMMEDIATE`` on SQLite),
+        retrying the whole of it after a deadlock, a serialization failure, a busy database
+        or a connection lost before ``COMMIT``.
 
         ``one_statement``: ``work`` writes with one statement (reading afterwards at most,
         to explain a refusal). SQLite then runs it without ``BEGIN``: the statement is
@@ -79,25 +121,38 @@ class Database:
         with translate_errors(self.where):
             if one_statement and self.dialect == "sqlite":
                 return await self.retry_policy.call(is_retryable, self._autocommit, work)
-            return await self.retry_policy.call(_worth_retrying, self._attempt, work)
+            attempt = functools.partial(self._attempt, scope=scope)
+            return await self.retry_policy.call(_worth_retrying, attempt, work)
 
     async def _autocommit(self, work: Work[T]) -> T:
         async with self._reader.connect() as connection:
             return await work(connection)
 
-    async def _attempt(self, work: Work[T]) -> T:
-        async with self.engine.connect() as connection, connection.begin() as transaction:
-            result = await work(connection)
+    async def _attempt(self, work: Work[T], *, scope: Scope) -> T:
+        async with self.engine.connect() as connection:
+            driver: Any = None
+            if self.scoped:  # the driver's BEGIN, sent with the first statement, sets it
+                driver = (await connection.get_raw_connection()).driver_connection
+                driver.begin_as(scope)
             try:
-                await transaction.commit()
-            except DBAPIError as exc:
-                if not is_lost_connection(exc):
-                    raise
-                raise StorageUnavailable(
-                    f"lost the connection to {self.where} while committing: the write may "
-                    "or may not have landed (read it back before trying again)"
-                ) from exc
+                async with connection.begin() as transaction:
+                    result = await work(connection)
+                    await self._commit(transaction)
+            finally:
+                if driver is not None:
+                    driver.begin_as(None)
         return result
+
+    async def _commit(self, transaction: Any) -> None:
+        try:
+            await transaction.commit()
+        except DBAPIError as exc:
+            if not is_lost_connection(exc):
+                raise
+            raise StorageUnavailable(
+                f"lost the connection to {self.where} while committing: the write may "
+                "or may not have landed (read it back before trying again)"
+            ) from exc
 
     def _sqlite_file(self) -> Path | None:
         """The SQLite file (``None`` for PostgreSQL, or a ``file:`` URI SQLite resolves)."""

@@ -16,7 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from aace.adapters.config import StoreConfig
+from aace.adapters.sql.scan import BUCKET_FUNCTION
+from aace.adapters.sql.scope import ScopedConnection
 from aace.domain.errors import ValidationError
+from aace.domain.scan import bucket
 
 __all__ = ["BEGIN_OPTION", "EngineSettings", "create_engine", "normalize_url"]
 
@@ -37,6 +40,7 @@ OPTION_NAMES = frozenset(
         "search_path",
         "retries",
         "version_table",
+        "row_level_security",
     }
 )
 
@@ -66,6 +70,9 @@ class EngineSettings:
     synchronous: str
     search_path: str
     retries: int
+    #: PostgreSQL: statements carry their scope for the row-level security policies (on by
+    #: default; off only for a database whose policies its operator removed).
+    row_level_security: bool = True
 
     @classmethod
     def from_config(cls, config: StoreConfig) -> EngineSettings:
@@ -85,6 +92,7 @@ class EngineSettings:
             synchronous=synchronous,
             search_path=search_path,
             retries=_int(config, "retries", 5),
+            row_level_security=_flag(config.option("row_level_security", "true")),
         )
 
 
@@ -129,6 +137,7 @@ def _sqlite_engine(url: URL, settings: EngineSettings) -> AsyncEngine:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute(f"PRAGMA synchronous = {settings.synchronous}")
         cursor.close()
+        dbapi_connection.create_function(BUCKET_FUNCTION, 2, bucket, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection: Any) -> None:
@@ -140,6 +149,7 @@ def _sqlite_engine(url: URL, settings: EngineSettings) -> AsyncEngine:
 
 def _postgresql_engine(url: URL, settings: EngineSettings) -> AsyncEngine:
     server_settings = {"search_path": settings.search_path} if settings.search_path else {}
+    connect_args = {"server_settings": server_settings, "connection_class": ScopedConnection}
     return create_async_engine(
         url,
         pool_size=settings.pool_size,
@@ -147,7 +157,7 @@ def _postgresql_engine(url: URL, settings: EngineSettings) -> AsyncEngine:
         pool_timeout=settings.pool_timeout,
         pool_pre_ping=settings.pool_pre_ping,
         pool_recycle=settings.pool_recycle,
-        connect_args={"server_settings": server_settings},
+        connect_args=connect_args,
         hide_parameters=True,
     )
 

@@ -31,7 +31,7 @@ from aace.domain.records import from_record
 from aace.domain.schema import AttrKind, EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
 
-__all__ = ["EntityTable", "Record"]
+__all__ = ["HASH_PARAMETER", "RANGE_PARAMETER", "EntityTable", "Record"]
 
 E = TypeVar("E")
 Record = dict[str, Any]
@@ -39,6 +39,7 @@ Record = dict[str, Any]
 #: Bind parameter names of the key clauses (never an attribute name, so an UPDATE can take
 #: its SET values from the same parameters).
 _HASH, _RANGE, _TENANT = "key_hash_", "key_range_", "key_tenant_"
+HASH_PARAMETER, RANGE_PARAMETER = _HASH, _RANGE
 
 #: Python types an equality filter on each kind can match (as ``==`` in the reference).
 _MATCHING: dict[AttrKind, tuple[type, ...]] = {

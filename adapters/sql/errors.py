@@ -31,6 +31,7 @@ from aace.adapters.sql.endpoint import Endpoint
 from aace.domain.errors import (
     AaceError,
     Conflict,
+    Forbidden,
     StorageError,
     StorageMisconfigured,
     StorageUnavailable,
@@ -43,6 +44,7 @@ __all__ = [
     "folder_problem",
     "is_lost_connection",
     "is_retryable",
+    "violates_row_security",
     "missing_tables",
     "translate",
     "translate_errors",
@@ -60,6 +62,9 @@ _MISSING_DATABASE = "3D000"
 _MISSING_SCHEMA_NAME = "3F000"
 #: undefined_table, undefined_column: the schema is missing or older than this package.
 _MISSING_SCHEMA_STATES = frozenset({"42P01", "42703"})
+#: insufficient_privilege: a missing grant, or a row refused by row-level security.
+_INSUFFICIENT_PRIVILEGE = "42501"
+_ROW_SECURITY = "row-level security"
 #: Connection exceptions, insufficient resources, shutdown or start-up: try again later.
 _UNAVAILABLE_STATES = ("08", "53", "57P01", "57P02", "57P03")
 #: What to do about a SQLite path that cannot work.
@@ -137,6 +142,12 @@ def is_retryable(exc: BaseException) -> bool:
     return False
 
 
+def violates_row_security(exc: BaseException) -> bool:
+    """PostgreSQL's row-level security refused a row the statement would write: on an
+    upsert, the stored row under the key is another tenant's."""
+    return _sqlstate(exc) == _INSUFFICIENT_PRIVILEGE and _ROW_SECURITY in str(exc)
+
+
 def missing_tables(where: Endpoint, reason: str) -> StorageMisconfigured:
     """The tables are missing or older than this package (no ``aace init`` yet)."""
     return StorageMisconfigured(
@@ -210,6 +221,15 @@ def _postgresql(state: str, where: Endpoint, reason: str) -> AaceError | None:
         )
     if state in _MISSING_SCHEMA_STATES:
         return missing_tables(where, reason)
+    if state == _INSUFFICIENT_PRIVILEGE and _ROW_SECURITY in reason:
+        return Forbidden(f"{where} refused a row by row-level security: {reason}")
+    if state == _INSUFFICIENT_PRIVILEGE:
+        role = where.role or "(the driver's default)"
+        return StorageMisconfigured(
+            f"role {role} lacks a privilege on {where}: {reason}",
+            hint="grant the application role its privileges: run `aace init --app-role "
+            "ROLE` as the tables' owner (docs/row-level-security.md)",
+        )
     if state.startswith(_UNAVAILABLE_STATES):
         return StorageUnavailable(f"cannot use {where}: {reason}")
     return None

@@ -23,6 +23,7 @@ from aace.adapters.sql.migrations import (
     TABLE_NAMES_ATTRIBUTE,
     VERSION_TABLE_ATTRIBUTE,
 )
+from aace.adapters.sql.scope import OPERATOR
 from aace.adapters.sql.tables import build_metadata
 from aace.domain.errors import StorageMisconfigured
 from aace.domain.schema import TableNames
@@ -103,7 +104,7 @@ async def upgrade(db: Database, names: TableNames, version_table: str) -> None:
             await connection.execute(lock, {"name": version_table})
         await connection.run_sync(migrate)
 
-    await db.transaction(work)
+    await db.transaction(work, scope=OPERATOR)  # the schema's owner, for every row
 
 
 async def check_revision(db: Database, version_table: str) -> None:

@@ -4,23 +4,23 @@ work, batch reads as one ``IN`` query per chunk, keyset pages."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
-from sqlalchemy import Row, literal, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import literal, select, tuple_
 
 from aace.adapters.sql.entity_table import EntityTable
 from aace.adapters.sql.listing import count_statement, page_statement
-from aace.adapters.sql.scan import read_page
+from aace.adapters.sql.scan import page_of
+from aace.adapters.sql.scan import statement as scan_statement
+from aace.adapters.sql.scope import Scope, scope_for
 from aace.domain.bulk import BulkInput, Record, put_in_chunks
 from aace.domain.errors import NotFound
 from aace.domain.ports import ANY, PRESENT, Condition, ScanPage
 from aace.domain.query import CursorCodec, Page, Query, next_cursor, resolve
 from aace.domain.scan import ScanRequest
 from aace.domain.schema import EntityKey, EntitySchema
-from aace.domain.tenancy import PartitionKey
+from aace.domain.tenancy import PartitionKey, require_operator
 
 if TYPE_CHECKING:
     from aace.adapters.sql.store import SqlStore
@@ -55,15 +55,14 @@ class SqlRepository(Generic[E]):
     async def find(self, tenant: PartitionKey, key: EntityKey) -> E | None:
         checked = self.schema.check_key(key)
         table = self._table
+        params = table.key_params(tenant, checked)
+        rows = await self._db.fetch(
+            table.select_owned, params, scope=self._scope(tenant), built_once=True
+        )
+        return table.entity(rows[0]) if rows else None
 
-        async def read(connection: AsyncConnection) -> Row[Any] | None:
-            result = await connection.execute(
-                table.select_owned, table.key_params(tenant, checked)
-            )
-            return result.first()
-
-        row = await self._db.read(read)
-        return None if row is None else table.entity(row)
+    def _scope(self, tenant: PartitionKey | None) -> Scope:
+        return scope_for(None if tenant is None else str(tenant), platform=self.schema.platform)
 
     async def get_many(self, tenant: PartitionKey, keys: Sequence[EntityKey]) -> list[E | None]:
         checked = [self.schema.check_key(k) for k in keys]
@@ -72,7 +71,7 @@ class SqlRepository(Generic[E]):
         table = self._table
         for start in range(0, len(wanted), MAX_KEYS_PER_READ):
             statement = self._many_statement(tenant, wanted[start : start + MAX_KEYS_PER_READ])
-            for row in await self._db.read(partial(_all_rows, statement=statement)):
+            for row in await self._db.fetch(statement, scope=self._scope(tenant)):
                 entity = table.entity(row)
                 found[self.schema.key_of(entity)] = entity
         return [found.get(key) for key in checked]
@@ -100,13 +99,16 @@ class SqlRepository(Generic[E]):
 
     async def _upsert_rows(self, rows: list[Record]) -> None:
         """One chunk in one transaction, as an executemany of one upsert (compiled once per
-        engine: a multi-row VALUES would be compiled again for every chunk)."""
+        engine: a multi-row VALUES would be compiled again for every chunk), for the one
+        tenant of its records (several: operator mode, checked as they were read)."""
         stmt = self._table.upsert()
+        tenants = {str(r["partition_key"]) for r in rows} if not self.schema.platform else set()
+        scope = scope_for(tenants.pop() if len(tenants) == 1 else None)
 
         async def write(connection: Any) -> None:
             await connection.execute(stmt, rows)
 
-        await self._db.transaction(write)
+        await self._db.transaction(write, scope=scope)
 
     async def delete(
         self, tenant: PartitionKey, key: EntityKey, *, condition: Condition = PRESENT
@@ -117,7 +119,7 @@ class SqlRepository(Generic[E]):
     async def query(self, tenant: PartitionKey, query: Query) -> Page[E]:
         resolved = resolve(self.schema, tenant, query, self._codec)
         statement = page_statement(self._table, resolved, tenant)
-        rows = await self._db.read(partial(_all_rows, statement=statement))
+        rows = await self._db.fetch(statement, scope=self._scope(tenant))
         page = rows[: query.limit]
         cursor = None
         if len(rows) > query.limit:
@@ -126,19 +128,16 @@ class SqlRepository(Generic[E]):
         return Page(self._table.entities(page), cursor)
 
     async def exists_in_any_tenant(self, equals: Mapping[str, Any]) -> bool:
+        require_operator("exists_in_any_tenant")
         table = self._table
         statement = select(literal(1)).select_from(table.table).where(table.matches_all(equals))
-        found = await self._db.read(partial(_first_row, statement=statement.limit(1)))
-        return found is not None
+        return bool(await self._db.fetch(statement.limit(1), scope=self._scope(None)))
 
     async def count(self, tenant: PartitionKey, query: Query) -> int:
         resolved = resolve(self.schema, tenant, attrs.evolve(query, cursor=None), None)
         statement = count_statement(self._table, resolved, tenant)
-
-        async def read(connection: AsyncConnection) -> int:
-            return int((await connection.execute(statement)).scalar_one())
-
-        return await self._db.read(read)
+        (row,) = await self._db.fetch(statement, scope=self._scope(tenant))
+        return int(row[0])
 
     async def scan(
         self,
@@ -162,13 +161,9 @@ class SqlRepository(Generic[E]):
             tenant=tenant,
             bucketed=True,
         )
-        rows, following = await self._db.read(partial(read_page, table=self._table, scan=scan))
-        return ScanPage(self._table.entities(rows), following)
-
-
-async def _first_row(connection: AsyncConnection, *, statement: Any) -> Any:
-    return (await connection.execute(statement)).first()
-
-
-async def _all_rows(connection: AsyncConnection, *, statement: Any) -> Sequence[Row[Any]]:
-    return (await connection.execute(statement)).all()
+        table = self._table
+        statement = scan_statement(table, self._db.dialect, scan)
+        rows, following = page_of(
+            await self._db.fetch(statement, scope=self._scope(scan.tenant)), table, scan
+        )
+        return ScanPage(table.entities(rows), following)

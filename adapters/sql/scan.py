@@ -2,7 +2,7 @@
 :func:`aace.domain.scan.bucket` of the key (the in-memory adapter's rule, so both SQL dialects
 and the reference split a table alike). PostgreSQL computes it
 with built-ins (``md5``, ``convert_to``, a ``bit(32)`` cast); SQLite with a deterministic
-Python function registered on each connection the first time a segmented scan uses it.
+Python function the engine registers on each connection it opens.
 
 Every segment walks the whole primary key (skipping the other segments' rows), so segments
 divide the records among workers, not the reading the database does.
@@ -10,6 +10,7 @@ divide the records among workers, not the reading the database does.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -26,15 +27,16 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import BIT
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aace.adapters.sql.entity_table import EntityTable
-from aace.domain.scan import ScanRequest, bucket
+from aace.domain.scan import ScanRequest
 
-__all__ = ["BUCKET_FUNCTION", "read_page"]
+__all__ = ["BUCKET_FUNCTION", "ScanPage", "page_of", "statement"]
 
-#: The SQLite function that computes a key's bucket (registered per connection).
+#: The SQLite function that computes a key's bucket (registered on every connection).
 BUCKET_FUNCTION = "aace_scan_bucket"
+#: A page's rows and the position after them.
+ScanPage = tuple[list[Row[Any]], str | None]
 
 
 def _bucket_of(table: EntityTable[Any], dialect: str) -> ColumnElement[Any]:
@@ -47,7 +49,7 @@ def _bucket_of(table: EntityTable[Any], dialect: str) -> ColumnElement[Any]:
     return cast(cast(prefix, BIT(32)), BigInteger())
 
 
-def _statement(table: EntityTable[Any], dialect: str, scan: ScanRequest) -> Select[Any]:
+def statement(table: EntityTable[Any], dialect: str, scan: ScanRequest) -> Select[Any]:
     """The page plus one row of lookahead, so a full last page is known to be last."""
     hash_column, range_column = table.key_columns
     statement = select(table.table)
@@ -63,27 +65,10 @@ def _statement(table: EntityTable[Any], dialect: str, scan: ScanRequest) -> Sele
     return statement.order_by(hash_column, range_column).limit(scan.limit + 1)
 
 
-async def _prepare(connection: AsyncConnection, scan: ScanRequest) -> None:
-    """Register :data:`BUCKET_FUNCTION` on a SQLite connection, once per driver connection
-    (SQLAlchemy empties ``info`` when it replaces the driver connection)."""
-    if scan.segments == 1 or connection.dialect.name != "sqlite":
-        return
-    if connection.info.get(BUCKET_FUNCTION):
-        return
-    raw = await connection.get_raw_connection()
-    driver: Any = raw.driver_connection
-    await driver.create_function(BUCKET_FUNCTION, 2, bucket, deterministic=True)
-    connection.info[BUCKET_FUNCTION] = True
-
-
-async def read_page(
-    connection: AsyncConnection, *, table: EntityTable[Any], scan: ScanRequest
-) -> tuple[list[Row[Any]], str | None]:
-    """One page of rows and the position after it (``None`` when the segment is done)."""
-    await _prepare(connection, scan)
-    statement = _statement(table, connection.dialect.name, scan)
-    rows = list((await connection.execute(statement)).all())
-    page = rows[: scan.limit]
+def page_of(rows: Sequence[Row[Any]], table: EntityTable[Any], scan: ScanRequest) -> ScanPage:
+    """One page of rows (of :func:`statement`'s) and the position after it (``None`` when the
+    segment is done)."""
+    page = list(rows[: scan.limit])
     if len(rows) <= scan.limit:
         return page, None
     last = page[-1]._mapping

@@ -10,6 +10,7 @@ from aace.adapters.sql.database import Database
 from aace.adapters.sql.entity_table import EntityTable
 from aace.adapters.sql.migrate import check_revision, upgrade
 from aace.adapters.sql.repository import SqlRepository
+from aace.adapters.sql.roles import grant_app_role
 from aace.adapters.sql.unit_of_work import SqlUnitOfWork
 from aace.domain.query import CursorCodec
 from aace.domain.schema import EntitySchema, TableNames
@@ -55,6 +56,12 @@ class SqlStore:
         """Bring the schema to the newest migration (creates every table on a new database)."""
         await self.database.prepare()
         await upgrade(self.database, self.table_names, self.version_table)
+
+    async def grant_app_role(self, role: str) -> bool:
+        """PostgreSQL: create ``role`` unless it exists, and grant it what the application
+        needs (:mod:`.roles`); whether it was created. Run as the tables' owner."""
+        tables = sorted(table.name for table in self._tables.values())
+        return await grant_app_role(self.database, role, tables, self.version_table)
 
     async def verify(self) -> None:
         """Check, creating nothing, that the database is at the newest shipped migration

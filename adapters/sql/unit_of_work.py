@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from aace.adapters.sql.scope import scope_for
 from aace.adapters.sql.writes import (
     apply_check,
     apply_delete,
@@ -21,6 +22,7 @@ from aace.domain.unit_of_work import (
     CheckAction,
     DeleteAction,
     IncrementAction,
+    acting_tenant,
 )
 
 if TYPE_CHECKING:
@@ -67,7 +69,12 @@ class SqlUnitOfWork(BufferedUnitOfWork):
                     await apply_put(connection, store.entity_table(action.schema), action)
             await check_guards(connection, store.entity_table, actions)
 
-        await db.transaction(work, one_statement=len(actions) == 1 and _one_write(actions[0]))
+        tenant = acting_tenant(actions)
+        await db.transaction(
+            work,
+            scope=scope_for(None if tenant is None else str(tenant)),
+            one_statement=len(actions) == 1 and _one_write(actions[0]),
+        )
 
 
 def _one_write(action: Action) -> bool:

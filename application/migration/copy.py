@@ -35,7 +35,7 @@ from aace.domain.errors import ValidationError
 from aace.domain.ports import ANY, Repository, Store
 from aace.domain.records import item_size, to_record
 from aace.domain.schema import EntitySchema
-from aace.domain.tenancy import PartitionKey, writing_as_platform
+from aace.domain.tenancy import PartitionKey, as_operator
 
 __all__ = ["copy_store", "delete_tenant", "copied_schemas"]
 
@@ -120,7 +120,7 @@ async def copy_store(
             )
             for schema in copied_schemas(tenant)
         ]
-        with writing_as_platform(OPERATOR):
+        with as_operator(OPERATOR):
             await begin_job(state, options, description)
             await refuse_unresumed(jobs, options, state)
             await run_segments(jobs, options, state, report, progress)
@@ -170,7 +170,7 @@ async def delete_tenant(
             )
             for schema in schemas
         ]
-        with writing_as_platform(OPERATOR):
+        with as_operator(OPERATOR):
             await begin_job(state, options, description)
             await refuse_unresumed(jobs, options, state)
             await run_segments(jobs, options, state, report, progress)

@@ -43,7 +43,7 @@ from aace.domain.migration import (
     table_named,
 )
 from aace.domain.ports import Condition, Store
-from aace.domain.tenancy import PartitionKey, writing_as_platform
+from aace.domain.tenancy import PartitionKey, as_operator
 from aace.domain.unit_of_work import NO_TENANT
 
 __all__ = ["FollowOptions", "follow"]
@@ -355,7 +355,7 @@ async def follow(
         follower = _Follower(legacy, target_store, state, report, started - SKEW)
         deadline = None if options.timeout is None else anyio.current_time() + options.timeout
         checked = -CHECK_EVERY
-        with writing_as_platform(OPERATOR):
+        with as_operator(OPERATOR):
             notes: list[str] = []
             while True:
                 applied = await follower.drain(plans)

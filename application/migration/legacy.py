@@ -47,7 +47,7 @@ from aace.domain.migration import (
     tenant_of,
 )
 from aace.domain.ports import Store
-from aace.domain.tenancy import PartitionKey, writing_as_platform
+from aace.domain.tenancy import PartitionKey, as_operator
 
 __all__ = ["STREAM_VIEW", "TablePlan", "chosen_tables", "plan", "prepare_page", "run"]
 
@@ -248,7 +248,7 @@ async def run(
     )
     state = JobState(target_store, options.job, dry=options.dry_run)
     try:
-        with writing_as_platform(OPERATOR):
+        with as_operator(OPERATOR):
             await begin_job(state, options, description)
             jobs = [_table_job(legacy, target_store, p, options) for p in present]
             await refuse_unresumed(jobs, options, state)

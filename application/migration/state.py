@@ -19,7 +19,7 @@ from aace.domain.entities import MIGRATION_STATE, MigrationState
 from aace.domain.fields import utc_now
 from aace.domain.ports import ABSENT, ANY, Condition, Store
 from aace.domain.query import MAX_PAGE_SIZE, Query, RangeCondition
-from aace.domain.tenancy import PlatformContext, writing_as_platform
+from aace.domain.tenancy import PlatformContext, as_operator
 from aace.domain.unit_of_work import NO_TENANT
 
 __all__ = ["OPERATOR", "JobState"]
@@ -57,14 +57,14 @@ class JobState:
             job=self.job, item=item, state=dict(state), updated_by=OPERATOR.updated_by
         )
         condition: Condition = ABSENT if create else ANY
-        with writing_as_platform(OPERATOR):
+        with as_operator(OPERATOR):
             await self._repo.put(record, condition=condition)
 
     async def delete(self, item: str) -> None:
         if self.dry:
             self._memory.pop(item, None)
             return
-        with writing_as_platform(OPERATOR):
+        with as_operator(OPERATOR):
             await self._repo.delete(NO_TENANT, (self.job, item), condition=ANY)
 
     async def items(self, prefix: str) -> AsyncIterator[tuple[str, dict[str, Any]]]:

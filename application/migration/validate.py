@@ -17,13 +17,14 @@ import attrs
 from aace.application.migration.counters import scan_all
 from aace.application.migration.endpoints import open_legacy, open_target
 from aace.application.migration.legacy import TablePlan, plan, prepare_page
+from aace.application.migration.state import OPERATOR
 from aace.application.settings import Settings
 from aace.domain.errors import AaceError
 from aace.domain.migration import Treatment
 from aace.domain.ports import Repository, Store
 from aace.domain.records import to_record
 from aace.domain.schema import TENANT_ATTRS
-from aace.domain.tenancy import PartitionKey
+from aace.domain.tenancy import PartitionKey, as_operator
 from aace.domain.unit_of_work import NO_TENANT
 
 __all__ = ["TableCheck", "Validation", "validate"]
@@ -183,8 +184,10 @@ async def validate(
     target_store = store or await open_target(target, create=False)
     result = Validation()
     try:
-        for p in plans:
-            result.tables[p.table.name] = await _check_table(legacy, target_store, p, full, sample)
+        with as_operator(OPERATOR):
+            for p in plans:
+                checked = await _check_table(legacy, target_store, p, full, sample)
+                result.tables[p.table.name] = checked
     finally:
         await legacy.close()
         if store is None:

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from aace.application.services.agents import AgentService
 from aace.application.services.arguments import Actor, Flag, Id, KeyPart, checked_entry_points
 from aace.application.services.contention import LostRace
-from aace.application.services.entity import ServiceSpec
+from aace.application.services.entity import ServiceSpec, writer
 from aace.application.services.generated import NaturalKeyService, generated_service
 from aace.application.services.listing import Listing, at_least, at_most, contains, eq, one_of
 from aace.application.services.versioned import VersionedService, Versioning
@@ -129,7 +129,11 @@ class LlmService(NaturalKeyService[Llm]):
         provider, name = self._key(key)
         if isinstance(context, PlatformContext):
             agents = self._store.repository(AGENTS)
-            if await agents.exists_in_any_tenant({"llm_provider": provider, "llm_name": name}):
+            with writer(context):
+                named = await agents.exists_in_any_tenant(
+                    {"llm_provider": provider, "llm_name": name}
+                )
+            if named:
                 raise HasDependents(f"llm {provider}/{name} is still named by agents")
         await super().delete(context, *key, cascade=False)
 

@@ -45,7 +45,7 @@ from aace.domain.ports import ABSENT, ANY, Condition, Store, UnitOfWork
 from aace.domain.query import Page
 from aace.domain.records import structure_input, to_record
 from aace.domain.schema import EntityKey, EntitySchema
-from aace.domain.tenancy import PartitionKey, PlatformContext, TenantContext, writing_as_platform
+from aace.domain.tenancy import PartitionKey, PlatformContext, TenantContext, as_operator
 from aace.domain.unit_of_work import NO_TENANT
 
 __all__ = ["EntityService", "ServiceSpec", "new_id", "tenant_of"]
@@ -84,9 +84,9 @@ def tenant_of(context: Context) -> PartitionKey:
 
 
 def writer(context: Context) -> Any:
-    """The block a write runs in: as the platform for a ``PlatformContext``."""
+    """The block a write runs in: operator mode for a ``PlatformContext``."""
     if isinstance(context, PlatformContext):
-        return writing_as_platform(context)
+        return as_operator(context)
     return nullcontext()
 
 

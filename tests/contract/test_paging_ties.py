@@ -126,7 +126,8 @@ async def test_ties_in_a_parent_partition_shared_with_another_tenant(
         sample(MESSAGES, other_tenant, thread_uuid=thread, updated_at=_at(number % 2))
         for number in range(150)
     ]
-    await store.repository(MESSAGES).put_many(mine + theirs)
+    await store.repository(MESSAGES).put_many(mine)  # a put_many is one tenant's
+    await store.repository(MESSAGES).put_many(theirs)
     query = Query(index="updated_at-index", parent=thread)
     await _walks(store, MESSAGES, tenant, query, mine, (50, 1000))
     assert await store.repository(MESSAGES).count(tenant, query) == len(mine)

@@ -14,7 +14,7 @@ from aace.domain.errors import Conflict, Forbidden, InvalidCursor, NotFound
 from aace.domain.ports import ABSENT, ANY, PRESENT, Store
 from aace.domain.query import Query, RangeCondition
 from aace.domain.schema import EntitySchema
-from aace.domain.tenancy import PartitionKey, PlatformContext, writing_as_platform
+from aace.domain.tenancy import PartitionKey, PlatformContext, as_operator
 from tests.factories import PLATFORM, new_id, sample
 
 pytestmark = pytest.mark.anyio
@@ -73,7 +73,7 @@ async def test_the_operator_writes_and_every_tenant_reads_the_same_record(
     repo = store.repository(schema)
     record = sample(schema, tenant, updated_by=OPERATOR.updated_by)
     key = schema.key_of(record)
-    with writing_as_platform(OPERATOR):
+    with as_operator(OPERATOR):
         await repo.put(record, condition=ABSENT)
         with pytest.raises(Conflict):
             await repo.put(record, condition=ABSENT)
@@ -83,10 +83,10 @@ async def test_the_operator_writes_and_every_tenant_reads_the_same_record(
     # Outside the block the operator's authority is gone again.
     with pytest.raises(Forbidden):
         await repo.delete(tenant, key)
-    with writing_as_platform(OPERATOR):
+    with as_operator(OPERATOR):
         await repo.delete(other_tenant, key, condition=PRESENT)
     assert await repo.find(tenant, key) is None
-    with pytest.raises(NotFound), writing_as_platform(OPERATOR):
+    with pytest.raises(NotFound), as_operator(OPERATOR):
         await repo.delete(tenant, key)
 
 
@@ -95,7 +95,7 @@ async def test_the_operator_writes_registries_in_a_unit_of_work_and_put_many(
 ) -> None:
     repo = store.repository(LLMS)
     first, second = sample(LLMS, tenant), sample(LLMS, tenant)
-    with writing_as_platform(OPERATOR):
+    with as_operator(OPERATOR):
         async with store.unit_of_work() as uow:
             uow.put(first, condition=ABSENT)
         changed = attrs.evolve(first, module_name="langchain_openai")
@@ -116,7 +116,7 @@ async def _registry_records(
         sample(schema, tenant, **{schema.hash_key: parent, "updated_by": who})
         for who in [OPERATOR.updated_by, *["tester"] * (count - 1)]
     ]
-    with writing_as_platform(OPERATOR):
+    with as_operator(OPERATOR):
         await store.repository(schema).put_many(records)
     return parent, sorted(records, key=schema.key_of)
 

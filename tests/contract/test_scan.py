@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 from aace.domain.entities import AGENTS, LLMS, RUNS
-from aace.domain.errors import ValidationError
-from aace.domain.ports import Repository, Store
+from aace.domain.errors import Forbidden, ValidationError
+from aace.domain.ports import Repository, ScanPage, Store
 from aace.domain.schema import EntitySchema
-from aace.domain.tenancy import PartitionKey, PlatformContext, writing_as_platform
+from aace.domain.tenancy import PartitionKey, PlatformContext, as_operator
 from tests.backends import ADAPTERS, parametrized_store
 from tests.factories import sample
 
@@ -57,13 +57,17 @@ async def write(
         for n in range(each):
             shared = {} if schema.tenant_hashed else {schema.hash_key: parents[n % len(parents)]}
             records.append(sample(schema, tenant, **shared))
-    repo = store.repository(schema)
-    if schema.platform:
-        with writing_as_platform(OPERATOR):
-            await repo.put_many(records)
-    else:
-        await repo.put_many(records)
+    with as_operator(OPERATOR):  # records of several tenants, or a registry's
+        await store.repository(schema).put_many(records)
     return {key_of(schema, record): record for record in records}
+
+
+async def scan(repo: Repository[Any], **arguments: Any) -> ScanPage[Any]:
+    """``repo.scan(**arguments)``, in operator mode when it reads every tenant's records."""
+    if arguments.get("tenant") is not None:
+        return await repo.scan(**arguments)
+    with as_operator(OPERATOR):
+        return await repo.scan(**arguments)
 
 
 async def read_segment(
@@ -79,8 +83,8 @@ async def read_segment(
     pages it took."""
     found: list[Any] = []
     for pages in range(1, 100_000):
-        page = await repo.scan(
-            segment=segment, segments=segments, position=position, limit=limit, tenant=tenant
+        page = await scan(
+            repo, segment=segment, segments=segments, position=position, limit=limit, tenant=tenant
         )
         assert len(page.items) <= limit
         found.extend(page.items)
@@ -149,8 +153,8 @@ async def test_a_scan_resumed_from_a_saved_position_goes_on_without_loss_or_repe
     parts, _ = await read_segments(repo, segments, limit=3)
     segment = max(range(segments), key=lambda n: len(parts[n]))
     whole = parts[segment]
-    first = await repo.scan(segment=segment, segments=segments, limit=3)
-    second = await repo.scan(segment=segment, segments=segments, limit=3, position=first.position)
+    first = await scan(repo, segment=segment, segments=segments, limit=3)
+    second = await scan(repo, segment=segment, segments=segments, limit=3, position=first.position)
     assert second.position is not None
     assert isinstance(json.loads(second.position), dict)  # the last key, as plain JSON
     saved = json.dumps({"position": second.position})  # kept as a migration would keep it
@@ -174,14 +178,14 @@ async def test_a_position_of_another_segment_is_refused(
     await write(store, RUNS, [new_tenant() for _ in range(3)], 6)
     repo = store.repository(RUNS)
     for segment in (0, 1):  # the first segment with a record and more to read
-        page = await repo.scan(segment=segment, segments=2, limit=1)
+        page = await scan(repo, segment=segment, segments=2, limit=1)
         while not page.items and page.position is not None:
-            page = await repo.scan(segment=segment, segments=2, limit=1, position=page.position)
+            page = await scan(repo, segment=segment, segments=2, limit=1, position=page.position)
         if page.position is not None:
             break
     assert page.position is not None
     with pytest.raises(ValidationError) as caught:
-        await repo.scan(segment=1 - segment, segments=2, position=page.position)
+        await scan(repo, segment=1 - segment, segments=2, position=page.position)
     assert caught.value.field == "position"
 
 
@@ -216,8 +220,31 @@ async def test_the_tenant_filter_on_a_platform_registry_is_refused(
     store: Store, tenant: PartitionKey
 ) -> None:
     with pytest.raises(ValidationError) as caught:
-        await store.repository(LLMS).scan(tenant=tenant)
+        await scan(store.repository(LLMS), tenant=tenant)
     assert caught.value.field == "tenant"
+
+
+@TENANT_TABLES
+async def test_a_scan_of_every_tenant_outside_operator_mode_is_forbidden(
+    store: Store, tenant: PartitionKey, schema: EntitySchema[Any]
+) -> None:
+    await write(store, schema, [tenant], 2)
+    with pytest.raises(Forbidden, match="crosses tenants"):
+        await store.repository(schema).scan()
+    page = await store.repository(schema).scan(tenant=tenant)  # one tenant: its own right
+    assert {e.partition_key for e in page.items} == {tenant}
+
+
+async def test_a_registry_scan_needs_no_operator(store: Store) -> None:
+    written = await write(store, LLMS, [PartitionKey("any", "tenant")], 3)
+    repo, found, position = store.repository(LLMS), set(), None
+    while True:  # every tenant reads the registries: no operator mode
+        page = await repo.scan(limit=50, position=position)
+        found.update(key_of(LLMS, e) for e in page.items)
+        if page.position is None:
+            break
+        position = page.position
+    assert set(written) <= found
 
 
 def _keys(schema: EntitySchema[Any], hash_value: object, range_value: object) -> str:
@@ -274,7 +301,7 @@ async def test_a_bad_argument_is_a_validation_error_naming_it(
         name: value(AGENTS) if callable(value) else value for name, value in arguments.items()
     }
     with pytest.raises(ValidationError) as caught:
-        await store.repository(AGENTS).scan(**arguments)
+        await scan(store.repository(AGENTS), **arguments)
     assert caught.value.field == field
 
 
@@ -283,8 +310,8 @@ async def test_a_position_of_another_tenant_is_refused_under_the_tenant_filter(
 ) -> None:
     await write(store, AGENTS, [tenant], 3)
     repo = store.repository(AGENTS)
-    page = await repo.scan(tenant=tenant, limit=1)
+    page = await scan(repo, tenant=tenant, limit=1)
     assert page.position is not None
     with pytest.raises(ValidationError) as caught:
-        await repo.scan(tenant=other_tenant, position=page.position)
+        await scan(repo, tenant=other_tenant, position=page.position)
     assert caught.value.field == "position"

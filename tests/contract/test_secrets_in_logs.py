@@ -25,7 +25,7 @@ from aace.domain.errors import AaceError, ConditionFailed, Conflict, NotFound
 from aace.domain.ports import ABSENT, PRESENT, Condition, Store
 from aace.domain.query import Query
 from aace.domain.tenancy import PartitionKey
-from tests.backends import ADAPTERS, opener
+from tests.backends import ADAPTERS, opener, postgresql
 from tests.backends.dynamodb import boto3_client, session_endpoint
 from tests.factories import sample
 
@@ -172,17 +172,19 @@ async def refusing_store(request: pytest.FixtureRequest, adapter: str) -> AsyncI
         if isinstance(store, SqlStore):
             table = store.table_names(MCP_SERVERS)
             if adapter == "sqlite":
-                statements = [
-                    f'CREATE TRIGGER refuse_{event} BEFORE {event} ON "{table}" '
-                    f"WHEN NEW.mcp_label = '{REFUSED}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
-                    for event in ("INSERT", "UPDATE")
-                ]
-            else:
+                async with store.database.engine.begin() as connection:
+                    for event in ("INSERT", "UPDATE"):
+                        await connection.execute(
+                            text(
+                                f'CREATE TRIGGER refuse_{event} BEFORE {event} ON "{table}" '
+                                f"WHEN NEW.mcp_label = '{REFUSED}' "
+                                "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                            )
+                        )
+            else:  # DDL is the owner's: the store connects as the application role
                 check = f"mcp_label <> '{REFUSED}'"
-                statements = [f'ALTER TABLE "{table}" ADD CONSTRAINT refuse CHECK ({check})']
-            async with store.database.engine.begin() as connection:
-                for statement in statements:
-                    await connection.execute(text(statement))
+                alter = f'ALTER TABLE "{table}" ADD CONSTRAINT refuse CHECK ({check})'
+                await postgresql.run_as_owner(store, alter)
         elif isinstance(store, DynamoStore):
             client = boto3_client(session_endpoint(request.config))
             client.delete_table(TableName=store.settings.table_name(MCP_SERVERS))

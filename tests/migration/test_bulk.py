@@ -15,7 +15,7 @@ from aace.application.settings import Settings
 from aace.domain.errors import StorageUnavailable
 from aace.domain.ports import Store
 from aace.domain.records import item_size
-from aace.domain.tenancy import writing_as_platform
+from aace.domain.tenancy import as_operator
 
 pytestmark = pytest.mark.anyio
 
@@ -67,7 +67,7 @@ async def test_a_job_over_many_tenants_keeps_every_state_record_small() -> None:
     store = await _memory()
     state = JobState(store, "big")
     report = Report("copy", "big", "a", "b")
-    with writing_as_platform(OPERATOR):
+    with as_operator(OPERATOR):
         await run_segments([many_tenants(TENANTS)], BulkOptions(page_size=100), state, report)
         sizes = [item_size({"state": saved}) async for _, saved in state.items("")]
     table = report.tables["agents"]
@@ -80,7 +80,7 @@ async def test_a_crash_between_a_tally_and_its_checkpoint_counts_the_page_once()
     store = await _memory()
     crashing = CrashingState(store, "crash")
     crashing.crash_at = 4
-    with writing_as_platform(OPERATOR):
+    with as_operator(OPERATOR):
         with pytest.raises(StorageUnavailable):
             await run_segments(
                 [many_tenants(1000)], BulkOptions(), crashing, Report("c", "crash", "a", "b")

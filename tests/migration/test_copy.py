@@ -12,7 +12,7 @@ from aace.application.migration.copy import copied_schemas, copy_store, delete_t
 from aace.application.migration.state import OPERATOR
 from aace.application.settings import Settings
 from aace.domain.errors import ValidationError
-from aace.domain.tenancy import PartitionKey, writing_as_platform
+from aace.domain.tenancy import PartitionKey, as_operator
 from tests.backends import TEST_SECRET
 from tests.factories import sample
 from tests.migration.conftest import options
@@ -30,7 +30,7 @@ async def filled(settings: Settings, tenants: list[PartitionKey]) -> None:
     """Two records of every table for each tenant (registries: two in all)."""
     store = await open_store(settings)
     try:
-        with writing_as_platform(OPERATOR):
+        with as_operator(OPERATOR):
             for schema in copied_schemas(None):
                 owners = [tenants[0]] if schema.platform else tenants
                 entities = [sample(schema, owner) for owner in owners for _ in range(2)]

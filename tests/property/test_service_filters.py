@@ -17,7 +17,7 @@ from aace.application.settings import Settings
 from aace.domain.filters import All, Between, Contains, Equals, In, Nested, TimeRange
 from aace.domain.ports import Store
 from aace.domain.schema import AttrKind
-from aace.domain.tenancy import PartitionKey, PlatformContext, TenantContext, writing_as_platform
+from aace.domain.tenancy import PartitionKey, PlatformContext, TenantContext, as_operator
 from tests.factories import sample
 
 pytestmark = pytest.mark.anyio
@@ -148,7 +148,7 @@ async def test_every_filter_agrees_with_the_model(
         entities.append(sample(schema, tenant, **{**values, **keys}))
     repository = store.repository(schema)
     if schema.platform:
-        with writing_as_platform(OPERATOR):
+        with as_operator(OPERATOR):
             await repository.put_many(entities)
     else:
         await repository.put_many(entities)

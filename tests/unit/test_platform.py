@@ -20,7 +20,7 @@ from aace.domain.entities import (
 )
 from aace.domain.errors import AaceError, ValidationError
 from aace.domain.schema import TENANT_ATTRS, EntitySchema, TableGroup
-from aace.domain.tenancy import PartitionKey, TenantContext, platform_writer, writing_as_platform
+from aace.domain.tenancy import PartitionKey, TenantContext, as_operator, current_operator
 from aace.domain.unit_of_work import check_writer
 
 
@@ -77,9 +77,9 @@ def test_a_platform_context_names_its_operator() -> None:
 
 def test_only_a_platform_context_enters_the_writer_block() -> None:
     tenant = TenantContext.from_request("ep", "acme")
-    with pytest.raises(Forbidden), writing_as_platform(tenant):  # type: ignore[arg-type]
+    with pytest.raises(Forbidden), as_operator(tenant):  # type: ignore[arg-type]
         pass
-    assert platform_writer() is None
+    assert current_operator() is None
 
 
 @pytest.mark.parametrize("schema", PLATFORM_SCHEMAS, ids=lambda s: s.name)
@@ -89,9 +89,9 @@ def test_a_registry_write_needs_the_block_and_it_ends_with_the_block(
     with pytest.raises(Forbidden, match="only a PlatformContext"):
         check_writer(schema)
     operator = PlatformContext("ops")
-    with writing_as_platform(operator) as actor:
+    with as_operator(operator) as actor:
         assert actor is operator
-        assert platform_writer() is operator
+        assert current_operator() is operator
         check_writer(schema)
         check_writer(LLMS)
     with pytest.raises(Forbidden):
@@ -110,10 +110,10 @@ async def test_the_writer_does_not_leak_into_concurrent_tasks() -> None:
 
     async def outside() -> None:
         await asyncio.sleep(0)
-        seen.append(platform_writer())
+        seen.append(current_operator())
 
     task = asyncio.get_running_loop().create_task(outside())
-    with writing_as_platform(PlatformContext("ops")):
+    with as_operator(PlatformContext("ops")):
         await asyncio.sleep(0.01)
     await task
     assert seen == [None]

@@ -1,0 +1,123 @@
+"""Row-level security on PostgreSQL: the second wall between tenants (SQLite has none).
+
+Every table of tenant records admits only the rows whose ``partition_key`` is the
+transaction's tenant (the setting ``aace.tenant``), or every row in operator mode
+(``aace.operator = on``); the setting is made by the adapter inside each transaction
+(``adapters/sql/scope.py``). The registries are readable by every tenant (and lockable, so a
+tenant's write may require one) and written in operator mode only; the migration tool's
+state is the operator's alone. Policies are enabled and forced, so the tables' owner is held
+to them too (a superuser, or a role with BYPASSRLS, is not: the application must not connect
+as one; see docs/row-level-security.md).
+
+``aace_key_taken`` tells whether any tenant's row holds a key, and nothing else: a write
+refused because another tenant owns the key says ``Conflict``, as on every backend.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-24
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+from aace.adapters.sql.migrations import table_name
+
+revision = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+#: Tables of tenant records (each has ``partition_key``), by base name.
+TENANT_TABLES = (
+    "agents",
+    "threads",
+    "prompt_templates",
+    "flow_snippets",
+    "mcp_servers",
+    "elements",
+    "wizards",
+    "wizard_groups",
+    "wizard_group_filters",
+    "runs",
+    "messages",
+    "tool_calls",
+    "async_tasks",
+    "fine_tuning_messages",
+    "coordinations",
+    "tasks",
+    "sessions",
+    "session_agents",
+    "session_runs",
+    "task_schedules",
+    "idempotency",
+    "tenant_counters",
+    "usage_limits",
+    "usage_summaries",
+)
+#: Platform registries: every tenant reads them, the operator writes them.
+REGISTRIES = ("llms", "ui_components", "wizard_schemas")
+#: Tables only the operator reads or writes.
+OPERATOR_TABLES = ("migration_state",)
+
+OPERATOR = "current_setting('aace.operator', true) = 'on'"
+TENANT = f"(partition_key = current_setting('aace.tenant', true) OR {OPERATOR})"
+
+#: Policies by kind: (name, command, USING, WITH CHECK).
+POLICIES: dict[tuple[str, ...], list[tuple[str, str, str | None, str | None]]] = {
+    TENANT_TABLES: [("aace_tenant", "ALL", TENANT, TENANT)],
+    REGISTRIES: [
+        ("aace_read", "SELECT", "true", None),
+        ("aace_lock", "UPDATE", "true", OPERATOR),  # FOR SHARE needs it; writes don't pass
+        ("aace_insert", "INSERT", None, OPERATOR),
+        ("aace_delete", "DELETE", OPERATOR, None),
+    ],
+    OPERATOR_TABLES: [("aace_operator", "ALL", OPERATOR, OPERATOR)],
+}
+
+KEY_TAKEN = """
+CREATE OR REPLACE FUNCTION aace_key_taken(
+    table_name text, hash_column text, hash_value text, range_column text, range_value text
+) RETURNS boolean LANGUAGE plpgsql STABLE SET aace.operator = 'on' AS $$
+DECLARE
+    taken boolean;
+BEGIN
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE %I = $1 AND %I = $2)',
+                   table_name, hash_column, range_column)
+        INTO taken USING hash_value, range_value;
+    RETURN taken;
+END
+$$
+"""
+
+
+def _quoted(base: str) -> str:
+    return str(op.get_bind().dialect.identifier_preparer.quote(table_name(base)))
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return  # SQLite has no row-level security: the adapter's own checks are the wall
+    for tables, policies in POLICIES.items():
+        for base in tables:
+            table = _quoted(base)
+            op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+            op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+            for name, command, using, check in policies:
+                clauses = f" USING ({using})" if using else ""
+                clauses += f" WITH CHECK ({check})" if check else ""
+                op.execute(f"CREATE POLICY {name} ON {table} FOR {command}{clauses}")
+    op.execute(KEY_TAKEN)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute("DROP FUNCTION IF EXISTS aace_key_taken(text, text, text, text, text)")
+    for tables, policies in POLICIES.items():
+        for base in tables:
+            table = _quoted(base)
+            for name, *_ in policies:
+                op.execute(f"DROP POLICY IF EXISTS {name} ON {table}")
+            op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+            op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
