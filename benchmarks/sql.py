@@ -35,7 +35,7 @@ DEEP_PAGE = 50
 MANY_KEYS = 1_000
 
 
-def _agent(tenant: PartitionKey, number: int) -> Agent:
+def bench_agent(tenant: PartitionKey, number: int) -> Agent:
     return Agent(
         partition_key=tenant,
         updated_by="bench",
@@ -54,7 +54,7 @@ async def _get_and_put(report: Report, section: str, store: SqlStore, plain: Asy
     """Against the plain driver as a user would call it: a fresh engine with defaults."""
     tenant = PartitionKey("bench", "single")
     repo = store.repository(AGENTS)
-    agent = _agent(tenant, 0)
+    agent = bench_agent(tenant, 0)
     await repo.put(agent)
     table = store.entity_table(AGENTS)
     key = (agent.agent_version_uuid,)
@@ -146,7 +146,7 @@ async def _sqlite_put_alike(
 async def _get_many(report: Report, section: str, store: SqlStore) -> None:
     tenant = PartitionKey("bench", "many")
     repo = store.repository(AGENTS)
-    agents = [_agent(tenant, i) for i in range(MANY_KEYS)]
+    agents = [bench_agent(tenant, i) for i in range(MANY_KEYS)]
     await repo.put_many(agents)
     keys = [AGENTS.key_of(a) for a in reversed(agents)]
     statements: list[str] = []
@@ -175,7 +175,7 @@ async def _get_many(report: Report, section: str, store: SqlStore) -> None:
 async def _deep_page(report: Report, section: str, store: SqlStore) -> None:
     tenant = PartitionKey("bench", "listing")
     repo = store.repository(AGENTS)
-    await repo.put_many([_agent(tenant, i) for i in range(LISTING_SIZE)])
+    await repo.put_many([bench_agent(tenant, i) for i in range(LISTING_SIZE)])
     first = Query(index="updated_at-index", descending=True, limit=PAGE_SIZE)
     page = await repo.query(tenant, first)
     for _ in range(DEEP_PAGE - 2):

@@ -30,7 +30,7 @@ from aace.adapters.sql.errors import (
     is_retryable,
     translate_errors,
 )
-from aace.adapters.sql.scope import NOBODY, SCOPE_PARAMETER, Scope, scoped_select
+from aace.adapters.sql.scope import NOBODY, SCOPE_OPTION, Scope
 from aace.domain.errors import StorageMisconfigured, StorageUnavailable
 from aace.domain.retry import RetryPolicy
 
@@ -57,8 +57,6 @@ class Database:
         #: Whether statements carry their scope (PostgreSQL, unless the store's
         #: ``row_level_security`` option turned it off for a database without policies).
         self.scoped = self.dialect == "postgresql" and settings.row_level_security
-        #: Scoped forms of the statements a table builds once (see :meth:`fetch`).
-        self._scoped: dict[tuple[Select[Any], str], Select[Any]] = {}
         #: How a transaction is retried: ``settings.retries`` tries in all (at least one).
         self.retry_policy = RetryPolicy(attempts=max(1, settings.retries))
         if self.dialect == "sqlite":
@@ -78,34 +76,19 @@ class Database:
             return await self.retry_policy.call(is_lost_connection, self._autocommit, work)
 
     async def fetch(
-        self,
-        statement: Select[Any],
-        params: Mapping[str, Any] | None = None,
-        *,
-        scope: Scope,
-        built_once: bool = False,
+        self, statement: Select[Any], params: Mapping[str, Any] | None = None, *, scope: Scope
     ) -> Sequence[Row[Any]]:
         """The rows of one read ``statement``, run as one autocommit statement under
-        ``scope``. ``built_once``: the statement is one a table keeps (its scoped form is
-        kept too); a statement built per call is scoped per call."""
-        if self.scoped:
-            statement = self._scoped_form(statement, scope.setting, built_once)
-            params = {**(params or {}), SCOPE_PARAMETER: scope.value}
+        ``scope`` (PostgreSQL: the statement sets it itself, see :mod:`.scope`)."""
+        options = {SCOPE_OPTION: scope} if self.scoped else {}
         bound = dict(params) if params else None
 
         async def rows(connection: AsyncConnection) -> Sequence[Row[Any]]:
-            result: Sequence[Row[Any]] = (await connection.execute(statement, bound)).all()
-            return result
+            result = await connection.execute(statement, bound, execution_options=options)
+            found: Sequence[Row[Any]] = result.all()
+            return found
 
         return await self.read(rows)
-
-    def _scoped_form(self, statement: Select[Any], setting: str, built_once: bool) -> Select[Any]:
-        if not built_once:
-            return scoped_select(statement, setting)
-        found = self._scoped.get((statement, setting))
-        if found is None:
-            found = self._scoped[(statement, setting)] = scoped_select(statement, setting)
-        return found
 
     async def transaction(
         self, work: Work[T], *, scope: Scope = NOBODY, one_statement: bool = False

@@ -17,7 +17,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from aace.adapters.config import StoreConfig
 from aace.adapters.sql.scan import BUCKET_FUNCTION
-from aace.adapters.sql.scope import ScopedConnection
+from aace.adapters.sql.scope import ScopedConnection, scope_statements
 from aace.domain.errors import ValidationError
 from aace.domain.scan import bucket
 
@@ -150,7 +150,7 @@ def _sqlite_engine(url: URL, settings: EngineSettings) -> AsyncEngine:
 def _postgresql_engine(url: URL, settings: EngineSettings) -> AsyncEngine:
     server_settings = {"search_path": settings.search_path} if settings.search_path else {}
     connect_args = {"server_settings": server_settings, "connection_class": ScopedConnection}
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
@@ -160,6 +160,9 @@ def _postgresql_engine(url: URL, settings: EngineSettings) -> AsyncEngine:
         connect_args=connect_args,
         hide_parameters=True,
     )
+    if settings.row_level_security:
+        scope_statements(engine.sync_engine)
+    return engine
 
 
 def create_engine(config: StoreConfig, settings: EngineSettings) -> AsyncEngine:

@@ -56,9 +56,7 @@ class SqlRepository(Generic[E]):
         checked = self.schema.check_key(key)
         table = self._table
         params = table.key_params(tenant, checked)
-        rows = await self._db.fetch(
-            table.select_owned, params, scope=self._scope(tenant), built_once=True
-        )
+        rows = await self._db.fetch(table.select_owned, params, scope=self._scope(tenant))
         return table.entity(rows[0]) if rows else None
 
     def _scope(self, tenant: PartitionKey | None) -> Scope:

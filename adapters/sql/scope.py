@@ -5,10 +5,12 @@ Every statement runs under a :class:`Scope`: one tenant (the policies admit that
 rows), the operator (every row, in operator mode only) or nobody (registries only). The scope
 is a transaction-local setting, never a session's, and costs no extra round trip:
 
-- a read (one autocommit statement) sets it in the statement itself (:func:`scoped_select`):
-  ``SELECT r.* FROM (SELECT set_config(…, true) AS scope OFFSET 0) s, LATERAL (<read>) r``.
-  The read refers to ``s``, so PostgreSQL must run ``s`` first (a nested loop, ``s``
-  outside) and the policies see the setting; ``OFFSET 0`` keeps ``s`` a subquery of its own.
+- a read (one autocommit statement) sets it in the statement itself (:func:`scoped_sql`,
+  applied to the compiled text by :func:`scope_statements`): ``SELECT r.* FROM (SELECT
+  set_config(…, true) AS scope OFFSET 0) s, LATERAL (SELECT * FROM (<read>) q WHERE
+  s.scope IS NOT NULL OFFSET 0) r``. The read refers to ``s``, so PostgreSQL must run ``s``
+  first (a nested loop, ``s`` outside) and the policies see the setting; ``OFFSET 0`` keeps
+  each part a subquery of its own.
 - a transaction sets it in the message that opens it (:class:`ScopedConnection`): the
   driver's ``BEGIN`` and the ``set_config`` travel as one simple query.
 
@@ -22,8 +24,7 @@ from typing import Any
 
 import asyncpg
 import attrs
-from sqlalchemy import ColumnElement, Select, Text, bindparam, func, literal_column, select, true
-from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy import event
 
 from aace.domain.tenancy import current_operator
 
@@ -31,21 +32,20 @@ __all__ = [
     "NOBODY",
     "OPERATOR",
     "OPERATOR_SETTING",
-    "SCOPE_PARAMETER",
+    "SCOPE_OPTION",
     "TENANT_SETTING",
     "Scope",
     "ScopedConnection",
     "scope_for",
-    "scoped_select",
+    "scope_statements",
+    "scoped_sql",
 ]
 
 #: The transaction-local settings the policies read.
 TENANT_SETTING = "aace.tenant"
 OPERATOR_SETTING = "aace.operator"
-#: The parameter of a scoped read that carries the setting's value.
-SCOPE_PARAMETER = "aace_scope_value"
-#: ``OFFSET 0`` as SQL text (a bound offset would be a parameter of its own).
-_ZERO: ColumnElement[Any] = literal_column("0")
+#: The execution option that carries a read's :class:`Scope`.
+SCOPE_OPTION = "aace_scope"
 
 
 @attrs.frozen
@@ -81,30 +81,33 @@ def scope_for(tenant: str | None, *, platform: bool = False) -> Scope:
     return OPERATOR if operator else NOBODY
 
 
-def _outer_order(order: ColumnElement[Any], columns: Any) -> ColumnElement[Any]:
-    """An ORDER BY term of the read, on the lateral subquery's column of the same name."""
-    if isinstance(order, UnaryExpression) and order.modifier is not None:
-        inner = order.element
-        outer: ColumnElement[Any] = columns[getattr(inner, "name", "")]
-        return UnaryExpression(outer, modifier=order.modifier)
-    return columns[getattr(order, "name", "")]  # type: ignore[no-any-return]
+def scoped_sql(statement: str, setting: str, parameter: str) -> str:
+    """``statement`` (one SELECT, as compiled) run after a ``set_config`` of ``setting`` to
+    the value of ``parameter`` (``$n``), in one statement. The read refers to the setting's
+    subquery, so it is the inner side of a nested loop over that one row: it starts after
+    the setting is made, and its rows keep their order."""
+    return (
+        f"SELECT aace_read.* FROM (SELECT set_config('{setting}', {parameter}, true) AS scope "
+        f"OFFSET 0) AS aace_scope, LATERAL (SELECT * FROM ({statement}) AS aace_rows "
+        "WHERE aace_scope.scope IS NOT NULL OFFSET 0) AS aace_read"
+    )
 
 
-def scoped_select(statement: Select[Any], setting_name: str) -> Select[Any]:
-    """``statement`` run after a ``set_config`` of ``setting_name``, in one statement (see
-    the module's text); rows, column names and order are the statement's. The setting's
-    value is the parameter :data:`SCOPE_PARAMETER`, so one scoped statement serves every
-    tenant."""
-    value = bindparam(SCOPE_PARAMETER, type_=Text())
-    name = literal_column(f"'{setting_name}'", Text())  # one of this module's constants
-    setting = func.set_config(name, value, true()).label("scope")
-    first = select(setting).offset(_ZERO).subquery("aace_scope")
-    read = statement.where(first.c.scope.is_not(None)).offset(_ZERO).lateral("r")
-    outer = select(read).select_from(first).join(read, true())
-    orders = statement._order_by_clauses
-    if orders:
-        outer = outer.order_by(*(_outer_order(o, read.c) for o in orders))
-    return outer
+def scope_statements(engine: Any) -> None:
+    """Scope the reads of ``engine`` (a PostgreSQL engine's ``sync_engine``): a statement
+    executed with the execution option :data:`SCOPE_OPTION` (a :class:`Scope`) is rewritten
+    by :func:`scoped_sql`, its value appended to the parameters. The rewritten text is the
+    same for every tenant, so the driver's prepared statements serve them all."""
+
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _scoped(
+        connection: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+    ) -> tuple[str, Any]:
+        scope = context.execution_options.get(SCOPE_OPTION) if context is not None else None
+        if scope is None or many:
+            return statement, parameters
+        values = (*parameters, scope.value)
+        return scoped_sql(statement, scope.setting, f"${len(values)}"), values
 
 
 class ScopedConnection(asyncpg.Connection):  # type: ignore[misc]

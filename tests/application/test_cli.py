@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from aace.adapters.sql.engine import normalize_url
 from aace.application.cli import main, redacted
+from aace.application.container import open_store
 from aace.application.demo import counted
+from aace.application.settings import Settings
+from aace.domain.entities import AGENTS
+from aace.domain.query import Query
+from aace.domain.tenancy import PartitionKey
+from tests.backends import TEST_SECRET, postgresql
+from tests.factories import sample
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -133,3 +146,97 @@ def test_the_command_alone_shows_the_help(capsys: pytest.CaptureFixture[str]) ->
 def test_urls_are_shown_without_their_password() -> None:
     assert redacted("postgresql://u:pw@h:5432/d") == "postgresql://u:***@h:5432/d"
     assert redacted("sqlite:///a.db") == "sqlite:///a.db"
+
+
+APP_ROLE = "aace_test_cli_app"
+
+
+def _as_postgres(statement: str) -> None:
+    """Run one statement on the test server as its superuser (a fresh engine per call: the
+    command under test runs its own event loops)."""
+
+    async def execute() -> None:
+        engine = create_async_engine(
+            normalize_url(postgresql.postgres_url()), isolation_level="AUTOCOMMIT"
+        )
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text(statement))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(execute())
+
+
+def _drop_app_role() -> None:
+    _as_postgres(
+        f"DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN "
+        f"DROP OWNED BY {APP_ROLE}; DROP ROLE {APP_ROLE}; END IF; END $$"
+    )
+
+
+@pytest.fixture
+def owner_url() -> Iterator[str]:
+    """The test server's URL on a fresh schema (dropped afterwards), without the role
+    :data:`APP_ROLE` (dropped before and after)."""
+    url = postgresql.postgres_url()
+    schema = f"aace_test_{uuid.uuid4().hex[:12]}"
+    _drop_app_role()
+    _as_postgres(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{url}?search_path={schema}"
+    finally:
+        _as_postgres(f'DROP SCHEMA "{schema}" CASCADE')
+        _drop_app_role()
+
+
+def test_init_creates_the_application_role_and_grants_it_the_tables(
+    capsys: pytest.CaptureFixture[str], owner_url: str
+) -> None:
+    granted = "granted the aace tables)\n"
+    code, out, err = run(capsys, "init", "--storage", owner_url, "--app-role", APP_ROLE)
+    assert (code, err) == (0, "")
+    assert out.endswith(f"(role {APP_ROLE} created and {granted}")
+    code, out, _ = run(capsys, "init", "--storage", owner_url, "--app-role", APP_ROLE)
+    assert (code, out.endswith(f"(role {APP_ROLE} {granted}")) == (0, True)
+
+    async def use_as_the_role() -> int:
+        settings = Settings(
+            storage_url=postgresql.as_role(owner_url, APP_ROLE),
+            cursor_secret=TEST_SECRET,
+            initialize="verify",
+        )
+        store = await open_store(settings)
+        try:
+            tenant = PartitionKey("ep", "cli-role")
+            await store.repository(AGENTS).put(sample(AGENTS, tenant))
+            return len((await store.repository(AGENTS).query(tenant, Query())).items)
+        finally:
+            await store.close()
+
+    assert asyncio.run(use_as_the_role()) == 1
+
+
+@pytest.mark.parametrize(
+    ("role", "words"),
+    [
+        ("postgres", "app_role: postgres bypasses row-level security"),
+        ("Bad-Name", "app_role: must be a lower-case identifier"),
+    ],
+)
+def test_init_refuses_a_role_that_bypasses_the_policies_or_a_bad_name(
+    capsys: pytest.CaptureFixture[str], owner_url: str, role: str, words: str
+) -> None:
+    code, _out, err = run(capsys, "init", "--storage", owner_url, "--app-role", role)
+    assert code == 2
+    assert err.startswith(f"aace: error: {words}")
+
+
+def test_an_app_role_applies_to_postgresql_only(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    code, _out, err = run(capsys, "init", "--storage", url, "--app-role", "aace_app")
+    assert code == 2
+    assert err.startswith("aace: error: --app-role: applies to postgresql:// stores only")
+    assert not (tmp_path / "c.db").exists()

@@ -16,7 +16,6 @@ from contextlib import asynccontextmanager, contextmanager
 
 import attrs
 import pytest
-from sqlalchemy import text
 
 from aace.adapters.dynamodb import DynamoStore
 from aace.adapters.sql import SqlStore
@@ -25,9 +24,10 @@ from aace.domain.errors import AaceError, ConditionFailed, Conflict, NotFound
 from aace.domain.ports import ABSENT, PRESENT, Condition, Store
 from aace.domain.query import Query
 from aace.domain.tenancy import PartitionKey
-from tests.backends import ADAPTERS, opener, postgresql
+from tests.backends import ADAPTERS, opener
 from tests.backends.dynamodb import boto3_client, session_endpoint
 from tests.factories import sample
+from tests.sql.conftest import run_as_owner
 
 pytestmark = pytest.mark.anyio
 
@@ -172,19 +172,15 @@ async def refusing_store(request: pytest.FixtureRequest, adapter: str) -> AsyncI
         if isinstance(store, SqlStore):
             table = store.table_names(MCP_SERVERS)
             if adapter == "sqlite":
-                async with store.database.engine.begin() as connection:
-                    for event in ("INSERT", "UPDATE"):
-                        await connection.execute(
-                            text(
-                                f'CREATE TRIGGER refuse_{event} BEFORE {event} ON "{table}" '
-                                f"WHEN NEW.mcp_label = '{REFUSED}' "
-                                "BEGIN SELECT RAISE(ABORT, 'refused'); END"
-                            )
-                        )
-            else:  # DDL is the owner's: the store connects as the application role
+                refuse = [
+                    f'CREATE TRIGGER refuse_{event} BEFORE {event} ON "{table}" '
+                    f"WHEN NEW.mcp_label = '{REFUSED}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                    for event in ("INSERT", "UPDATE")
+                ]
+            else:
                 check = f"mcp_label <> '{REFUSED}'"
-                alter = f'ALTER TABLE "{table}" ADD CONSTRAINT refuse CHECK ({check})'
-                await postgresql.run_as_owner(store, alter)
+                refuse = [f'ALTER TABLE "{table}" ADD CONSTRAINT refuse CHECK ({check})']
+            await run_as_owner(store, *refuse)
         elif isinstance(store, DynamoStore):
             client = boto3_client(session_endpoint(request.config))
             client.delete_table(TableName=store.settings.table_name(MCP_SERVERS))

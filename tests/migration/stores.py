@@ -7,11 +7,13 @@ from typing import Any
 
 from aace.application.container import open_store
 from aace.application.migration.counters import scan_all
+from aace.application.migration.state import OPERATOR
 from aace.application.services.agents import AGENT_COUNTER
 from aace.application.settings import Settings
 from aace.domain.entities import ALL_SCHEMAS, MIGRATION_STATE, TENANT_COUNTERS
 from aace.domain.records import to_record
 from aace.domain.schema import EntitySchema
+from aace.domain.tenancy import as_operator
 from tests.migration.legacy import LegacyData
 
 __all__ = ["contents", "expected_contents"]
@@ -35,12 +37,13 @@ async def contents(settings: Settings) -> Contents:
     store = await open_store(settings)
     try:
         found: Contents = {}
-        for schema in ALL_SCHEMAS:
-            if schema is MIGRATION_STATE:
-                continue
-            records = [_comparable(schema, e) async for e in scan_all(store, schema)]
-            if records:
-                found[schema.name] = _sorted(schema, records)
+        with as_operator(OPERATOR):  # every tenant's records
+            for schema in ALL_SCHEMAS:
+                if schema is MIGRATION_STATE:
+                    continue
+                records = [_comparable(schema, e) async for e in scan_all(store, schema)]
+                if records:
+                    found[schema.name] = _sorted(schema, records)
         return found
     finally:
         await store.close()

@@ -13,7 +13,7 @@ from aace.adapters.sql import SqlStore, open_store
 from aace.domain.errors import AaceError
 from aace.domain.query import CursorCodec
 from aace.domain.schema import TableNames
-from tests.backends import TEST_SECRET, opener
+from tests.backends import TEST_SECRET, opener, postgresql
 from tests.backends.postgresql import fresh_schema, postgres_url
 from tests.backends.sqlite import sqlite_url
 
@@ -77,6 +77,17 @@ async def postgres_server(anyio_backend: str) -> str:
     url = postgres_url()
     async with fresh_schema(url):
         return url
+
+
+async def run_as_owner(store: SqlStore, *statements: str) -> None:
+    """DDL a test needs, in one transaction: on PostgreSQL as the tables' owner (stores from
+    :func:`tests.backends.postgresql.open_store` connect as the application role)."""
+    if store.adapter == "postgresql":
+        await postgresql.run_as_owner(store, *statements)
+        return
+    async with store.database.engine.begin() as connection:
+        for statement in statements:
+            await connection.exec_driver_sql(statement)
 
 
 E = TypeVar("E", bound=AaceError)

@@ -8,7 +8,6 @@ import uuid
 
 import attrs
 import pytest
-from sqlalchemy import text
 
 from aace.adapters.sql import SqlStore
 from aace.domain.entities import AGENTS, MCP_SERVERS
@@ -16,6 +15,7 @@ from aace.domain.errors import Conflict
 from aace.domain.ports import ABSENT, PRESENT, Condition
 from aace.domain.tenancy import PartitionKey
 from tests.factories import sample
+from tests.sql.conftest import run_as_owner
 
 pytestmark = pytest.mark.anyio
 
@@ -62,8 +62,7 @@ async def test_a_refused_statement_chains_a_cause_without_the_driver_detail(
         )
     else:
         refuse = f"ALTER TABLE \"{table}\" ADD CONSTRAINT refuse CHECK (mcp_label = '')"
-    async with sql_store.database.engine.begin() as connection:
-        await connection.execute(text(refuse))
+    await run_as_owner(sql_store, refuse)
     server = sample(MCP_SERVERS, TENANT, headers={"Authorization": f"Bearer {token}"})
     with pytest.raises(Conflict) as raised:
         await sql_store.repository(MCP_SERVERS).put(server, condition=ABSENT)

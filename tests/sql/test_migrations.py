@@ -12,7 +12,7 @@ from aace.domain.entities import AGENTS, ALL_SCHEMAS, ASYNC_TASKS
 from aace.domain.schema import TableNames
 from aace.domain.tenancy import PartitionKey
 from tests.factories import sample
-from tests.sql.conftest import custom_store
+from tests.sql.conftest import custom_store, run_as_owner
 
 pytestmark = pytest.mark.anyio
 
@@ -56,7 +56,7 @@ async def test_every_entity_has_its_table_and_every_index(sql_store: SqlStore) -
 async def test_initialize_again_changes_nothing(sql_store: SqlStore) -> None:
     before = await current_revision(sql_store.database, sql_store.version_table)
     await sql_store.initialize()
-    assert before == "0004"
+    assert before == "0005"
     assert await current_revision(sql_store.database, sql_store.version_table) == before
     assert (
         await schema_differences(
@@ -70,9 +70,11 @@ async def test_the_comparison_notices_a_schema_that_drifted(sql_store: SqlStore)
     """The equality above is not vacuous: a dropped index and an extra column show up."""
     agents = build_metadata(sql_store.table_names)[1][AGENTS.name]
     index = next(iter(agents.indexes))
-    async with sql_store.database.engine.begin() as connection:
-        await connection.exec_driver_sql(f'DROP INDEX "{index.name}"')
-        await connection.exec_driver_sql(f'ALTER TABLE "{agents.name}" ADD COLUMN extra TEXT')
+    await run_as_owner(
+        sql_store,
+        f'DROP INDEX "{index.name}"',
+        f'ALTER TABLE "{agents.name}" ADD COLUMN extra TEXT',
+    )
     differences = await schema_differences(
         sql_store.database, sql_store.table_names, sql_store.version_table
     )

@@ -13,11 +13,11 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import Table, delete, func, insert, select, text, update
+from sqlalchemy import Table, delete, event, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aace.adapters.sql import SqlStore
-from aace.adapters.sql.scope import NOBODY, OPERATOR, scope_for, scoped_select
+from aace.adapters.sql.scope import NOBODY, OPERATOR, scope_for
 from aace.domain.entities import AGENTS, ALL_SCHEMAS, LLMS, RUNS
 from aace.domain.errors import Forbidden
 from aace.domain.records import to_record
@@ -218,24 +218,41 @@ async def test_operator_mode_is_explicit(store: SqlStore) -> None:
 
 
 async def test_a_read_runs_its_set_config_first(store: SqlStore) -> None:
-    """The plan: a nested loop whose outer side is the set_config subquery, so the read
-    (inner side, parameterized by it) starts only after the setting is made."""
+    """The statement a page read sends, explained: a nested loop whose outer side is the
+    set_config subquery, so the read (inner side, parameterized by it) starts only after
+    the setting is made, and keeps its order."""
     agents = table(store, AGENTS)
-    read = select(agents).where(agents.c.partition_key == str(A)).limit(10)
-    scoped = scoped_select(read, "aace.tenant")
+    read = select(agents).where(agents.c.partition_key == str(A))
+    sent: list[tuple[str, Any]] = []
+
+    def record(_: Any, __: Any, statement: str, parameters: Any, *rest: Any) -> None:
+        sent.append((statement, parameters))
+
+    engine = store.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        rows = await store.database.fetch(
+            read.order_by(agents.c.agent_version_uuid.desc()).limit(2), scope=scope_for(str(A))
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert [r.agent_version_uuid for r in rows] == sorted(
+        (r.agent_version_uuid for r in await store.database.fetch(read, scope=scope_for(str(A)))),
+        reverse=True,
+    )[:2]
+    ((statement, parameters),) = sent
+    assert "set_config('aace.tenant'" in statement
+    assert parameters[-1] == str(A)
 
     async def explain(connection: AsyncConnection) -> list[str]:
-        compiled = scoped.compile(connection.sync_connection)  # type: ignore[arg-type]
-        params = {**compiled.params, "aace_scope_value": str(A)}
-        plan = await connection.exec_driver_sql(
-            f"EXPLAIN (COSTS OFF) {compiled}", _positional(compiled, params)
-        )
+        plan = await connection.exec_driver_sql(f"EXPLAIN (COSTS OFF) {statement}", parameters)
         return [str(row[0]) for row in plan.all()]
 
     plan = await store.database.read(explain)
-    assert plan[0].strip().startswith("Nested Loop"), plan
-    outer = next(line for line in plan[1:] if "->" in line)
-    assert "aace_scope" in outer or "Result" in outer, plan
+    assert plan[0].startswith("Nested Loop"), plan
+    outer = next(line for line in plan if line.lstrip().startswith("->"))
+    assert outer.strip() == "->  Result", plan  # the one row of set_config, first
+    assert "One-Time Filter" in "\n".join(plan), plan  # checked before the read starts
 
 
 async def test_a_transaction_sets_its_scope_in_the_begin_it_sends(
@@ -259,10 +276,6 @@ async def test_a_transaction_sets_its_scope_in_the_begin_it_sends(
     assert "set_config('aace.tenant'" in begin
     assert str(A).encode("utf-8").hex() in begin
     assert commit.startswith("COMMIT")
-
-
-def _positional(compiled: Any, params: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(params[name] for name in compiled.positiontup)
 
 
 class _RolledBack(Exception):

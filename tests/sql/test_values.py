@@ -105,5 +105,7 @@ async def test_a_deep_page_is_one_keyset_statement(sql_store: SqlStore) -> None:
     assert len(second.items) == 50
     assert len(statements) == 1
     sql, parameters = statements[0]
-    # A keyset seek: the page starts where the cursor says, never by skipping rows.
-    assert "OFFSET" not in sql.upper() or list(parameters)[-1] == 0
+    # A keyset seek: the page starts where the cursor says, never by skipping rows (the
+    # OFFSET 0 of PostgreSQL's scope wrapper keeps its parts apart, skipping nothing).
+    inner = sql.replace("OFFSET 0) AS aace_", "")
+    assert "OFFSET" not in inner.upper() or list(parameters)[-1] == 0
