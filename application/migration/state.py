@@ -31,7 +31,8 @@ OPERATOR = PlatformContext(updated_by="aace migrate")
 @attrs.define
 class JobState:
     """The state records of one job in one store (``dry``: reads nothing back, writes
-    nothing; a dry run keeps its progress in memory only)."""
+    nothing; a dry run keeps its progress in memory only). Every read and write is made in
+    operator mode: on PostgreSQL the state is the operator's alone (revision 0005)."""
 
     store: Store
     job: str
@@ -45,7 +46,8 @@ class JobState:
     async def get(self, item: str) -> dict[str, Any] | None:
         if self.dry:
             return self._memory.get(item)
-        found = await self._repo.find(NO_TENANT, (self.job, item))
+        with as_operator(OPERATOR):
+            found = await self._repo.find(NO_TENANT, (self.job, item))
         return None if found is None else dict(found.state)
 
     async def put(self, item: str, state: Mapping[str, Any], *, create: bool = False) -> None:
@@ -78,7 +80,8 @@ class JobState:
             parent=self.job, range=RangeCondition.begins_with(prefix), limit=MAX_PAGE_SIZE
         )
         while True:
-            page = await self._repo.query(NO_TENANT, query)
+            with as_operator(OPERATOR):
+                page = await self._repo.query(NO_TENANT, query)
             for record in page.items:
                 yield record.item, dict(record.state)
             if page.next_cursor is None:

@@ -86,9 +86,10 @@ def as_role(url: str, role: str) -> str:
 
 
 @asynccontextmanager
-async def open_store(request: pytest.FixtureRequest, **options: str) -> AsyncIterator[Store]:
-    """A store on a fresh schema, connected as :data:`APP_ROLE` (``options``: more store
-    options)."""
+async def app_role_schema(**options: str) -> AsyncIterator[StoreConfig]:
+    """A fresh schema migrated by the URL's role, which grants :data:`APP_ROLE` what
+    ``aace init --app-role`` grants: the configuration of a store connected as that role
+    (``options``: more store options)."""
     url = postgres_url()
     codec = CursorCodec(TEST_SECRET)
     async with fresh_schema(url) as schema:
@@ -100,12 +101,29 @@ async def open_store(request: pytest.FixtureRequest, **options: str) -> AsyncIte
             await owner.grant_app_role(APP_ROLE)
         finally:
             await owner.close()
-        store = build_store(StoreConfig(as_role(url, APP_ROLE), codec, options=options))
+        yield StoreConfig(as_role(url, APP_ROLE), codec, options=options)
+
+
+@asynccontextmanager
+async def open_store(request: pytest.FixtureRequest, **options: str) -> AsyncIterator[Store]:
+    """A store on a fresh schema, connected as :data:`APP_ROLE` (``options``: more store
+    options)."""
+    async with app_role_schema(**options) as config:
+        store = build_store(config)
         try:
             await store.verify()
             yield store
         finally:
             await store.close()
+
+
+@asynccontextmanager
+async def app_role_settings(request: pytest.FixtureRequest) -> AsyncIterator[Settings]:
+    """Settings connecting as :data:`APP_ROLE` to a fresh schema its owner migrated."""
+    async with app_role_schema() as config:
+        yield Settings(
+            storage_url=config.url, cursor_secret=TEST_SECRET, store_options=dict(config.options)
+        )
 
 
 @asynccontextmanager

@@ -16,7 +16,7 @@ from aace.domain.migration import table_named
 from aace.domain.records import to_record
 from aace.domain.tenancy import PartitionKey
 from tests.backends import TEST_SECRET
-from tests.backends.postgresql import fresh_settings
+from tests.backends.postgresql import app_role_settings
 from tests.factories import sample
 from tests.migration.conftest import Legacy, in_place_target, options
 from tests.migration.legacy import orphan_message, to_wire
@@ -218,7 +218,8 @@ async def test_a_run_straight_into_sqlite_gives_the_same_store(
 async def test_a_run_straight_into_postgresql_gives_the_same_store(
     legacy: Legacy, request: pytest.FixtureRequest
 ) -> None:
-    async with fresh_settings(request) as target:
+    """As the application role, under the policies: the tool works in operator mode."""
+    async with app_role_settings(request) as target:
         await _straight_into(legacy, target)
 
 
