@@ -19,6 +19,8 @@ Create Date: 2026-11-24
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from alembic import op
 
 from aace.adapters.sql.migrations import table_name
@@ -28,37 +30,24 @@ down_revision: str | None = "0004"
 branch_labels: str | None = None
 depends_on: str | None = None
 
-#: Tables of tenant records (each has ``partition_key``), by base name.
-TENANT_TABLES = (
-    "agents",
-    "threads",
-    "prompt_templates",
-    "flow_snippets",
-    "mcp_servers",
-    "elements",
-    "wizards",
-    "wizard_groups",
-    "wizard_group_filters",
-    "runs",
-    "messages",
-    "tool_calls",
-    "async_tasks",
-    "fine_tuning_messages",
-    "coordinations",
-    "tasks",
-    "sessions",
-    "session_agents",
-    "session_runs",
-    "task_schedules",
-    "idempotency",
-    "tenant_counters",
-    "usage_limits",
-    "usage_summaries",
+#: The revisions before this one: their tables are the ones this revision guards.
+EARLIER = (
+    "0001_initial",
+    "0002_fine_tuning_and_registries",
+    "0003_usage_metering",
+    "0004_migration_state",
 )
 #: Platform registries: every tenant reads them, the operator writes them.
 REGISTRIES = ("llms", "ui_components", "wizard_schemas")
 #: Tables only the operator reads or writes.
 OPERATOR_TABLES = ("migration_state",)
+#: Tables of tenant records (each has ``partition_key``): every other table so far.
+TENANT_TABLES = tuple(
+    table
+    for revision in EARLIER
+    for table in import_module(f"aace.adapters.sql.migrations.versions.{revision}").TABLES
+    if table not in REGISTRIES + OPERATOR_TABLES
+)
 
 OPERATOR = "current_setting('aace.operator', true) = 'on'"
 TENANT = f"(partition_key = current_setting('aace.tenant', true) OR {OPERATOR})"
