@@ -128,7 +128,7 @@ def init(
             "--" + next(iter(options)).replace("_", "-"), "applies to dynamodb:// stores only"
         )
     if app_role is not None and scheme_of(settings.storage_url) != "postgresql":
-        raise ValidationError("--app-role", "applies to postgresql:// stores only")
+        raise ValidationError("app_role", "applies to postgresql:// stores only")
     settings = attrs.evolve(settings, store_options={**settings.store_options, **options})
 
     async def prepare() -> str:

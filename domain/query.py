@@ -201,6 +201,7 @@ def resolve(
     codec: CursorCodec | None,
 ) -> ResolvedQuery:
     """Validate ``query`` for ``schema`` and decode its cursor (bound to tenant and scope)."""
+    schema.check_reader()
     if not isinstance(query.limit, int) or isinstance(query.limit, bool):
         raise ValidationError("limit", "must be an integer")
     if not 1 <= query.limit <= MAX_PAGE_SIZE:

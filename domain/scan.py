@@ -94,6 +94,7 @@ class ScanRequest:
             raise ValidationError("position", f"is not in segment {segment} of {segments}")
         if tenant is None and not schema.platform:
             require_operator(f"a scan of every tenant's {schema.name}")
+        schema.check_reader()
         return cls(schema, segment, segments, limit, tenant, after)
 
     @property

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from aace.domain.errors import ValidationError
-from aace.domain.tenancy import PartitionKey
+from aace.domain.tenancy import PartitionKey, require_operator
 from aace.domain.values import check_id
 
 __all__ = [
@@ -117,7 +117,9 @@ class EntitySchema(Generic[E]):
     explicit reads, never shown in logs or errors (adapters redact them where they can).
     ``platform`` marks a platform registry: its records belong to the platform, not to a
     tenant (no tenant attributes; every tenant reads them, only a ``PlatformContext`` writes
-    them, see :mod:`domain.unit_of_work`).
+    them, see :mod:`domain.unit_of_work`). ``operator_only`` marks a platform table that only
+    operator mode reads too (the migration tool's state): every key check and listing of it
+    is ``Forbidden`` outside ``as_operator``.
     """
 
     name: str
@@ -128,6 +130,17 @@ class EntitySchema(Generic[E]):
     indexes: tuple[IndexSpec, ...] = ()
     secrets: frozenset[str] = attrs.field(default=frozenset())
     platform: bool = attrs.field(default=False, kw_only=True)
+    operator_only: bool = attrs.field(default=False, kw_only=True)
+
+    @operator_only.validator
+    def _check_operator_only(self, _: attrs.Attribute[bool], operator_only: bool) -> None:
+        if operator_only and not self.platform:
+            raise ValueError(f"{self.name}: only a platform table is the operator's alone")
+
+    def check_reader(self) -> None:
+        """Refuse (``Forbidden``) a read of an operator-only table outside operator mode."""
+        if self.operator_only:
+            require_operator(f"reading {self.name}, the operator's alone,")
 
     @platform.validator
     def _check_platform(self, _: attrs.Attribute[bool], platform: bool) -> None:
@@ -178,7 +191,9 @@ class EntitySchema(Generic[E]):
         raise ValidationError("index", f"{self.name} has no index {name!r} (known: {known})")
 
     def check_key(self, key: object) -> EntityKey:
-        """Refuse a malformed key, naming the key field at fault."""
+        """Refuse a malformed key, naming the key field at fault (and any key of an
+        operator-only table outside operator mode)."""
+        self.check_reader()
         fields = self.key_fields
         if not isinstance(key, tuple) or len(key) != len(fields):
             raise ValidationError(

@@ -43,6 +43,7 @@ __all__ = [
     "IncrementAction",
     "PutAction",
     "acting_tenant",
+    "writes_registry",
     "check_writer",
     "deleted_keys",
 ]
@@ -194,12 +195,18 @@ class IncrementAction:
 Action = PutAction | DeleteAction | IncrementAction | CheckAction
 
 
+def writes_registry(actions: Sequence[Action]) -> bool:
+    """Whether a unit of work writes a platform table (allowed when each such action was
+    added, in operator mode: the unit acts as the operator wherever it commits)."""
+    return any(a.schema.platform and not isinstance(a, CheckAction) for a in actions)
+
+
 def acting_tenant(actions: Sequence[Action]) -> PartitionKey | None:
     """The one tenant a unit of work acts for: that of its actions on tenant tables (a
     required registry record is read as every tenant may). ``None`` when it writes a
-    registry (operator mode, checked as each action was added) or holds records of several
-    tenants, which is ``Forbidden`` outside operator mode."""
-    if any(a.schema.platform and not isinstance(a, CheckAction) for a in actions):
+    registry (:func:`writes_registry`) or holds records of several tenants, which is
+    ``Forbidden`` outside operator mode."""
+    if writes_registry(actions):
         return None
     return sole_tenant((a.tenant for a in actions if not a.schema.platform), "a unit of work")
 

@@ -44,7 +44,7 @@ __all__ = [
     "folder_problem",
     "is_lost_connection",
     "is_retryable",
-    "violates_row_security",
+    "refused_stored_row",
     "missing_tables",
     "translate",
     "translate_errors",
@@ -65,6 +65,7 @@ _MISSING_SCHEMA_STATES = frozenset({"42P01", "42703"})
 #: insufficient_privilege: a missing grant, or a row refused by row-level security.
 _INSUFFICIENT_PRIVILEGE = "42501"
 _ROW_SECURITY = "row-level security"
+_STORED_ROW_REFUSED = "row-level security policy (USING expression)"
 #: Connection exceptions, insufficient resources, shutdown or start-up: try again later.
 _UNAVAILABLE_STATES = ("08", "53", "57P01", "57P02", "57P03")
 #: What to do about a SQLite path that cannot work.
@@ -142,10 +143,12 @@ def is_retryable(exc: BaseException) -> bool:
     return False
 
 
-def violates_row_security(exc: BaseException) -> bool:
-    """PostgreSQL's row-level security refused a row the statement would write: on an
-    upsert, the stored row under the key is another tenant's."""
-    return _sqlstate(exc) == _INSUFFICIENT_PRIVILEGE and _ROW_SECURITY in str(exc)
+def refused_stored_row(exc: BaseException) -> bool:
+    """PostgreSQL's row-level security refused the row stored under an upsert's key (the
+    policy's USING expression): it is another tenant's. (A refused *new* row says no
+    "USING expression" and is a wrong scope, translated as :class:`Forbidden`. Both are told
+    apart by the server's English words: keep ``lc_messages`` English.)"""
+    return _sqlstate(exc) == _INSUFFICIENT_PRIVILEGE and _STORED_ROW_REFUSED in str(exc)
 
 
 def missing_tables(where: Endpoint, reason: str) -> StorageMisconfigured:

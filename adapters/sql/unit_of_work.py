@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from aace.adapters.sql.scope import scope_for
+from aace.adapters.sql.scope import OPERATOR, scope_for
 from aace.adapters.sql.writes import (
     apply_check,
     apply_delete,
@@ -23,6 +23,7 @@ from aace.domain.unit_of_work import (
     DeleteAction,
     IncrementAction,
     acting_tenant,
+    writes_registry,
 )
 
 if TYPE_CHECKING:
@@ -70,9 +71,14 @@ class SqlUnitOfWork(BufferedUnitOfWork):
             await check_guards(connection, store.entity_table, actions)
 
         tenant = acting_tenant(actions)
+        scope = (
+            OPERATOR  # its registry writes were allowed as they were added
+            if writes_registry(actions)
+            else scope_for(None if tenant is None else str(tenant))
+        )
         await db.transaction(
             work,
-            scope=scope_for(None if tenant is None else str(tenant)),
+            scope=scope,
             one_statement=len(actions) == 1 and _one_write(actions[0]),
         )
 

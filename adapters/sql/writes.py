@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from aace.adapters.sql.entity_table import HASH_PARAMETER, RANGE_PARAMETER, EntityTable
-from aace.adapters.sql.errors import violates_row_security
+from aace.adapters.sql.errors import refused_stored_row
 from aace.adapters.sql.listing import count_statement
 from aace.domain.errors import ConditionFailed, Conflict, NotFound
 from aace.domain.fields import utc_now
@@ -87,9 +87,7 @@ async def key_taken(
     hash_column, range_column = table.key_columns
     probe = func.aace_key_taken(
         table.table.name,
-        hash_column.name,
         literal(params[HASH_PARAMETER], hash_column.type),
-        range_column.name,
         literal(params[RANGE_PARAMETER], range_column.type),
     )
     return bool((await connection.execute(select(probe))).scalar_one())
@@ -104,7 +102,7 @@ async def _upsert(
     try:
         return int((await connection.execute(statement, action.record)).rowcount)
     except DBAPIError as exc:
-        if violates_row_security(exc):
+        if refused_stored_row(exc):
             raise Conflict(f"{table.schema.name} {action.key} already exists") from None
         raise
 

@@ -80,4 +80,5 @@ MIGRATION_STATE = EntitySchema(
     hash_key="job",
     range_key="item",
     platform=True,
+    operator_only=True,
 )

@@ -222,14 +222,38 @@ def test_init_creates_the_application_role_and_grants_it_the_tables(
     [
         ("postgres", "app_role: postgres bypasses row-level security"),
         ("Bad-Name", "app_role: must be a lower-case identifier"),
+        (APP_ROLE, "app_role: aace_test_cli_app owns the aace tables or belongs to their owner"),
     ],
 )
 def test_init_refuses_a_role_that_bypasses_the_policies_or_a_bad_name(
     capsys: pytest.CaptureFixture[str], owner_url: str, role: str, words: str
 ) -> None:
+    if role == APP_ROLE:  # a role that belongs to the tables' owner
+        _as_postgres(f"CREATE ROLE {APP_ROLE} NOLOGIN")
+        _as_postgres(f"GRANT postgres TO {APP_ROLE}")
     code, _out, err = run(capsys, "init", "--storage", owner_url, "--app-role", role)
     assert code == 2
     assert err.startswith(f"aace: error: {words}")
+
+
+def test_init_run_by_a_role_that_does_not_own_the_tables_grants_nothing(
+    capsys: pytest.CaptureFixture[str], owner_url: str
+) -> None:
+    assert run(capsys, "init", "--storage", owner_url)[0] == 0  # migrated by the owner
+    schema = owner_url.rpartition("search_path=")[2]
+    _as_postgres(f"CREATE ROLE {APP_ROLE} LOGIN")  # it may use the schema and read the tables
+    _as_postgres(f'GRANT USAGE ON SCHEMA "{schema}" TO {APP_ROLE}')
+    _as_postgres(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO {APP_ROLE}')
+    code, _out, err = run(
+        capsys,
+        "init",
+        "--storage",
+        postgresql.as_role(owner_url, APP_ROLE),
+        "--app-role",
+        "aace_test_cli_other",
+    )
+    assert code == 1
+    assert "aace_test_cli_app does not own the aace tables, so it cannot grant them" in err
 
 
 def test_an_app_role_applies_to_postgresql_only(
@@ -238,5 +262,5 @@ def test_an_app_role_applies_to_postgresql_only(
     url = f"sqlite:///{tmp_path / 'c.db'}"
     code, _out, err = run(capsys, "init", "--storage", url, "--app-role", "aace_app")
     assert code == 2
-    assert err.startswith("aace: error: --app-role: applies to postgresql:// stores only")
+    assert err.startswith("aace: error: app_role: applies to postgresql:// stores only")
     assert not (tmp_path / "c.db").exists()

@@ -6,11 +6,14 @@ a call naming one tenant stays that tenant's."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
-from aace.domain.entities import AGENTS, TASK_SCHEDULES
+from aace.domain.entities import AGENTS, LLMS, MIGRATION_STATE, TASK_SCHEDULES, MigrationState
 from aace.domain.errors import Forbidden
 from aace.domain.ports import ABSENT, Store
+from aace.domain.query import Query
 from aace.domain.tenancy import PartitionKey, PlatformContext, as_operator
 from tests.factories import sample
 
@@ -79,3 +82,36 @@ async def test_a_tenants_calls_inside_operator_mode_stay_that_tenants(
         assert await _stored(store, tenant, [mine, theirs]) == 1
         page = await store.repository(AGENTS).scan(tenant=tenant)
     assert [a.partition_key for a in page.items] == [tenant]
+
+
+async def test_a_registry_write_added_in_operator_mode_commits_after_it(store: Store) -> None:
+    """The writer is checked as the action is added; the unit acts as the operator wherever
+    it commits (on PostgreSQL too, where the policies see the operator's setting)."""
+    llm = sample(LLMS, PartitionKey("any", "tenant"))
+    uow = store.unit_of_work()
+    with as_operator(OPS):
+        uow.put(llm, condition=ABSENT)
+    await uow.commit()
+    assert await store.repository(LLMS).get(PartitionKey("any", "tenant"), LLMS.key_of(llm))
+
+
+async def test_the_migration_state_is_read_in_operator_mode_only(store: Store) -> None:
+    state = MigrationState(job=f"job-{uuid.uuid4()}", item="job", state={"n": 1}, updated_by="op")
+    repo = store.repository(MIGRATION_STATE)
+    with as_operator(OPS):
+        await repo.put(state)
+    key = MIGRATION_STATE.key_of(state)
+    nobody = PartitionKey("any", "tenant")
+    reads = [
+        lambda: repo.find(nobody, key),
+        lambda: repo.get_many(nobody, [key]),
+        lambda: repo.query(nobody, Query(parent=state.job)),
+        lambda: repo.count(nobody, Query(parent=state.job)),
+        lambda: repo.scan(),
+    ]
+    for read in reads:
+        with pytest.raises(Forbidden, match="the operator's alone"):
+            await read()
+    with as_operator(OPS):
+        assert await repo.find(nobody, key) == state
+        assert await repo.count(nobody, Query(parent=state.job)) == 1

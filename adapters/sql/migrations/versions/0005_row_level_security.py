@@ -9,8 +9,10 @@ state is the operator's alone. Policies are enabled and forced, so the tables' o
 to them too (a superuser, or a role with BYPASSRLS, is not: the application must not connect
 as one; see docs/row-level-security.md).
 
-``aace_key_taken`` tells whether any tenant's row holds a key, and nothing else: a write
-refused because another tenant owns the key says ``Conflict``, as on every backend.
+``aace_key_taken(table, hash value, range value)`` tells whether any tenant's row holds a
+key (the table's primary key, read from the catalog), and nothing else: a write refused
+because another tenant owns the key says ``Conflict``, as on every backend. Only the roles
+``aace init --app-role`` grants may call it.
 
 Revision ID: 0005
 Revises: 0004
@@ -65,19 +67,29 @@ POLICIES: dict[tuple[str, ...], list[tuple[str, str, str | None, str | None]]] =
 }
 
 KEY_TAKEN = """
-CREATE OR REPLACE FUNCTION aace_key_taken(
-    table_name text, hash_column text, hash_value text, range_column text, range_value text
-) RETURNS boolean LANGUAGE plpgsql STABLE SET aace.operator = 'on' AS $$
+CREATE OR REPLACE FUNCTION aace_key_taken(table_name text, hash_value text, range_value text)
+RETURNS boolean LANGUAGE plpgsql STABLE SET aace.operator = 'on' AS $$
 DECLARE
+    key_columns name[];
     taken boolean;
 BEGIN
+    SELECT array_agg(a.attname ORDER BY k.ord) INTO key_columns
+    FROM pg_index i
+    CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+    WHERE i.indrelid = to_regclass(quote_ident(table_name)) AND i.indisprimary;
+    IF array_length(key_columns, 1) IS DISTINCT FROM 2 THEN
+        RAISE EXCEPTION 'aace_key_taken: % has no primary key of two columns', table_name;
+    END IF;
     EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE %I = $1 AND %I = $2)',
-                   table_name, hash_column, range_column)
+                   table_name, key_columns[1], key_columns[2])
         INTO taken USING hash_value, range_value;
     RETURN taken;
 END
 $$
 """
+#: Only the roles ``aace init --app-role`` grants may call it.
+KEY_TAKEN_GRANTS = "REVOKE EXECUTE ON FUNCTION aace_key_taken(text, text, text) FROM PUBLIC"
 
 
 def _quoted(base: str) -> str:
@@ -97,12 +109,13 @@ def upgrade() -> None:
                 clauses += f" WITH CHECK ({check})" if check else ""
                 op.execute(f"CREATE POLICY {name} ON {table} FOR {command}{clauses}")
     op.execute(KEY_TAKEN)
+    op.execute(KEY_TAKEN_GRANTS)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute("DROP FUNCTION IF EXISTS aace_key_taken(text, text, text, text, text)")
+    op.execute("DROP FUNCTION IF EXISTS aace_key_taken(text, text, text)")
     for tables, policies in POLICIES.items():
         for base in tables:
             table = _quoted(base)
