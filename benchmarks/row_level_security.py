@@ -1,8 +1,8 @@
-"""Row-level security on PostgreSQL: repository get, put and a page of 50 with the policies
-on (revision 0005, each statement scoped) against the same store with them off (no policies
-and no scope sent at all), in the same run, both connected as the same application role (a
-superuser is never held to policies, so it would measure nothing). Needs
-``AACE_TEST_POSTGRES_URL``."""
+"""Row-level security on PostgreSQL: repository get, put, a first and a deep page of 50
+(by a date, and by a number) with the policies on (revision 0005, each statement scoped)
+against the same store with them off (no policies and no scope sent at all), in the same
+run, both connected as the same application role (a superuser is never held to policies,
+so it would measure nothing). Needs ``AACE_TEST_POSTGRES_URL``."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
+import attrs
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from aace.adapters.config import StoreConfig
 from aace.adapters.sql import SqlStore, open_store
 from aace.adapters.sql.engine import normalize_url
-from aace.domain.entities import AGENTS, ALL_SCHEMAS
+from aace.domain.entities import AGENTS, ALL_SCHEMAS, FINE_TUNING_MESSAGES, FineTuningMessage
 from aace.domain.query import CursorCodec, Query
 from aace.domain.tenancy import PartitionKey
 from benchmarks.backends import SECRET, breakdown, counting, postgres_schema
@@ -30,6 +31,8 @@ SECTION = "sql/postgresql row-level security"
 ROLE = "aace_bench_app"
 RECORDS = 1_000
 PAGE = 50
+DEEP = 20
+AGENT = "a-bench"
 TARGET = 1.05
 
 
@@ -69,15 +72,52 @@ async def _drop_policies(owner: SqlStore) -> None:
     await owner.database.transaction(work)
 
 
-def _operations(store: SqlStore, tenant: PartitionKey) -> dict[str, Callable[[], Awaitable[Any]]]:
-    repo = store.repository(AGENTS)
+async def _deep(repo: Any, tenant: PartitionKey, query: Query) -> Query:
+    """``query`` moved to its page :data:`DEEP` (a cursor after DEEP - 1 pages)."""
+    for _ in range(DEEP - 1):
+        page = await repo.query(tenant, query)
+        query = attrs.evolve(query, cursor=page.next_cursor)
+    return query
+
+
+async def _operations(
+    store: SqlStore, tenant: PartitionKey
+) -> dict[str, Callable[[], Awaitable[Any]]]:
+    """The calls measured, on records :func:`_load` stored."""
+    agents, messages = store.repository(AGENTS), store.repository(FINE_TUNING_MESSAGES)
     agent = bench_agent(tenant, 0)
-    page = Query(index="updated_at-index", descending=True, limit=PAGE)
+    await agents.put(agent)  # the record the gets read
+    by_date = Query(index="updated_at-index", descending=True, limit=PAGE)
+    deep_by_date = await _deep(agents, tenant, by_date)
+    by_number = Query(index="timestamp-index", parent=AGENT, limit=PAGE)
+    deep_by_number = await _deep(messages, tenant, by_number)
     return {
-        "get": lambda: repo.get(tenant, AGENTS.key_of(agent)),
-        "put": lambda: repo.put(agent),
-        f"page of {PAGE}": lambda: repo.query(tenant, page),
+        "get": lambda: agents.get(tenant, AGENTS.key_of(agent)),
+        "put": lambda: agents.put(agent),
+        f"page 1 of agents by updated_at ({PAGE})": lambda: agents.query(tenant, by_date),
+        f"page {DEEP} of agents by updated_at": lambda: agents.query(tenant, deep_by_date),
+        f"page {DEEP} of fine-tuning messages by timestamp (a number)": lambda: messages.query(
+            tenant, deep_by_number
+        ),
     }
+
+
+async def _load(store: SqlStore, tenant: PartitionKey) -> None:
+    await store.repository(AGENTS).put_many(bench_agent(tenant, n) for n in range(RECORDS))
+    messages = (
+        FineTuningMessage(
+            partition_key=tenant,
+            agent_uuid=AGENT,
+            message_uuid=f"m-{n:06d}",
+            thread_uuid="t-1",
+            timestamp=1_700_000_000 + n,
+            role="user",
+            content="hello",
+            updated_by="bench",
+        )
+        for n in range(RECORDS)
+    )
+    await store.repository(FINE_TUNING_MESSAGES).put_many(messages)
 
 
 async def _messages(operation: Callable[[], Awaitable[Any]]) -> int:
@@ -115,12 +155,10 @@ async def _analyze(url: str, schema: str) -> None:
 async def _measure(report: Report, url: str, stores: dict[str, SqlStore]) -> None:
     tenant = PartitionKey("bench", "rls")
     for schema, store in stores.items():
-        await store.repository(AGENTS).put_many(bench_agent(tenant, n) for n in range(RECORDS))
+        await _load(store, tenant)
         await _analyze(url, schema)
     on, off = stores.values()
-    ours, theirs = _operations(on, tenant), _operations(off, tenant)
-    await ours["put"]()  # the record the gets read
-    await theirs["put"]()
+    ours, theirs = await _operations(on, tenant), await _operations(off, tenant)
     for name, operation in ours.items():
         baseline = theirs[name]
         timing = await interleaved_timing(operation, baseline, repeat=100, rounds=15)

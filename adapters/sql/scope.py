@@ -12,10 +12,11 @@ is a transaction-local setting, never a session's, and costs no extra round trip
   first (a nested loop, ``s`` outside) and the policies see the setting; ``OFFSET 0`` keeps
   each part a subquery of its own.
 - a transaction sets it in the message that opens it (:class:`ScopedConnection`): the
-  driver's ``BEGIN`` and the ``set_config`` travel as one simple query.
+  driver's ``BEGIN`` and a ``SET LOCAL`` travel as one simple query.
 
-``set_config(…, true)`` lasts until the transaction ends (an autocommit statement is a
-transaction of its own), so a pooled connection carries nothing to its next user.
+``SET LOCAL`` and ``set_config(…, true)`` last until the transaction ends (an autocommit
+statement is a transaction of its own), so a pooled connection carries nothing to its next
+user.
 """
 
 from __future__ import annotations
@@ -57,13 +58,12 @@ class Scope:
     value: str
 
     def prologue(self) -> str:
-        """The ``set_config`` that follows ``BEGIN`` in the same simple query. The value is
-        hex-encoded, so no quoting rule of the server's settings can change its meaning."""
-        encoded = self.value.encode("utf-8").hex()
-        return (
-            f" SELECT set_config('{self.setting}', "
-            f"convert_from(decode('{encoded}', 'hex'), 'UTF8'), true);"
-        )
+        """The ``SET LOCAL`` that follows ``BEGIN`` in the same simple query (a utility
+        statement: no plan, no result row). The value is an escape string literal, read
+        alike whatever the server's ``standard_conforming_strings``; a partition key holds
+        no control character (checked by the domain)."""
+        escaped = self.value.replace("\\", "\\\\").replace("'", "\\'")
+        return f" SET LOCAL {self.setting} = E'{escaped}';"
 
 
 OPERATOR = Scope(OPERATOR_SETTING, "on")
