@@ -6,11 +6,10 @@ rows), the operator (every row, in operator mode only) or nobody (registries onl
 is a transaction-local setting, never a session's, and costs no extra round trip:
 
 - a read (one autocommit statement) sets it in the statement itself (:func:`scoped_sql`,
-  applied to the compiled text by :func:`scope_statements`): ``SELECT r.* FROM (SELECT
-  set_config(…, true) AS scope OFFSET 0) s, LATERAL (SELECT * FROM (<read>) q WHERE
-  s.scope IS NOT NULL OFFSET 0) r``. The read refers to ``s``, so PostgreSQL must run ``s``
-  first (a nested loop, ``s`` outside) and the policies see the setting; ``OFFSET 0`` keeps
-  each part a subquery of its own.
+  applied to the compiled text by :func:`scope_statements`): ``SELECT * FROM (<read>) r
+  WHERE (SELECT set_config(…, true)) IS NOT NULL``. PostgreSQL runs the uncorrelated
+  ``set_config`` as an init plan, checked as a one-time filter by the top node before the
+  read below it starts, so the policies see the setting.
 - a transaction sets it in the message that opens it (:class:`ScopedConnection`): the
   driver's ``BEGIN`` and a ``SET LOCAL`` travel as one simple query.
 
@@ -83,13 +82,13 @@ def scope_for(tenant: str | None, *, platform: bool = False) -> Scope:
 
 def scoped_sql(statement: str, setting: str, parameter: str) -> str:
     """``statement`` (one SELECT, as compiled) run after a ``set_config`` of ``setting`` to
-    the value of ``parameter`` (``$n``), in one statement. The read refers to the setting's
-    subquery, so it is the inner side of a nested loop over that one row: it starts after
-    the setting is made, and its rows keep their order."""
+    the value of ``parameter`` (``$n``), in one statement. The ``set_config`` is an
+    uncorrelated scalar subquery in a condition that holds no column: PostgreSQL makes it
+    an init plan checked as a one-time filter at the top of the plan, before any row is
+    read. The read keeps its order (a subquery with ORDER BY is never merged away)."""
     return (
-        f"SELECT aace_read.* FROM (SELECT set_config('{setting}', {parameter}, true) AS scope "
-        f"OFFSET 0) AS aace_scope, LATERAL (SELECT * FROM ({statement}) AS aace_rows "
-        "WHERE aace_scope.scope IS NOT NULL OFFSET 0) AS aace_read"
+        f"SELECT * FROM ({statement}) AS aace_rows "
+        f"WHERE (SELECT set_config('{setting}', {parameter}, true)) IS NOT NULL"
     )
 
 

@@ -218,9 +218,9 @@ async def test_operator_mode_is_explicit(store: SqlStore) -> None:
 
 
 async def test_a_read_runs_its_set_config_first(store: SqlStore) -> None:
-    """The statement a page read sends, explained: a nested loop whose outer side is the
-    set_config subquery, so the read (inner side, parameterized by it) starts only after
-    the setting is made, and keeps its order."""
+    """The statement a page read sends, explained: the set_config runs as an init plan
+    whose result the top node checks before the read below it starts; the read keeps its
+    order."""
     agents = table(store, AGENTS)
     read = select(agents).where(agents.c.partition_key == str(A))
     sent: list[tuple[str, Any]] = []
@@ -249,10 +249,12 @@ async def test_a_read_runs_its_set_config_first(store: SqlStore) -> None:
         return [str(row[0]) for row in plan.all()]
 
     plan = await store.database.read(explain)
-    assert plan[0].startswith("Nested Loop"), plan
-    outer = next(line for line in plan if line.lstrip().startswith("->"))
-    assert outer.strip() == "->  Result", plan  # the one row of set_config, first
-    assert "One-Time Filter" in "\n".join(plan), plan  # checked before the read starts
+    # The set_config is an init plan, checked by the top node before its child reads a row.
+    assert plan[0] == "Result", plan
+    assert plan[1].strip() == "One-Time Filter: ($0 IS NOT NULL)", plan
+    assert plan[2].strip() == "InitPlan 1 (returns $0)", plan
+    assert "Scan" not in plan[3], plan  # the init plan reads no table
+    assert any("Scan" in line for line in plan[4:]), plan
 
 
 async def test_a_transaction_sets_its_scope_in_the_begin_it_sends(
