@@ -13,7 +13,7 @@ from aace.adapters.sql.entity_table import EntityTable
 from aace.adapters.sql.listing import count_statement, page_statement
 from aace.adapters.sql.scan import page_of
 from aace.adapters.sql.scan import statement as scan_statement
-from aace.adapters.sql.scope import OPERATOR, Scope, scope_for
+from aace.adapters.sql.scope import Scope, scope_for, write_scope
 from aace.domain.bulk import BulkInput, Record, put_in_chunks
 from aace.domain.errors import NotFound
 from aace.domain.ports import ANY, PRESENT, Condition, ScanPage
@@ -100,11 +100,9 @@ class SqlRepository(Generic[E]):
         engine: a multi-row VALUES would be compiled again for every chunk), for the one
         tenant of its records (several: operator mode, checked as they were read)."""
         stmt = self._table.upsert()
-        if self.schema.platform:
-            scope = OPERATOR  # the writer was checked before the input was read
-        else:
-            tenants = {str(r["partition_key"]) for r in rows}
-            scope = scope_for(tenants.pop() if len(tenants) == 1 else None)
+        platform = self.schema.platform
+        tenants = () if platform else (str(r["partition_key"]) for r in rows)
+        scope = write_scope(tenants, registry=platform)
 
         async def write(connection: Any) -> None:
             await connection.execute(stmt, rows)

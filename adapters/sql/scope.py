@@ -20,6 +20,7 @@ user.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import asyncpg
@@ -38,6 +39,7 @@ __all__ = [
     "ScopedConnection",
     "scope_for",
     "scope_statements",
+    "write_scope",
     "scoped_sql",
 ]
 
@@ -78,6 +80,17 @@ def scope_for(tenant: str | None, *, platform: bool = False) -> Scope:
     if tenant is not None and not (platform and operator):
         return Scope(TENANT_SETTING, tenant)
     return OPERATOR if operator else NOBODY
+
+
+def write_scope(tenants: Iterable[str], *, registry: bool) -> Scope:
+    """The scope of a write of records of ``tenants``: the operator when it writes a
+    platform table (``registry``: its writer was checked as the write was made, in operator
+    mode, so it acts as the operator wherever it commits), else :func:`scope_for` the one
+    tenant (several: operator mode, refused before it gets here otherwise)."""
+    if registry:
+        return OPERATOR
+    distinct = set(tenants)
+    return scope_for(distinct.pop() if len(distinct) == 1 else None)
 
 
 def scoped_sql(statement: str, setting: str, parameter: str) -> str:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from aace.adapters.sql.scope import OPERATOR, scope_for
+from aace.adapters.sql.scope import write_scope
 from aace.adapters.sql.writes import (
     apply_check,
     apply_delete,
@@ -22,7 +22,6 @@ from aace.domain.unit_of_work import (
     CheckAction,
     DeleteAction,
     IncrementAction,
-    acting_tenant,
     writes_registry,
 )
 
@@ -70,12 +69,8 @@ class SqlUnitOfWork(BufferedUnitOfWork):
                     await apply_put(connection, store.entity_table(action.schema), action)
             await check_guards(connection, store.entity_table, actions)
 
-        tenant = acting_tenant(actions)
-        scope = (
-            OPERATOR  # its registry writes were allowed as they were added
-            if writes_registry(actions)
-            else scope_for(None if tenant is None else str(tenant))
-        )
+        tenants = (str(a.tenant) for a in actions if not a.schema.platform)
+        scope = write_scope(tenants, registry=writes_registry(actions))
         await db.transaction(
             work,
             scope=scope,
