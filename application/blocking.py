@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
+from aace.adapters.scheduling import SOLE_BLOCKING_CALLER
 from aace.application.container import SERVICES
 from aace.application.facade import Aace
 from aace.application.services import (
@@ -58,7 +59,6 @@ from aace.domain.entities import (
     UiComponent,
     WizardGroupFilter,
 )
-from aace.domain.ports import SOLE_BLOCKING_CALLER
 
 __all__ = ["Blocking", "BlockingAace", "blocking"]
 

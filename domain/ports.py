@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
-from contextvars import ContextVar
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -26,7 +25,6 @@ from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
 
 __all__ = [
-    "SOLE_BLOCKING_CALLER",
     "ABSENT",
     "ANY",
     "PRESENT",
@@ -41,13 +39,6 @@ __all__ = [
 ]
 
 E = TypeVar("E")
-
-
-#: True while the current call comes from a blocking caller that is the only call under way
-#: on its event loop (the blocking twin sets it): an adapter whose driver is synchronous may
-#: then run the driver on the loop's own thread instead of handing each request to a worker
-#: thread, since nothing else waits on that loop. Asynchronous callers never set it.
-SOLE_BLOCKING_CALLER: ContextVar[bool] = ContextVar("aace_sole_blocking_caller", default=False)
 
 
 class ConditionKind(enum.Enum):

@@ -16,7 +16,8 @@ from typing import Any
 import anyio
 
 from aace.adapters.dynamodb.codec import Item, ItemCodec
-from aace.adapters.dynamodb.runner import Runner, fanning_out, run_concurrently
+from aace.adapters.dynamodb.runner import Runner, run_concurrently
+from aace.adapters.scheduling import fanning_out
 from aace.domain.bulk import Record, WriteChunk
 from aace.domain.errors import StorageUnavailable
 

@@ -14,8 +14,7 @@ error naming the endpoint (see :func:`translate_edge`); callers only ever see bo
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
@@ -24,6 +23,7 @@ import anyio.to_thread
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.connection import Connection
 
+from aace.adapters import retrying
 from aace.adapters.dynamodb.errors import (
     CONNECTION_ATTEMPTS,
     is_connection_failure,
@@ -32,11 +32,12 @@ from aace.adapters.dynamodb.errors import (
     translate_edge,
 )
 from aace.adapters.dynamodb.settings import DynamoSettings
+from aace.adapters.retrying import Sleep
+from aace.adapters.scheduling import SOLE_BLOCKING_CALLER, fanning_out
 from aace.domain.errors import StorageUnavailable, first_error
-from aace.domain.ports import SOLE_BLOCKING_CALLER
-from aace.domain.retry import RetryPolicy, Sleep
+from aace.domain.retry import RetryPolicy
 
-__all__ = ["Runner", "fanning_out", "run_concurrently"]
+__all__ = ["Runner", "run_concurrently"]
 
 T = TypeVar("T")
 
@@ -48,17 +49,6 @@ _BUSY_HINT = (
 )
 #: Operations PynamoDB does not know, whose requests take no ReturnConsumedCapacity.
 _WITHOUT_CAPACITY = frozenset({"UpdateContinuousBackups", "DescribeContinuousBackups"})
-
-
-@contextmanager
-def fanning_out() -> Iterator[None]:
-    """Requests started inside run concurrently: none of them runs inline (the tasks
-    started here copy this context)."""
-    token = SOLE_BLOCKING_CALLER.set(False)
-    try:
-        yield
-    finally:
-        SOLE_BLOCKING_CALLER.reset(token)
 
 
 async def run_concurrently(calls: Sequence[Callable[[], Coroutine[Any, Any, None]]]) -> None:
@@ -153,8 +143,10 @@ class Runner:
     ) -> T:
         """``function(*args)`` retried as :attr:`retry_policy` says while ``retry_on``
         holds, waiting with :attr:`sleep` (read now, so that a recorder set after
-        construction sees the waits) unless told otherwise; see :meth:`RetryPolicy.call`."""
-        return await self.retry_policy.call(retry_on, function, *args, sleep=sleep or self.sleep)
+        construction sees the waits) unless told otherwise; see :func:`retrying.call`."""
+        return await retrying.call(
+            self.retry_policy, retry_on, function, *args, sleep=sleep or self.sleep
+        )
 
     async def call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         """One request, retried with backoff while it fails transiently.

@@ -21,6 +21,7 @@ from sqlalchemy import Row, Select, Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from aace.adapters import retrying
 from aace.adapters.sql.dialects import Insert, dialect_insert
 from aace.adapters.sql.endpoint import Endpoint
 from aace.adapters.sql.engine import BEGIN_OPTION, EngineSettings
@@ -73,7 +74,9 @@ class Database:
         version table), on a connection in autocommit mode; again on a fresh connection
         when the pooled one turns out to be lost. Entity reads go through :meth:`fetch`."""
         with translate_errors(self.where):
-            return await self.retry_policy.call(is_lost_connection, self._autocommit, work)
+            return await retrying.call(
+                self.retry_policy, is_lost_connection, self._autocommit, work
+            )
 
     async def fetch(
         self, statement: Select[Any], params: Mapping[str, Any] | None = None, *, scope: Scope
@@ -103,9 +106,9 @@ class Database:
         """
         with translate_errors(self.where):
             if one_statement and self.dialect == "sqlite":
-                return await self.retry_policy.call(is_retryable, self._autocommit, work)
+                return await retrying.call(self.retry_policy, is_retryable, self._autocommit, work)
             attempt = functools.partial(self._attempt, scope=scope)
-            return await self.retry_policy.call(_worth_retrying, attempt, work)
+            return await retrying.call(self.retry_policy, _worth_retrying, attempt, work)
 
     async def _autocommit(self, work: Work[T]) -> T:
         async with self._reader.connect() as connection:

@@ -7,18 +7,21 @@ than race, so only writers in other processes make a write retry.
 
 from __future__ import annotations
 
+import time
 import weakref
 from collections.abc import Awaitable, Callable, Hashable
 from typing import TypeVar
 
 import anyio
 
+from aace.adapters import retrying
+from aace.adapters.retrying import Clock, Sleep
+from aace.application.settings import DEFAULT_CONTENTION_DEADLINE
 from aace.domain.errors import ConditionFailed, NotFound
 from aace.domain.ports import UnitOfWork
 from aace.domain.retry import RetryPolicy
 
 __all__ = [
-    "DEFAULT_CONTENTION_DEADLINE",
     "WriterQueues",
     "commit_or_lose",
     "contention_policy",
@@ -26,9 +29,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-#: Seconds a contended write keeps retrying before it gives up with ``ConditionFailed``.
-DEFAULT_CONTENTION_DEADLINE = 10.0
 
 
 class LostRace(ConditionFailed):
@@ -54,11 +54,19 @@ async def commit_or_lose(uow: UnitOfWork) -> None:
         raise LostRace(str(exc)) from exc
 
 
-async def settle(policy: RetryPolicy, attempt: Callable[[], Awaitable[T]], what: str) -> T:
+async def settle(
+    policy: RetryPolicy,
+    attempt: Callable[[], Awaitable[T]],
+    what: str,
+    *,
+    sleep: Sleep | None = None,
+    clock: Clock = time.monotonic,
+) -> T:
     """Run ``attempt`` until it does not lose a race (see :func:`commit_or_lose`), backing off
-    between tries; past the policy's deadline it is ``ConditionFailed`` naming ``what``."""
+    between tries (waiting with ``sleep``, the deadline on ``clock``: tests inject both);
+    past the policy's deadline it is ``ConditionFailed`` naming ``what``."""
     try:
-        return await policy.call(_lost, attempt)
+        return await retrying.call(policy, _lost, attempt, sleep=sleep, clock=clock)
     except LostRace as exc:
         raise ConditionFailed(f"{what} kept changing under concurrent writers; try again") from exc
 

@@ -15,7 +15,7 @@ import attrs
 import pytest
 
 from aace import Aace, Settings, TenantContext
-from aace.domain.ports import SOLE_BLOCKING_CALLER
+from aace.adapters.scheduling import SOLE_BLOCKING_CALLER
 from tests.backends import ADAPTERS, settings_opener
 
 pytestmark = pytest.mark.anyio

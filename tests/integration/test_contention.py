@@ -4,7 +4,6 @@ result; contended version changes all succeed (retried with backoff until the de
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
@@ -102,20 +101,28 @@ async def test_concurrent_activations_leave_exactly_one_active_version(
 
 
 async def test_a_write_that_keeps_losing_gives_up_with_condition_failed_by_the_deadline() -> None:
-    """No retry starts once its wait would end past the deadline (0.3 s here)."""
+    """No retry starts once its wait would end past the deadline (0.3 s here, on a clock
+    that the waits move)."""
     tries = 0
+    now = [0.0]
+    waits: list[tuple[float, float]] = []
 
     async def always_loses() -> None:
         nonlocal tries
         tries += 1
         raise LostRace("someone else was first")
 
-    started = time.monotonic()
+    async def wait(seconds: float) -> None:
+        waits.append((now[0], seconds))
+        now[0] += seconds
+
+    policy = contention_policy(0.3)
     with pytest.raises(ConditionFailed, match="kept changing") as caught:
-        await settle(contention_policy(0.3), always_loses, "agent a-1")
+        await settle(policy, always_loses, "agent a-1", sleep=wait, clock=lambda: now[0])
     assert not isinstance(caught.value, LostRace)
-    assert time.monotonic() - started < 0.3 + 0.5
-    assert tries >= 3
+    assert all(began + seconds < 0.3 for began, seconds in waits)
+    assert now[0] + policy.ceiling(len(waits)) >= 0.3  # it gave up at the deadline, not before
+    assert tries == len(waits) + 1 >= 3
 
 
 async def test_only_a_lost_race_is_retried(store: Store, context: TenantContext) -> None:

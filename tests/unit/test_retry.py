@@ -1,8 +1,8 @@
-"""RetryPolicy: equal-jitter capped waits, attempts and deadline, refused errors, bad values."""
+"""RetryPolicy and the loop that runs it: equal-jitter capped waits, attempts and deadline
+(on an injected clock), refused errors, bad values."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -11,6 +11,8 @@ import attrs
 import pytest
 
 from aace import ValidationError
+from aace.adapters import retrying
+from aace.adapters.retrying import Clock
 from aace.domain.retry import RetryPolicy
 
 pytestmark = pytest.mark.anyio
@@ -25,27 +27,43 @@ def is_transient(error: BaseException) -> bool:
 
 
 @attrs.define
-class Recorder:
-    """Stands in for the wait between tries and remembers each delay (waits really if
-    asked, so that time passes for a deadline)."""
+class FakeClock:
+    """The clock a deadline is measured on: it moves only when told to."""
 
-    really: bool = False
+    now: float = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@attrs.define
+class Recorder:
+    """Stands in for the wait between tries: remembers each delay and when it began, and
+    moves ``clock`` on by the delay instead of waiting."""
+
+    clock: FakeClock = attrs.field(factory=FakeClock)
     delays: list[float] = attrs.field(factory=list)
+    began: list[float] = attrs.field(factory=list)
 
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
-        await asyncio.sleep(seconds if self.really else 0)
+        self.began.append(self.clock.now)
+        self.clock.now += seconds
 
 
 @attrs.define
 class Flaky:
-    """Fails with ``Transient`` ``failures`` times (``None``: always), then returns 'done'."""
+    """Fails with ``Transient`` ``failures`` times (``None``: always), then returns 'done';
+    each try takes ``takes`` seconds on ``clock``."""
 
     failures: int | None = None
     calls: int = 0
+    clock: FakeClock = attrs.field(factory=FakeClock)
+    takes: float = 0.0
 
     async def __call__(self) -> str:
         self.calls += 1
+        self.clock.now += self.takes
         if self.failures is None or self.calls <= self.failures:
             raise Transient(f"try {self.calls}")
         return "done"
@@ -54,12 +72,16 @@ class Flaky:
 Run = Callable[..., Awaitable[Any]]
 
 
-def _through_tenacity(policy: RetryPolicy, function: Any, sleep: Any = None) -> Awaitable[Any]:
-    return policy.retrying(is_transient, sleep=sleep)(function)
+def _through_tenacity(
+    policy: RetryPolicy, function: Any, sleep: Any = None, clock: Clock = time.monotonic
+) -> Awaitable[Any]:
+    return retrying.retrying(policy, is_transient, sleep=sleep, clock=clock)(function)
 
 
-def _through_call(policy: RetryPolicy, function: Any, sleep: Any = None) -> Awaitable[Any]:
-    return policy.call(is_transient, function, sleep=sleep)
+def _through_call(
+    policy: RetryPolicy, function: Any, sleep: Any = None, clock: Clock = time.monotonic
+) -> Awaitable[Any]:
+    return retrying.call(policy, is_transient, function, sleep=sleep, clock=clock)
 
 
 @pytest.fixture(params=[_through_tenacity, _through_call], ids=["retrying", "call"])
@@ -112,16 +134,20 @@ async def test_an_error_the_predicate_refuses_is_raised_at_once(run: Run) -> Non
     assert sleep.delays == []
 
 
-async def test_the_deadline_stops_retries_without_an_attempt_limit(run: Run) -> None:
+@pytest.mark.parametrize("takes", [0.0, 0.015], ids=["instant-tries", "slow-tries"])
+async def test_the_deadline_stops_retries_without_an_attempt_limit(run: Run, takes: float) -> None:
+    """The deadline counts waits and tries alike, from the first try, on the clock given."""
     deadline = 0.2
     policy = RetryPolicy(attempts=None, base_delay=0.01, max_delay=0.04, deadline=deadline)
-    sleep, flaky = Recorder(really=True), Flaky()
-    started = time.monotonic()
+    clock = FakeClock()
+    sleep, flaky = Recorder(clock), Flaky(clock=clock, takes=takes)
     with pytest.raises(Transient):
-        await run(policy, flaky, sleep)
+        await run(policy, flaky, sleep, clock)
     assert flaky.calls == len(sleep.delays) + 1 >= 2
-    assert sum(sleep.delays) < deadline + 1e-6  # no wait would end past the deadline
-    assert time.monotonic() - started < deadline + 1.0
+    for began, delay in zip(sleep.began, sleep.delays, strict=True):
+        assert began + delay < deadline  # no wait would end past the deadline
+    assert clock.now - takes < deadline  # the last try began before it, and none after
+    assert clock.now + policy.max_delay >= deadline  # nor did it give up early
 
 
 async def test_the_default_wait_is_asyncio_sleep(run: Run) -> None:
