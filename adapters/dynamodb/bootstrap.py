@@ -25,6 +25,7 @@ from aace.adapters.dynamodb.errors import (
     error_message,
     translate,
 )
+from aace.adapters.dynamodb.models import table_schema
 from aace.adapters.dynamodb.runner import Runner, run_concurrently
 from aace.adapters.dynamodb.settings import TableOptions
 from aace.domain.errors import StorageMisconfigured
@@ -48,7 +49,7 @@ def _keys(key_schema: list[Mapping[str, str]]) -> dict[str, str]:
 
 def layout_of_model(model: type[Model]) -> Layout:
     """The layout a model describes, in the same shape as :func:`layout_of_description`."""
-    schema: Any = model._get_schema()
+    schema = table_schema(model)
     indexes = {}
     for kind, key in (
         ("LOCAL", "local_secondary_indexes"),
@@ -114,7 +115,7 @@ def _hash_first(key_schema: list[dict[str, str]]) -> list[dict[str, str]]:
 
 def create_request(model: type[Model], options: TableOptions) -> dict[str, Any]:
     """The CreateTable request of ``model``'s table with the production ``options``."""
-    schema: Any = model._get_schema()
+    schema = table_schema(model)
     request: dict[str, Any] = {
         "TableName": model.Meta.table_name,
         "BillingMode": options.billing_mode,

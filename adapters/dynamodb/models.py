@@ -7,6 +7,7 @@ uses to (de)serialise records.
 
 from __future__ import annotations
 
+from inspect import getmembers
 from typing import Any
 
 from pynamodb.attributes import (
@@ -18,13 +19,13 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, Index, LocalSecondaryIndex
 from pynamodb.models import Model
 
 from aace.adapters.dynamodb.settings import DynamoSettings
 from aace.domain.schema import AttrKind, EntitySchema, IndexKind, IndexSpec
 
-__all__ = ["build_model", "model_attribute"]
+__all__ = ["build_model", "model_attribute", "table_schema"]
 
 
 def model_attribute(
@@ -92,3 +93,41 @@ def build_model(schema: EntitySchema[Any], settings: DynamoSettings) -> type[Mod
     for index in schema.indexes:
         namespace[index.name.replace("-", "_")] = _index_class(schema, index)()
     return type(f"{schema.name.title().replace('_', '')}Model", (Model,), namespace)
+
+
+def _keys(attributes: list[Attribute[Any]]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The key schema and the attribute definitions of the key ``attributes``."""
+    keyed = [a for a in attributes if a.is_hash_key or a.is_range_key]
+    key_schema = [
+        {"AttributeName": a.attr_name, "KeyType": "HASH" if a.is_hash_key else "RANGE"}
+        for a in keyed
+    ]
+    definitions = [{"AttributeName": a.attr_name, "AttributeType": a.attr_type} for a in keyed]
+    return key_schema, definitions
+
+
+def table_schema(model: type[Model]) -> dict[str, Any]:
+    """The table ``model`` describes, read through PynamoDB's public API only: its key
+    schema, the definitions of every key attribute (the table's and its indexes') and its
+    ``global_secondary_indexes`` and ``local_secondary_indexes`` (name, key schema,
+    projection), in the shape of CreateTable's request."""
+    key_schema, definitions = _keys(list(model.get_attributes().values()))
+    schema: dict[str, Any] = {
+        "key_schema": key_schema,
+        "attribute_definitions": definitions,
+        "global_secondary_indexes": [],
+        "local_secondary_indexes": [],
+    }
+    for _, index in getmembers(model, lambda member: isinstance(member, Index)):
+        members = getmembers(type(index), lambda member: isinstance(member, Attribute))
+        index_keys, index_definitions = _keys([attribute for _, attribute in members])
+        kind = "global" if isinstance(index, GlobalSecondaryIndex) else "local"
+        schema[f"{kind}_secondary_indexes"].append(
+            {
+                "index_name": index.Meta.index_name,
+                "key_schema": index_keys,
+                "projection": {"ProjectionType": index.Meta.projection.projection_type},
+            }
+        )
+        definitions.extend(d for d in index_definitions if d not in definitions)
+    return schema

@@ -47,8 +47,12 @@ _BUSY_HINT = (
     "DynamoDB throttled or failed on every try: retry later, raise retry_attempts or "
     "retry_max_delay, or give the tables more capacity"
 )
-#: Operations PynamoDB does not know, whose requests take no ReturnConsumedCapacity.
-_WITHOUT_CAPACITY = frozenset({"UpdateContinuousBackups", "DescribeContinuousBackups"})
+#: Operations PynamoDB does not know, whose requests take no ReturnConsumedCapacity: sent
+#: through the botocore client's own method for each (its public API), not PynamoDB's.
+_WITHOUT_CAPACITY = {
+    "UpdateContinuousBackups": "update_continuous_backups",
+    "DescribeContinuousBackups": "describe_continuous_backups",
+}
 
 
 async def run_concurrently(calls: Sequence[Callable[[], Coroutine[Any, Any, None]]]) -> None:
@@ -125,12 +129,13 @@ class Runner:
         return await anyio.to_thread.run_sync(partial(function, *args), limiter=self._limiter)
 
     def _dispatch(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-        self.client  # noqa: B018 - created under the lock before the first request
-        request = dict(kwargs)  # a copy per try: PynamoDB adds to the request it sends
-        if operation in _WITHOUT_CAPACITY:
+        client = self.client  # created under the lock before the first request
+        method = _WITHOUT_CAPACITY.get(operation)
+        if method is not None:
             # PynamoDB's dispatch would add ReturnConsumedCapacity, which these lack.
-            plain: dict[str, Any] = self.connection._make_api_call(operation, request)
+            plain: dict[str, Any] = getattr(client, method)(**kwargs)
             return plain
+        request = dict(kwargs)  # a copy per try: PynamoDB adds to the request it sends
         result: dict[str, Any] = self.connection.dispatch(operation, request)
         return result
 

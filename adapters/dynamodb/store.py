@@ -9,6 +9,7 @@ from pynamodb.models import Model
 from aace.adapters.dynamodb.bootstrap import bootstrap, check
 from aace.adapters.dynamodb.codec import ItemCodec
 from aace.adapters.dynamodb.models import build_model
+from aace.adapters.dynamodb.pynamodb_internals import botocore_client
 from aace.adapters.dynamodb.repository import DynamoRepository
 from aace.adapters.dynamodb.runner import Runner
 from aace.adapters.dynamodb.settings import DynamoSettings
@@ -65,6 +66,6 @@ class DynamoStore:
 
     async def close(self) -> None:
         """Release the HTTP connections (the store must not be used afterwards)."""
-        client = self.runner.connection._client
+        client = botocore_client(self.runner.connection)
         if client is not None:
             client.close()
