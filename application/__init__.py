@@ -1,7 +1,8 @@
-"""Use cases (services), settings, wiring, the facade and its blocking twin, the CLI."""
+"""Use cases (services), settings, wiring, the facade and its blocking twin, the CLI.
 
-from aace.application.blocking import Blocking, BlockingAace
-from aace.application.facade import Aace
-from aace.application.settings import Settings, UnknownSettingWarning
+The public names are imported from ``aace`` (``from aace import Aace, Settings``); this
+package's ``__init__`` imports nothing, so loading one module of it loads only that one.
+"""
 
-__all__ = ["Aace", "Blocking", "BlockingAace", "Settings", "UnknownSettingWarning"]
+if __name__ != "aace.application":  # pragma: no cover - a checkout's top-level folder
+    raise ImportError(f"import aace.application, not {__name__}: the package has one name")

@@ -11,85 +11,26 @@ from collections.abc import Generator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from aace.application.container import open_store, wire_services
-from aace.application.loader import Loader
-from aace.application.services import (
-    AgentService,
-    AsyncTaskService,
-    CoordinationService,
-    EntityService,
-    FlowSnippetService,
-    LlmService,
-    McpServerService,
-    NaturalKeyService,
-    PromptTemplateService,
-    RunService,
-    SessionAgentService,
-    SessionRunService,
-    SessionService,
-    TaskService,
-    ThreadService,
-    ToolCallService,
-    UsageLimitService,
-    UsageService,
-    UsageSummaryService,
-    WizardGroupService,
-    WizardSchemaService,
-    WizardService,
-)
-from aace.application.services.views import public_view
+from aace.application.roster import Services
 from aace.application.settings import Settings
-from aace.domain.entities import (
-    Element,
-    FineTuningMessage,
-    Message,
-    TaskSchedule,
-    UiComponent,
-    WizardGroupFilter,
-)
 from aace.domain.ports import Store
 from aace.domain.tenancy import TenantContext
 
 if TYPE_CHECKING:
     from aace.application.blocking import BlockingAace
+    from aace.application.loader import Loader
 
 __all__ = ["Aace"]
 
 
-class Aace:
+class Aace(Services):
     """The package's services over one store.
 
     Open it once per process (at start-up, or per event loop) and share it: the services
     are stateless and safe for concurrent use. Attributes are the services, named by the
-    entity's plural (docs/services.md); ``store`` gives the repositories behind them.
+    entity's plural (docs/services.md; the roster, :class:`~aace.application.roster.Services`,
+    types them); ``store`` gives the repositories behind them.
     """
-
-    llms: LlmService
-    agents: AgentService
-    threads: ThreadService
-    runs: RunService
-    messages: EntityService[Message]
-    tool_calls: ToolCallService
-    async_tasks: AsyncTaskService
-    fine_tuning_messages: NaturalKeyService[FineTuningMessage]
-    prompt_templates: PromptTemplateService
-    flow_snippets: FlowSnippetService
-    mcp_servers: McpServerService
-    elements: EntityService[Element]
-    ui_components: EntityService[UiComponent]
-    wizards: WizardService
-    wizard_schemas: WizardSchemaService
-    wizard_groups: WizardGroupService
-    wizard_group_filters: EntityService[WizardGroupFilter]
-    coordinations: CoordinationService
-    tasks: TaskService
-    sessions: SessionService
-    session_agents: SessionAgentService
-    session_runs: SessionRunService
-    task_schedules: EntityService[TaskSchedule]
-    usage: UsageService
-    usage_limits: UsageLimitService
-    usage_summaries: UsageSummaryService
 
     def __init__(self, settings: Settings, store: Store, services: Mapping[str, Any]) -> None:
         self.settings = settings
@@ -122,6 +63,9 @@ class Aace:
     def loader(self, context: TenantContext) -> Loader:
         """The per-request loader behind ``include=``: ``await loader.load("agents", key)``
         and ``load_many`` gather the keys asked for in one tick into one batched read."""
+        from aace.application.loader import Loader
+        from aace.application.services.views import public_view
+
         return Loader(self.store, context.partition_key, public_view)
 
     async def close(self) -> None:
@@ -153,6 +97,8 @@ class Opening:
         self._app: Aace | None = None
 
     async def _open(self) -> Aace:
+        from aace.application.container import open_store, wire_services
+
         settings = self._settings if self._settings is not None else Settings.load()
         store = await open_store(settings)
         try:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import attrs
 from aiodataloader import DataLoader
@@ -37,14 +37,15 @@ __all__ = ["Loaded", "Loader", "Related", "check_includes"]
 
 #: ``related[relation][item key]``: the related record, ``None``, or a list (to-many).
 Related = dict[str, dict[EntityKey, Any]]
+E = TypeVar("E")
 _SCHEMAS = {schema.name: schema for schema in ALL_SCHEMAS}
 
 
 @attrs.frozen
-class Loaded:
+class Loaded(Generic[E]):
     """What ``get(..., include=[...])`` returns: the record and its related records."""
 
-    record: Any
+    record: E
     related: Related
 
 

@@ -18,8 +18,10 @@ from typing import Any, Literal, get_args
 
 import attrs
 
-from aace.application.services.contention import DEFAULT_CONTENTION_DEADLINE
 from aace.domain.errors import ValidationError
+
+#: Seconds a contended write keeps retrying before it gives up with ``ConditionFailed``.
+DEFAULT_CONTENTION_DEADLINE = 10.0
 
 __all__ = [
     "DEFAULT_STORAGE_URL",

@@ -2,14 +2,35 @@
 
 The public surface: the facade and its blocking twin, settings, tenant identity and the
 errors. Entities and ports live in ``aace.domain``; adapters in ``aace.adapters``.
+
+``import aace`` loads only the error tree: every other name is imported the first time it
+is used (PEP 562), so a host that needs ``TenantContext`` does not pay for the services.
 """
 
-from aace.application.blocking import BlockingAace
-from aace.application.facade import Aace
-from aace.application.settings import Settings, UnknownSettingWarning
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from aace.domain.errors import *  # noqa: F403
 from aace.domain.errors import __all__ as _errors_all
-from aace.domain.tenancy import PartitionKey, PlatformContext, TenantContext
+
+if TYPE_CHECKING:
+    from aace.application.blocking import BlockingAace
+    from aace.application.facade import Aace
+    from aace.application.settings import Settings, UnknownSettingWarning
+    from aace.domain.tenancy import PartitionKey, PlatformContext, TenantContext
+
+#: Where each lazily imported name lives.
+_LAZY = {
+    "Aace": "aace.application.facade",
+    "BlockingAace": "aace.application.blocking",
+    "Settings": "aace.application.settings",
+    "UnknownSettingWarning": "aace.application.settings",
+    "PartitionKey": "aace.domain.tenancy",
+    "PlatformContext": "aace.domain.tenancy",
+    "TenantContext": "aace.domain.tenancy",
+}
 
 __all__ = [
     *_errors_all,
@@ -21,3 +42,16 @@ __all__ = [
     "TenantContext",
     "UnknownSettingWarning",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aace' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from aace import Aace, BlockingAace, NotFound, Settings, TenantContext, ValidationError
-from aace.application.blocking import blocking
-from aace.application.container import SERVICES
+from aace.application.blocking_base import DEFAULT
+from aace.application.blocking_services import BLOCKING_CLASSES
+from aace.application.roster import service_types
 from tests.backends import TEST_SECRET
 
 AGENT = {"agent_name": "Support", "llm_provider": "openai", "llm_name": "gpt-4o"}
@@ -67,24 +68,33 @@ async def test_without_settings_the_facade_loads_them(monkeypatch: pytest.Monkey
 @pytest.mark.anyio
 async def test_every_service_is_an_attribute_named_by_its_plural(settings: Settings) -> None:
     async with Aace.open(settings) as app:
-        for name, service_type in SERVICES.items():
+        for name, service_type in service_types().items():
             assert isinstance(getattr(app, name), service_type)
     blocking_app = Aace.open_sync(settings)
     with blocking_app:
-        for name in SERVICES:
-            assert isinstance(getattr(blocking_app, name), blocking(SERVICES[name]))
+        for name in service_types():
+            assert isinstance(getattr(blocking_app, name), BLOCKING_CLASSES[name])
 
 
-@pytest.mark.parametrize("service_type", list(SERVICES.values()))
-def test_every_public_coroutine_method_has_a_blocking_counterpart(service_type: type) -> None:
-    blocking_type = blocking(service_type)
-    for name in coroutine_methods(service_type):
-        method = getattr(blocking_type, name)
-        original = getattr(service_type, name)
+@pytest.mark.parametrize("name", list(service_types()))
+def test_every_public_coroutine_method_has_a_blocking_counterpart(name: str) -> None:
+    service_type, blocking_type = service_types()[name], BLOCKING_CLASSES[name]
+    assert coroutine_methods(service_type) == {
+        method for method in vars(blocking_type) if not method.startswith("_")
+    }
+    for method_name in coroutine_methods(service_type):
+        method = getattr(blocking_type, method_name)
+        original = inspect.signature(getattr(service_type, method_name))
+        copied = inspect.signature(method)
         assert not inspect.iscoroutinefunction(method)
-        assert inspect.signature(method) == inspect.signature(original)
-        assert method.__doc__ == original.__doc__
-    assert blocking(service_type) is blocking_type  # generated once
+        assert [(p.name, p.kind) for p in copied.parameters.values()] == [
+            (p.name, p.kind) for p in original.parameters.values()
+        ]
+        for ours, theirs in zip(
+            copied.parameters.values(), original.parameters.values(), strict=True
+        ):
+            assert ours.default == theirs.default or ours.default is DEFAULT
+        assert inspect.getdoc(method) == inspect.getdoc(getattr(service_type, method_name))
 
 
 def test_the_blocking_twin_gives_the_same_results_and_errors(

@@ -1,6 +1,6 @@
 """Every public entry point of every service, found from the services' own annotations, with
 valid placeholder arguments, so tests can spoil one argument at a time (new services are
-covered as soon as they are listed in ``SERVICES``)."""
+covered as soon as they are in the roster, ``aace.application.roster``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from typing import Any
 
 import attrs
 
-from aace.application.container import SERVICES, wire_services
+from aace.application.container import wire_services
+from aace.application.roster import service_types
 from aace.application.services import arguments
 from aace.application.settings import Settings
 from aace.domain.ports import Store
@@ -97,7 +98,7 @@ class EntryPoint:
 
 def entry_points() -> list[EntryPoint]:
     found = []
-    for service_name, service_type in SERVICES.items():
+    for service_name, service_type in service_types().items():
         for method_name, method in inspect.getmembers(service_type, inspect.iscoroutinefunction):
             if method_name.startswith("_"):
                 continue

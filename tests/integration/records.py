@@ -168,6 +168,12 @@ CHANGES: dict[str, dict[str, Any]] = {
     "task_schedules": {"schedule": "0 10 * * *"},
 }
 PLATFORM = ("llms", "ui_components", "wizard_schemas")
+#: Services of the roster whose verbs differ from the shared shape, and where they are tested.
+ELSEWHERE = {
+    "usage": "tests/integration/test_usage.py (metering, not records)",
+    "usage_limits": "tests/integration/test_usage.py (only an operator writes limits)",
+    "usage_summaries": "tests/integration/test_usage.py (read-only totals)",
+}
 
 
 async def graph_session(

@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 import pytest
 
+from aace.application.roster import service_names
 from aace.domain.errors import (
     ConditionFailed,
     Conflict,
@@ -16,11 +17,18 @@ from aace.domain.errors import (
     ValidationError,
 )
 from aace.domain.tenancy import TenantContext
-from tests.integration.records import CHANGES, OPERATOR, PLATFORM, minimal
+from tests.integration.records import CHANGES, ELSEWHERE, OPERATOR, PLATFORM, minimal
 
 pytestmark = pytest.mark.anyio
 
-SERVICES = sorted(CHANGES)
+#: Every service of the roster but those tested elsewhere (each needs its records).
+SERVICES = sorted(set(service_names()) - set(ELSEWHERE))
+
+
+def test_every_service_of_the_roster_has_its_test_records() -> None:
+    missing = set(SERVICES) - set(CHANGES)
+    assert not missing, f"add records for {sorted(missing)} to tests/integration/records.py"
+    assert set(ELSEWHERE) <= set(service_names())
 
 
 def writer(service: str, context: TenantContext) -> Any:

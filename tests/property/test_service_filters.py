@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aace.application.container import SERVICES, wire_services
+from aace.application.container import wire_services
+from aace.application.roster import service_types
 from aace.application.settings import Settings
 from aace.domain.filters import All, Between, Contains, Equals, In, Nested, TimeRange
 from aace.domain.ports import Store
@@ -58,7 +59,7 @@ KIND_POOLS: dict[AttrKind, list[Any]] = {
     AttrKind.DT: MOMENTS,
 }
 OPERATOR = PlatformContext(updated_by="operator")
-LISTED = {name: service for name, service in SERVICES.items() if hasattr(service, "spec")}
+LISTED = {name: service for name, service in service_types().items() if hasattr(service, "spec")}
 
 
 def _admits(made: Any, stored: Any) -> bool:
