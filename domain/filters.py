@@ -1,9 +1,11 @@
-"""Listing filters as data: small typed values with reference semantics.
+"""Listing filters as data: a closed set of small typed values with reference semantics.
 
 A :class:`~aace.domain.query.Query` maps attribute names to filters; a plain value means
-:class:`Equals`. Each filter checks itself against the attribute's kind when the query is
-resolved, says which stored values it admits (:meth:`Filter.matches`, what the in-memory
-adapter runs and the others reproduce), and has a stable form for the cursor's scope.
+:class:`Equals`. :data:`Filter` is the closed union of the kinds: every adapter translates it
+with ``match`` and ``assert_never``, so a new kind is a type error wherever it is missing.
+Each filter checks itself (its values, and their fit to the attribute) before any I/O, says
+which stored values it admits (``matches``, what the in-memory adapter runs and the others
+reproduce), and has a stable form for the cursor's scope.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 
-from aace.domain.errors import ValidationError
-from aace.domain.schema import AttrKind
+from aace.domain.errors import TooLarge, ValidationError
+from aace.domain.records import MAX_ITEM_BYTES
+from aace.domain.schema import AttrKind, EntitySchema
+from aace.domain.values import MAX_RANGE_KEY_BYTES, check_json, check_text, utf8_size
 
 __all__ = [
     "MAX_IN_VALUES",
@@ -26,10 +30,12 @@ __all__ = [
     "Contains",
     "Equals",
     "Filter",
+    "FilterTarget",
     "In",
     "Nested",
     "TimeRange",
     "as_filter",
+    "check_key_text",
     "is_scalar_of",
 ]
 
@@ -45,23 +51,78 @@ _SCALAR_KINDS: dict[AttrKind, tuple[type, ...]] = {
 }
 
 
-class Filter:
-    """A condition on one attribute of the records a listing holds."""
+@attrs.frozen
+class FilterTarget:
+    """The attribute a filter reads: its kind, and whether it keys or indexes records (its
+    text is then compared as a key's, which holds no NUL and at most 1 KB)."""
 
-    def matches(self, value: Any) -> bool:
-        """Whether a stored value (``None`` when missing) is admitted: the reference."""
-        raise NotImplementedError
+    kind: AttrKind
+    keyed: bool = False
 
-    def check(self, field: str, kind: AttrKind) -> None:
-        """Refuse, naming ``field``, a filter that does not fit an attribute of ``kind``."""
+    @classmethod
+    def of(cls, schema: EntitySchema[Any], name: str) -> FilterTarget:
+        keyed = {schema.hash_key, schema.range_key, "partition_key"}
+        keyed.update(n for index in schema.indexes for n in (index.hash_key, index.range_key))
+        return cls(schema.attribute_kinds[name], name in keyed)
 
-    def scope(self) -> Any:
-        """A JSON-ready form that identifies the filter (signed into cursors)."""
-        raise NotImplementedError
+
+def _check_size(field: str, value: str, limit: int, name: str) -> None:
+    """Refuse text longer than the ``name`` limit: no stored value could match it."""
+    size = utf8_size(value)
+    if size > limit:
+        raise TooLarge(field, f"is {size} UTF-8 bytes, over the {name} of {limit}", limit=name)
+
+
+def check_key_text(field: str, value: object) -> None:
+    """Text compared with a key attribute (a parent, a range bound, a filter on a key): what
+    every backend takes there (non-empty, no NUL, no lone surrogate, at most 1 KB)."""
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be text, got {type(value).__name__}")
+    if not value:
+        raise ValidationError(field, "must not be empty (keys are never empty)")
+    check_text(field, value)
+    if "\x00" in value:
+        raise ValidationError(field, "must not contain NUL (keys never hold it)")
+    _check_size(field, value, MAX_RANGE_KEY_BYTES, "key size")
+
+
+def _check_filter_text(field: str, value: str, target: FilterTarget) -> None:
+    """Text a filter compares: valid Unicode, and no longer than any stored value can be."""
+    if target.keyed:
+        check_key_text(field, value)
+        return
+    check_text(field, value)
+    _check_size(field, value, MAX_ITEM_BYTES, "item size")
+
+
+def _check_aware(field: str, value: object) -> None:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValidationError(field, "must be a timezone-aware datetime")
+
+
+def is_scalar_of(kind: AttrKind, value: object) -> bool:
+    """Whether ``value`` is a plain value of an attribute of ``kind`` (finite numbers, no
+    booleans for numbers, text for strings)."""
+    if isinstance(value, bool) and kind is not AttrKind.B:
+        return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return isinstance(value, _SCALAR_KINDS.get(kind, ()))
+
+
+def _check_scalar(field: str, value: object, target: FilterTarget) -> None:
+    """A value compared with the attribute: text and numbers every backend can hold, aware
+    datetimes."""
+    if isinstance(value, datetime):
+        _check_aware(field, value)
+    elif isinstance(value, str):
+        _check_filter_text(field, value, target)
+    else:
+        check_json(field, value)
 
 
 @attrs.frozen
-class Equals(Filter):
+class Equals:
     """``attribute == value``, as Python compares (``None`` matches a missing value, a value
     of another type matches nothing). A plain value in ``Query.filters`` means this."""
 
@@ -69,6 +130,10 @@ class Equals(Filter):
 
     def matches(self, value: Any) -> bool:
         return bool(value == self.value)
+
+    def check(self, field: str, target: FilterTarget) -> None:
+        if self.value is not None:
+            _check_scalar(field, self.value, target)
 
     def scope(self) -> Any:
         if isinstance(self.value, dict | list):
@@ -90,23 +155,8 @@ def _path(path: Any) -> Any:
     return _values(path)
 
 
-def is_scalar_of(kind: AttrKind, value: object) -> bool:
-    """Whether ``value`` is a plain value of an attribute of ``kind`` (finite numbers, no
-    booleans for numbers, text for strings)."""
-    if isinstance(value, bool) and kind is not AttrKind.B:
-        return False
-    if isinstance(value, float) and not math.isfinite(value):
-        return False
-    return isinstance(value, _SCALAR_KINDS.get(kind, ()))
-
-
-def _check_aware(field: str, value: object) -> None:
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        raise ValidationError(field, "must be a timezone-aware datetime")
-
-
 @attrs.frozen
-class In(Filter):
+class In:
     """The attribute equals one of ``values`` (an empty list matches nothing). Values must
     be of the attribute's kind: strings, numbers, booleans or aware datetimes."""
 
@@ -115,7 +165,8 @@ class In(Filter):
     def matches(self, value: Any) -> bool:
         return value is not None and any(value == v for v in self.values)
 
-    def check(self, field: str, kind: AttrKind) -> None:
+    def check(self, field: str, target: FilterTarget) -> None:
+        kind = target.kind
         if kind not in _SCALAR_KINDS:
             raise ValidationError(field, "an IN-list needs a string, number, bool or datetime")
         if not isinstance(self.values, tuple):
@@ -125,15 +176,14 @@ class In(Filter):
         for value in self.values:
             if not is_scalar_of(kind, value):
                 raise ValidationError(field, f"holds {value!r}, not a {kind.name} value")
-            if kind is AttrKind.DT:
-                _check_aware(field, value)
+            _check_scalar(field, value, target)
 
     def scope(self) -> Any:
         return {"in": list(self.values)}
 
 
 @attrs.frozen
-class Contains(Filter):
+class Contains:
     """The string attribute holds ``text`` (non-empty), case-sensitively."""
 
     text: str
@@ -141,18 +191,19 @@ class Contains(Filter):
     def matches(self, value: Any) -> bool:
         return isinstance(value, str) and self.text in value
 
-    def check(self, field: str, kind: AttrKind) -> None:
-        if kind is not AttrKind.S:
+    def check(self, field: str, target: FilterTarget) -> None:
+        if target.kind is not AttrKind.S:
             raise ValidationError(field, "substring filters need a string attribute")
         if not isinstance(self.text, str) or not self.text:
             raise ValidationError(field, "the substring must be non-empty text")
+        _check_filter_text(field, self.text, target)
 
     def scope(self) -> Any:
         return {"contains": self.text}
 
 
 @attrs.frozen
-class TimeRange(Filter):
+class TimeRange:
     """The datetime attribute lies strictly after ``after`` and strictly before ``before``
     (either bound may be left out, not both)."""
 
@@ -166,8 +217,8 @@ class TimeRange(Filter):
             return False
         return self.before is None or value < self.before
 
-    def check(self, field: str, kind: AttrKind) -> None:
-        if kind is not AttrKind.DT:
+    def check(self, field: str, target: FilterTarget) -> None:
+        if target.kind is not AttrKind.DT:
             raise ValidationError(field, "time ranges need a datetime attribute")
         if self.after is None and self.before is None:
             raise ValidationError(field, "a time range needs after, before or both")
@@ -180,7 +231,7 @@ class TimeRange(Filter):
 
 
 @attrs.frozen
-class Between(Filter):
+class Between:
     """The number attribute lies between ``low`` and ``high``, both inclusive (either bound
     may be left out, not both); bounds are finite numbers, never booleans."""
 
@@ -194,26 +245,27 @@ class Between(Filter):
             return False
         return self.high is None or value <= self.high
 
-    def check(self, field: str, kind: AttrKind) -> None:
-        if kind is not AttrKind.N:
+    def check(self, field: str, target: FilterTarget) -> None:
+        if target.kind is not AttrKind.N:
             raise ValidationError(field, "number ranges need a number attribute")
         if self.low is None and self.high is None:
             raise ValidationError(field, "a number range needs a low bound, a high one or both")
         for bound in (self.low, self.high):
             if bound is not None and not is_scalar_of(AttrKind.N, bound):
                 raise ValidationError(field, f"bounds are finite numbers, got {bound!r}")
+            check_json(field, bound)  # within the range and precision every backend keeps
 
     def scope(self) -> Any:
         return {"low": self.low, "high": self.high}
 
 
 @attrs.frozen
-class Nested(Filter):
+class Nested:
     """Inside a map attribute, the value at ``path`` (keys of nested maps, each of letters,
-    digits, ``_`` or ``-``; a string is a dotted path) equals ``value``: a string, a finite
-    number or a bool, compared with its type (``1`` matches ``1.0``, never ``True``). With
-    ``in_list``, the value at ``path`` is a list that holds ``value`` (a successor's
-    ``agent_action.predecessors`` holding an agent's uuid)."""
+    digits, ``_`` or ``-``; a string is a dotted path) equals ``value``: a string (no NUL),
+    a finite number or a bool, compared with its type (``1`` matches ``1.0``, never
+    ``True``). With ``in_list``, the value at ``path`` is a list that holds ``value`` (a
+    successor's ``agent_action.predecessors`` holding an agent's uuid)."""
 
     path: tuple[str, ...] = attrs.field(converter=_path)
     value: str | int | float | bool
@@ -235,8 +287,8 @@ class Nested(Filter):
             return isinstance(value, str) and value == self.value
         return isinstance(value, int | float) and value == self.value
 
-    def check(self, field: str, kind: AttrKind) -> None:
-        if kind is not AttrKind.M:
+    def check(self, field: str, target: FilterTarget) -> None:
+        if target.kind is not AttrKind.M:
             raise ValidationError(field, "nested filters need a map attribute")
         if (
             not isinstance(self.path, tuple)
@@ -248,6 +300,9 @@ class Nested(Filter):
             raise ValidationError(field, "nested values are strings, finite numbers or bools")
         if self.in_list and not isinstance(self.value, str):
             raise ValidationError(field, "a value looked for in a list must be text")
+        if isinstance(self.value, str) and "\x00" in self.value:
+            raise ValidationError(field, "a nested value must not contain NUL")
+        _check_scalar(field, self.value, target)
 
     @property
     def kind(self) -> AttrKind:
@@ -266,7 +321,7 @@ def _as_filters(parts: Iterable[Any]) -> tuple[Filter, ...]:
 
 
 @attrs.frozen
-class All(Filter):
+class All:
     """Every one of ``parts`` holds (several filters on one attribute: two nested values of
     one map, or equality with an IN-list)."""
 
@@ -275,14 +330,18 @@ class All(Filter):
     def matches(self, value: Any) -> bool:
         return all(part.matches(value) for part in self.parts)
 
-    def check(self, field: str, kind: AttrKind) -> None:
+    def check(self, field: str, target: FilterTarget) -> None:
         if not self.parts or any(isinstance(part, All) for part in self.parts):
             raise ValidationError(field, "combines one or more filters, none of them combined")
         for part in self.parts:
-            part.check(field, kind)
+            part.check(field, target)
 
     def scope(self) -> Any:
         return {"all": [part.scope() for part in self.parts]}
+
+
+#: A condition on one attribute of the records a listing holds: one of a closed set of kinds.
+Filter: TypeAlias = Equals | In | Contains | TimeRange | Between | Nested | All
 
 
 def as_filter(value: Any) -> Filter:

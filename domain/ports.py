@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, assert_never
 
 import attrs
 
@@ -42,6 +42,9 @@ E = TypeVar("E")
 
 
 class ConditionKind(enum.Enum):
+    """The closed set of write conditions: every adapter translates each with ``match`` and
+    ``assert_never``, so a new kind is a type error wherever it is missing."""
+
     ANY = "any"
     ABSENT = "absent"
     PRESENT = "present"
@@ -74,16 +77,21 @@ class Condition:
 
     def holds(self, current: Mapping[str, Any] | None) -> bool:
         """Reference semantics over the tenant's current record (``None`` when missing)."""
-        if self.kind is ConditionKind.ANY:
-            return True
-        if self.kind is ConditionKind.NOT_NEWER:
-            assert self.stamp is not None
-            field, value = self.stamp
-            stored = None if current is None else current.get(field)
-            return stored is None or stored <= value
-        if self.kind is ConditionKind.ABSENT:
-            return current is None
-        return current is not None and all(current.get(k) == v for k, v in self.equals.items())
+        match self.kind:
+            case ConditionKind.ANY:
+                return True
+            case ConditionKind.NOT_NEWER:
+                assert self.stamp is not None
+                field, value = self.stamp
+                stored = None if current is None else current.get(field)
+                return stored is None or stored <= value
+            case ConditionKind.ABSENT:
+                return current is None
+            case ConditionKind.PRESENT:
+                equals = self.equals.items()
+                return current is not None and all(current.get(k) == v for k, v in equals)
+            case _:
+                assert_never(self.kind)
 
 
 ANY = Condition(ConditionKind.ANY)

@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from aace.domain.errors import InvalidCursor, ValidationError
-from aace.domain.filters import Filter, as_filter
+from aace.domain.filters import Filter, FilterTarget, as_filter, check_key_text
 from aace.domain.schema import AttrKind, EntitySchema, IndexSpec
 from aace.domain.tenancy import PartitionKey
 
@@ -188,10 +188,14 @@ class ResolvedQuery:
         return {f: record[f] for f in self.order_fields}
 
 
-def _check_value(field: str, kind: AttrKind, value: object) -> None:
-    expected: type = datetime if kind is AttrKind.DT else str
-    if not isinstance(value, expected):
-        raise ValidationError(field, f"must be a {expected.__name__}, got {type(value).__name__}")
+def _check_range_value(kind: AttrKind, value: object) -> None:
+    """A bound of the range condition: an aware datetime, or text a key can hold."""
+    if kind is not AttrKind.DT:
+        check_key_text("range", value)
+    elif not isinstance(value, datetime):
+        raise ValidationError("range", f"must be a datetime, got {type(value).__name__}")
+    elif value.tzinfo is None:
+        raise ValidationError("range", "must be a timezone-aware datetime")
 
 
 def resolve(
@@ -216,11 +220,12 @@ def resolve(
     else:
         if query.parent is None:
             raise ValidationError("parent", f"listing {schema.name} needs its {hash_attr}")
+        check_key_text("parent", query.parent)
         hash_value = query.parent
     kinds = schema.attribute_kinds
     if query.range is not None:
         for value in query.range.values:
-            _check_value("range", kinds[range_attr], value)
+            _check_range_value(kinds[range_attr], value)
         if query.range.op is Op.BEGINS_WITH and kinds[range_attr] is AttrKind.DT:
             raise ValidationError("range", "begins_with needs a string attribute")
     filters = []
@@ -228,7 +233,7 @@ def resolve(
         if name not in kinds:
             raise ValidationError(f"filters.{name}", f"is not an attribute of {schema.name}")
         checked = as_filter(wanted)
-        checked.check(f"filters.{name}", kinds[name])
+        checked.check(f"filters.{name}", FilterTarget.of(schema, name))
         filters.append((name, checked))
     order_fields = schema.order_fields(index)
     after = None

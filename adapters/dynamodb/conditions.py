@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, assert_never
 
 import attrs
 
@@ -82,22 +82,34 @@ class Expression:
 def write_condition(codec: ItemCodec, tenant: PartitionKey, condition: Condition) -> Expression:
     """The expression that makes a put or delete obey ``condition`` for ``tenant``."""
     schema = codec.schema
-    owner = {":pk": {"S": str(tenant)}}
-    if condition.kind is ConditionKind.ABSENT:
-        return Expression("attribute_not_exists(#h)", {"#h": schema.hash_key})
-    if condition.kind is ConditionKind.NOT_NEWER:
-        return _not_newer(schema, tenant, codec, condition)
-    if condition.kind is ConditionKind.ANY:
-        if not schema.tenant_checked:
-            return Expression(None)
-        names = {"#h": schema.hash_key, "#pk": "partition_key"}
-        return Expression("attribute_not_exists(#h) OR #pk = :pk", names, owner)
+    match condition.kind:
+        case ConditionKind.ABSENT:
+            return Expression("attribute_not_exists(#h)", {"#h": schema.hash_key})
+        case ConditionKind.NOT_NEWER:
+            return _not_newer(schema, tenant, codec, condition)
+        case ConditionKind.ANY:
+            if not schema.tenant_checked:
+                return Expression(None)
+            names = {"#h": schema.hash_key, "#pk": "partition_key"}
+            owner = {":pk": {"S": str(tenant)}}
+            return Expression("attribute_not_exists(#h) OR #pk = :pk", names, owner)
+        case ConditionKind.PRESENT:
+            return _present(codec, tenant, condition)
+        case _:
+            assert_never(condition.kind)
+
+
+def _present(codec: ItemCodec, tenant: PartitionKey, condition: Condition) -> Expression:
+    """The tenant's own record (any record of a platform registry), with the condition's
+    attribute values."""
+    schema = codec.schema
     values: dict[str, dict[str, Any]]
     if schema.platform:  # no owner: the record only has to be there
         clauses, names, values = ["attribute_exists(#h)"], {"#h": schema.hash_key}, {}
         never = "attribute_not_exists(#h)"
     else:
-        clauses, names, values = ["#pk = :pk"], {"#pk": "partition_key"}, dict(owner)
+        clauses, names, values = ["#pk = :pk"], {"#pk": "partition_key"}, {}
+        values[":pk"] = {"S": str(tenant)}
         never = "attribute_not_exists(#pk)"
     for number, (name, expected) in enumerate(sorted(condition.equals.items())):
         alias, placeholder = f"#c{number}", f":c{number}"
@@ -146,10 +158,14 @@ def condition_failure(
     name = codec.schema.name
     # On NOT_NEWER only a parent-hashed table brings the stored item back (it may be foreign).
     newer = not codec.schema.tenant_checked or bool(stored and owns(codec.schema, tenant, stored))
-    if condition.kind is ConditionKind.NOT_NEWER and newer:
-        return ConditionFailed(f"{name} {key} is newer in the store")
-    if condition.kind is not ConditionKind.PRESENT:
-        return Conflict(f"{name} {key} already exists")
-    if stored is None or not owns(codec.schema, tenant, stored):
-        return NotFound(f"{name} {key} not found")
-    return ConditionFailed(f"{name} {key} changed since it was read")
+    match condition.kind:
+        case ConditionKind.NOT_NEWER if newer:
+            return ConditionFailed(f"{name} {key} is newer in the store")
+        case ConditionKind.NOT_NEWER | ConditionKind.ANY | ConditionKind.ABSENT:
+            return Conflict(f"{name} {key} already exists")
+        case ConditionKind.PRESENT:
+            if stored is None or not owns(codec.schema, tenant, stored):
+                return NotFound(f"{name} {key} not found")
+            return ConditionFailed(f"{name} {key} changed since it was read")
+        case _:
+            assert_never(condition.kind)

@@ -12,7 +12,7 @@ the ``ExclusiveStartKey`` that resumes DynamoDB's own pagination right after it,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, assert_never
 
 from aace.adapters.dynamodb.codec import Item, ItemCodec
 from aace.adapters.dynamodb.runner import Runner
@@ -55,21 +55,22 @@ class Listing:
 
     def _impossible(self, name: str, condition: Filter) -> bool:
         """Whether a filter can match no stored value (an empty IN-list, a value of another
-        type), so no request is needed."""
-        if isinstance(condition, All):
-            return any(self._impossible(name, part) for part in condition.parts)
-        if isinstance(condition, In):
-            return not condition.values
-        if isinstance(condition, Equals):
-            value = condition.value
-            return value is not None and not self.codec.fits(name, value)
-        if isinstance(condition, TimeRange):
-            after, before = condition.after, condition.before
-            return after is not None and before is not None and after >= before
-        if isinstance(condition, Between):
-            low, high = condition.low, condition.high
-            return low is not None and high is not None and low > high
-        return False
+        type, empty bounds), so no request is needed."""
+        match condition:
+            case All(parts=parts):
+                return any(self._impossible(name, part) for part in parts)
+            case In(values=values):
+                return not values
+            case Equals(value=value):
+                return value is not None and not self.codec.fits(name, value)
+            case TimeRange(after=after, before=before):
+                return after is not None and before is not None and after >= before
+            case Between(low=low, high=high):
+                return low is not None and high is not None and low > high
+            case Contains() | Nested():
+                return False
+            case _:
+                assert_never(condition)
 
     def _key_range(self) -> RangeCondition | None:
         """A time range on the listed range attribute, as a key condition (BETWEEN is
@@ -97,47 +98,58 @@ class Listing:
         """One filter as a filter expression on ``#f<number>`` with values ``:f<number>…``
         (the parts of :class:`All` get numbers of their own on the same attribute)."""
         alias, codec = alias or f"#f{number}", self.codec
-        if isinstance(condition, All):
-            return " AND ".join(
-                f"({self._clause(f'{number}p{i}', name, part, values, names, alias)})"
-                for i, part in enumerate(condition.parts)
-            )
-        if isinstance(condition, In):
-            for position, value in enumerate(condition.values):
-                values[f":f{number}_{position}"] = codec.value(name, value)
-            listed = ", ".join(f":f{number}_{p}" for p in range(len(condition.values)))
-            return f"{alias} IN ({listed})"
-        if isinstance(condition, Contains):
-            values[f":f{number}"] = codec.value(name, condition.text)
-            return f"contains({alias}, :f{number})"
-        if isinstance(condition, TimeRange | Between):
-            limits: tuple[tuple[str, str, Any], ...]
-            if isinstance(condition, TimeRange):
-                limits = (("a", ">", condition.after), ("b", "<", condition.before))
-            else:
-                limits = (("a", ">=", condition.low), ("b", "<=", condition.high))
-            bounds = []
-            for label, op, bound in limits:
-                if bound is not None:
-                    values[f":f{number}{label}"] = codec.value(name, bound)
-                    bounds.append(f"{alias} {op} :f{number}{label}")
-            return " AND ".join(bounds)
-        if isinstance(condition, Nested):
-            # The value as it is stored inside a map: S, N or BOOL.
-            names.update({f"#f{number}_{p}": key for p, key in enumerate(condition.path)})
-            values[f":f{number}"] = codec.value(name, {"v": condition.value})["M"]["v"]
-            path = "".join(f".#f{number}_{p}" for p in range(len(condition.path)))
-            if condition.in_list:  # contains() on a list compares whole elements
-                values[f":f{number}_l"] = {"S": "L"}
-                listed = f"attribute_type({alias}{path}, :f{number}_l)"
-                return f"{listed} AND contains({alias}{path}, :f{number})"
-            return f"{alias}{path} = :f{number}"
-        assert isinstance(condition, Equals)
-        if condition.value is None:
-            values[":fnull"] = {"S": "NULL"}
-            return f"(attribute_not_exists({alias}) OR attribute_type({alias}, :fnull))"
-        values[f":f{number}"] = codec.value(name, condition.value)
-        return f"{alias} = :f{number}"
+        match condition:
+            case All(parts=parts):
+                return " AND ".join(
+                    f"({self._clause(f'{number}p{i}', name, part, values, names, alias)})"
+                    for i, part in enumerate(parts)
+                )
+            case In(values=items):
+                for position, value in enumerate(items):
+                    values[f":f{number}_{position}"] = codec.value(name, value)
+                placeholders = ", ".join(f":f{number}_{p}" for p in range(len(items)))
+                return f"{alias} IN ({placeholders})"
+            case Contains(text=text):
+                values[f":f{number}"] = codec.value(name, text)
+                return f"contains({alias}, :f{number})"
+            case TimeRange(after=after, before=before):
+                return self._bounds(number, name, alias, values, ((">", after), ("<", before)))
+            case Between(low=low, high=high):
+                return self._bounds(number, name, alias, values, ((">=", low), ("<=", high)))
+            case Nested(path=path, value=value, in_list=in_list):
+                # The value as it is stored inside a map: S, N or BOOL.
+                names.update({f"#f{number}_{p}": key for p, key in enumerate(path)})
+                values[f":f{number}"] = codec.value(name, {"v": value})["M"]["v"]
+                inside = alias + "".join(f".#f{number}_{p}" for p in range(len(path)))
+                if in_list:  # contains() on a list compares whole elements
+                    values[f":f{number}_l"] = {"S": "L"}
+                    listed = f"attribute_type({inside}, :f{number}_l)"
+                    return f"{listed} AND contains({inside}, :f{number})"
+                return f"{inside} = :f{number}"
+            case Equals(value=None):
+                values[":fnull"] = {"S": "NULL"}
+                return f"(attribute_not_exists({alias}) OR attribute_type({alias}, :fnull))"
+            case Equals(value=value):
+                values[f":f{number}"] = codec.value(name, value)
+                return f"{alias} = :f{number}"
+            case _:
+                assert_never(condition)
+
+    def _bounds(
+        self,
+        number: int | str,
+        name: str,
+        alias: str,
+        values: dict[str, dict[str, Any]],
+        limits: tuple[tuple[str, Any], tuple[str, Any]],
+    ) -> str:
+        """A range's bounds (``(operator, bound)``, low then high; ``None`` is no bound)."""
+        bounds = []
+        for label, (op, bound) in zip("ab", limits, strict=True):
+            if bound is not None:
+                values[f":f{number}{label}"] = self.codec.value(name, bound)
+                bounds.append(f"{alias} {op} :f{number}{label}")
+        return " AND ".join(bounds)
 
     def _request(self, condition: RangeCondition | None) -> dict[str, Any]:
         resolved, codec = self.resolved, self.codec

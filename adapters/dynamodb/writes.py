@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, assert_never
 
 from aace.adapters.dynamodb.codec import ItemCodec
 from aace.adapters.dynamodb.conditions import (
@@ -105,9 +105,15 @@ def _outcome_needs_stored_item(action: PutAction | DeleteAction | CheckAction) -
     or another tenant's) from ``ConditionFailed``: any other failed condition means one
     error, so no other write brings a stored item (and the secrets it holds) back."""
     condition = action.condition
-    if condition.kind is ConditionKind.NOT_NEWER:
-        return action.schema.tenant_checked  # newer, or another tenant's
-    return condition.kind is ConditionKind.PRESENT and bool(condition.equals)
+    match condition.kind:
+        case ConditionKind.NOT_NEWER:
+            return action.schema.tenant_checked  # newer, or another tenant's
+        case ConditionKind.PRESENT:
+            return bool(condition.equals)
+        case ConditionKind.ANY | ConditionKind.ABSENT:
+            return False
+        case _:
+            assert_never(condition.kind)
 
 
 def forgiving_delete(action: Action) -> bool:

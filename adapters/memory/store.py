@@ -11,7 +11,7 @@ import asyncio
 import copy
 import heapq
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, assert_never
 
 import attrs
 
@@ -41,9 +41,6 @@ Record = dict[str, Any]
 Tables = dict[str, dict[str, dict[str, Record]]]
 #: Records put_many stores per lock.
 PUT_MANY_CHUNK = 500
-
-#: Conditions under which a record of another tenant under the key is a ``Conflict``.
-_OWNING = (ConditionKind.ANY, ConditionKind.NOT_NEWER)
 
 
 class MemoryStore:
@@ -104,17 +101,26 @@ class MemoryStore:
             if stored is not None and schema.visible_to(tenant, stored.get("partition_key"))
             else None
         )
-        if cond.kind is ConditionKind.ABSENT and stored is not None:
-            raise Conflict(f"{schema.name} {key} already exists")
-        if cond.kind in _OWNING and stored is not None and own is None:
-            raise Conflict(f"{schema.name} {key} already exists")
-        if cond.kind is ConditionKind.NOT_NEWER and not cond.holds(own):
-            raise ConditionFailed(f"{schema.name} {key} is newer in the store")
-        if cond.kind is ConditionKind.PRESENT:
-            if own is None:
-                raise NotFound(f"{schema.name} {key} not found")
-            if not cond.holds(own):
-                raise ConditionFailed(f"{schema.name} {key} changed since it was read")
+        foreign = stored is not None and own is None
+        match cond.kind:
+            case ConditionKind.ABSENT:
+                if stored is not None:
+                    raise Conflict(f"{schema.name} {key} already exists")
+            case ConditionKind.ANY:
+                if foreign:
+                    raise Conflict(f"{schema.name} {key} already exists")
+            case ConditionKind.NOT_NEWER:
+                if foreign:
+                    raise Conflict(f"{schema.name} {key} already exists")
+                if not cond.holds(own):
+                    raise ConditionFailed(f"{schema.name} {key} is newer in the store")
+            case ConditionKind.PRESENT:
+                if own is None:
+                    raise NotFound(f"{schema.name} {key} not found")
+                if not cond.holds(own):
+                    raise ConditionFailed(f"{schema.name} {key} changed since it was read")
+            case _:
+                assert_never(cond.kind)
 
     def rows(self, resolved: ResolvedQuery) -> Iterator[Record]:
         """Every record of the listing, unsorted."""

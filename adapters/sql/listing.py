@@ -3,7 +3,7 @@ values, ordering."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, assert_never
 
 from sqlalchemy import (
     ColumnElement,
@@ -37,24 +37,28 @@ __all__ = ["count_statement", "page_statement"]
 def _range(table: EntityTable[Any], name: str, condition: RangeCondition) -> ColumnElement[bool]:
     column = table.column(name)
     values = [literal(v, column.type) for v in condition.values]
-    if condition.op is Op.EQ:
-        return column == values[0]
-    if condition.op is Op.LT:
-        return column < values[0]
-    if condition.op is Op.LE:
-        return column <= values[0]
-    if condition.op is Op.GT:
-        return column > values[0]
-    if condition.op is Op.GE:
-        return column >= values[0]
-    if condition.op is Op.BETWEEN:
-        return and_(column >= values[0], column <= values[1])
-    prefix = str(condition.values[0])
-    # Not LIKE: SQLite's LIKE ignores case. The >= bound lets the index seek.
-    return and_(
-        column >= values[0],
-        func.substr(column, 1, len(prefix)) == literal(prefix, column.type),
-    )
+    match condition.op:
+        case Op.EQ:
+            return column == values[0]
+        case Op.LT:
+            return column < values[0]
+        case Op.LE:
+            return column <= values[0]
+        case Op.GT:
+            return column > values[0]
+        case Op.GE:
+            return column >= values[0]
+        case Op.BETWEEN:
+            return and_(column >= values[0], column <= values[1])
+        case Op.BEGINS_WITH:
+            prefix = str(condition.values[0])
+            # Not LIKE: SQLite's LIKE ignores case. The >= bound lets the index seek.
+            return and_(
+                column >= values[0],
+                func.substr(column, 1, len(prefix)) == literal(prefix, column.type),
+            )
+        case _:
+            assert_never(condition.op)
 
 
 class _PerDialect(ColumnElement[Any]):
@@ -120,38 +124,46 @@ def _nested_postgres(column: Any, nested: Nested) -> ColumnElement[bool]:
     return case((cast(column, Text()).regexp_match(_NUL_ESCAPE), false()), else_=matched)
 
 
+def _bounds(column: Any, low: Any, high: Any, strict: bool) -> ColumnElement[bool]:
+    """A value present and within the bounds given (strictly or inclusively)."""
+    bounds: list[ColumnElement[bool]] = [column.is_not(None)]
+    if low is not None:
+        bound = literal(low, column.type)
+        bounds.append(column > bound if strict else column >= bound)
+    if high is not None:
+        bound = literal(high, column.type)
+        bounds.append(column < bound if strict else column <= bound)
+    return and_(*bounds)
+
+
 def _filter(table: EntityTable[Any], name: str, condition: Filter) -> ColumnElement[bool]:
-    """One filter as SQL, with the reference semantics of its ``matches``."""
+    """One filter as SQL, with the reference semantics of its ``matches`` (every kind of
+    the closed set: a new one is a type error here until it is translated)."""
     column = table.column(name)
-    if isinstance(condition, All):
-        return and_(*(_filter(table, name, part) for part in condition.parts))
-    if isinstance(condition, In):
-        return column.in_(list(condition.values)) if condition.values else false()
-    if isinstance(condition, Contains):
-        text = literal(condition.text, column.type)  # escaped as the stored text is
-        return _PerDialect(func.instr(column, text) > 0, func.strpos(column, text) > 0)
-    if isinstance(condition, TimeRange):
-        bounds: list[ColumnElement[bool]] = [column.is_not(None)]
-        if condition.after is not None:
-            bounds.append(column > literal(condition.after, column.type))
-        if condition.before is not None:
-            bounds.append(column < literal(condition.before, column.type))
-        return and_(*bounds)
-    if isinstance(condition, Between):
-        bounds = [column.is_not(None)]
-        if condition.low is not None:
-            bounds.append(column >= literal(condition.low, column.type))
-        if condition.high is not None:
-            bounds.append(column <= literal(condition.high, column.type))
-        return and_(*bounds)
-    if isinstance(condition, Nested) and condition.in_list:
-        return _PerDialect(
-            _in_list_sqlite(column, condition), _in_list_postgres(column, condition)
-        )
-    if isinstance(condition, Nested):
-        return _PerDialect(_nested_sqlite(column, condition), _nested_postgres(column, condition))
-    assert isinstance(condition, Equals)
-    return table.equals(name, condition.value)
+    match condition:
+        case All(parts=parts):
+            return and_(*(_filter(table, name, part) for part in parts))
+        case In(values=values):
+            return column.in_(list(values)) if values else false()
+        case Contains(text=text):
+            wanted = literal(text, column.type)  # escaped as the stored text is
+            return _PerDialect(func.instr(column, wanted) > 0, func.strpos(column, wanted) > 0)
+        case TimeRange(after=after, before=before):
+            return _bounds(column, after, before, strict=True)
+        case Between(low=low, high=high):
+            return _bounds(column, low, high, strict=False)
+        case Nested(in_list=True):
+            return _PerDialect(
+                _in_list_sqlite(column, condition), _in_list_postgres(column, condition)
+            )
+        case Nested():
+            return _PerDialect(
+                _nested_sqlite(column, condition), _nested_postgres(column, condition)
+            )
+        case Equals(value=value):
+            return table.equals(name, value)
+        case _:
+            assert_never(condition)
 
 
 def _where(

@@ -8,7 +8,7 @@ failed condition, which rolls the whole transaction back.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, assert_never
 
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.exc import DBAPIError
@@ -118,49 +118,51 @@ async def apply_check(
 async def apply_put(
     connection: AsyncConnection, table: EntityTable[Any], action: PutAction
 ) -> None:
-    kind = action.condition.kind
     name = table.schema.name
-    if kind is ConditionKind.ABSENT:
-        if (await connection.execute(table.insert_absent, action.record)).rowcount == 0:
-            raise Conflict(f"{name} {action.key} already exists")
-        return
-    if kind is ConditionKind.ANY:
-        if await _upsert(connection, table, table.upsert_own, action) == 0:
-            raise Conflict(f"{name} {action.key} already exists")
-        return
-    if kind is ConditionKind.NOT_NEWER:
-        upsert, _ = table.not_newer(_stamp_field(action))
-        if await _upsert(connection, table, upsert, action) == 0:
-            await _refuse_newer(connection, table, action)
-        return
-    if action.condition.equals:
-        await _check_present(connection, table, action)
-    params = {**table.values(action.record), **table.key_params(action.tenant, action.key)}
-    if (await connection.execute(table.update_owned, params)).rowcount == 0:
-        raise NotFound(f"{name} {action.key} not found")
+    match action.condition.kind:
+        case ConditionKind.ABSENT:
+            if (await connection.execute(table.insert_absent, action.record)).rowcount == 0:
+                raise Conflict(f"{name} {action.key} already exists")
+        case ConditionKind.ANY:
+            if await _upsert(connection, table, table.upsert_own, action) == 0:
+                raise Conflict(f"{name} {action.key} already exists")
+        case ConditionKind.NOT_NEWER:
+            upsert, _ = table.not_newer(_stamp_field(action))
+            if await _upsert(connection, table, upsert, action) == 0:
+                await _refuse_newer(connection, table, action)
+        case ConditionKind.PRESENT:
+            if action.condition.equals:
+                await _check_present(connection, table, action)
+            params = {**table.values(action.record), **table.key_params(action.tenant, action.key)}
+            if (await connection.execute(table.update_owned, params)).rowcount == 0:
+                raise NotFound(f"{name} {action.key} not found")
+        case kind:
+            assert_never(kind)
 
 
 async def apply_delete(
     connection: AsyncConnection, table: EntityTable[Any], action: DeleteAction
 ) -> None:
-    kind = action.condition.kind
     name = table.schema.name
     params = table.key_params(action.tenant, action.key)
-    if kind is ConditionKind.ABSENT:
-        if await key_taken(connection, table, params):
-            raise Conflict(f"{name} {action.key} already exists")
-        return
-    if kind is ConditionKind.NOT_NEWER:
-        _, remove = table.not_newer(_stamp_field(action))
-        stamp = {"stamp": action.condition.stamp[1]} if action.condition.stamp else {}
-        if (await connection.execute(remove, {**params, **stamp})).rowcount == 0:
-            await _refuse_newer(connection, table, action)
-        return
-    if action.condition.equals:
-        await _check_present(connection, table, action)
-    deleted = (await connection.execute(table.delete_owned, params)).rowcount
-    if deleted == 0 and kind is ConditionKind.PRESENT:
-        raise NotFound(f"{name} {action.key} not found")
+    match action.condition.kind:
+        case ConditionKind.ABSENT:
+            if await key_taken(connection, table, params):
+                raise Conflict(f"{name} {action.key} already exists")
+        case ConditionKind.NOT_NEWER:
+            _, remove = table.not_newer(_stamp_field(action))
+            stamp = {"stamp": action.condition.stamp[1]} if action.condition.stamp else {}
+            if (await connection.execute(remove, {**params, **stamp})).rowcount == 0:
+                await _refuse_newer(connection, table, action)
+        case ConditionKind.ANY:  # deleting what is not there (or not ours) is a no-op
+            await connection.execute(table.delete_owned, params)
+        case ConditionKind.PRESENT:
+            if action.condition.equals:
+                await _check_present(connection, table, action)
+            if (await connection.execute(table.delete_owned, params)).rowcount == 0:
+                raise NotFound(f"{name} {action.key} not found")
+        case kind:
+            assert_never(kind)
 
 
 async def apply_increment(

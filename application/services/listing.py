@@ -10,12 +10,23 @@ from typing import Any
 import attrs
 
 from aace.domain.errors import ValidationError
-from aace.domain.filters import All, Between, Contains, Filter, In, Nested, TimeRange, is_scalar_of
+from aace.domain.filters import (
+    All,
+    Between,
+    Contains,
+    Filter,
+    FilterTarget,
+    In,
+    Nested,
+    TimeRange,
+    as_filter,
+    is_scalar_of,
+)
 from aace.domain.query import Query
 from aace.domain.schema import EntitySchema, IndexSpec
-from aace.domain.values import check_json
 
 __all__ = [
+    "Choice",
     "FilterArg",
     "Listing",
     "at_least",
@@ -29,11 +40,36 @@ __all__ = [
 
 
 @attrs.frozen
-class FilterArg:
-    """One keyword filter: the attribute it reads and the filter a value makes."""
+class Choice:
+    """A keyword that picks the attribute other keywords read: runs' ``token_type``
+    (``completion``, ``prompt`` or ``total``) picks the count ``min_tokens`` bounds."""
 
-    attribute: str
+    keyword: str
+    attributes: Mapping[str, str]
+    default: str
+
+    def pick(self, keywords: Mapping[str, Any]) -> str:
+        """The attribute the call's keywords pick; a value not offered is refused by name."""
+        chosen = keywords.get(self.keyword)
+        chosen = self.default if chosen is None else chosen
+        if not isinstance(chosen, str) or chosen not in self.attributes:
+            raise ValidationError(self.keyword, f"must be one of {', '.join(self.attributes)}")
+        return self.attributes[chosen]
+
+
+@attrs.frozen
+class FilterArg:
+    """One keyword filter: the attribute it reads (or the :class:`Choice` that picks it)
+    and the filter a value makes."""
+
+    attribute: str | Choice
     make: Callable[[Any], Any]
+
+    def attribute_for(self, keywords: Mapping[str, Any]) -> str:
+        """The attribute this keyword reads in a call with ``keywords``."""
+        if isinstance(self.attribute, Choice):
+            return self.attribute.pick(keywords)
+        return self.attribute
 
 
 def eq(attribute: str) -> FilterArg:
@@ -65,17 +101,29 @@ def _before(attribute: str) -> FilterArg:
     return FilterArg(attribute, lambda value: TimeRange(before=value))
 
 
-def at_least(attribute: str) -> FilterArg:
+def at_least(attribute: str | Choice) -> FilterArg:
     """An inclusive lower bound on a number."""
     return FilterArg(attribute, lambda value: Between(low=value))
 
 
-def at_most(attribute: str) -> FilterArg:
+def at_most(attribute: str | Choice) -> FilterArg:
     """An inclusive upper bound on a number."""
     return FilterArg(attribute, lambda value: Between(high=value))
 
 
-def _merge(name: str, first: Any, second: Any) -> Filter:
+def _built(name: str, make: Callable[[Any], Any], value: Any, target: FilterTarget) -> Any:
+    """The filter keyword ``name`` makes of the caller's ``value``, checked (its values, its
+    fit to the attribute) before any I/O: a refusal names ``name``, the argument the caller
+    wrote. A plain value (equality) must be of the attribute's kind."""
+    made = make(value)
+    if not isinstance(made, Filter) and not is_scalar_of(target.kind, made):
+        kind = target.kind.name
+        raise ValidationError(name, f"must be a {kind} value, got {type(value).__name__}")
+    as_filter(made).check(name, target)
+    return made
+
+
+def _merge(first: Any, second: Any) -> Filter:
     """Two keyword filters on one attribute as one: bounds as one range, anything else as
     :class:`All` of them."""
     if isinstance(first, TimeRange) and isinstance(second, TimeRange):
@@ -150,26 +198,26 @@ def listing_query(
     """The query one ``list`` / ``count`` call stands for. An unknown keyword, or a value
     its filter refuses, is ``ValidationError`` naming the keyword."""
     known = listing.all_filters(schema)
+    choices = {
+        a.keyword: a for a in (arg.attribute for arg in known.values()) if isinstance(a, Choice)
+    }
     filters: dict[str, Any] = {}
     for name, value in keywords.items():
+        if name in choices:
+            choices[name].pick(keywords)  # checked even when no keyword reads it
+            continue
         if name not in known:
-            raise ValidationError(
-                name, f"is not a filter of {schema.name} (known: {', '.join(sorted(known))})"
-            )
+            options = ", ".join(sorted({*known, *choices}))
+            raise ValidationError(name, f"is not a filter of {schema.name} (known: {options})")
         if value is None:
             continue  # an unset keyword
         arg = known[name]
-        made = arg.make(value)
-        if arg.attribute in filters:
-            made = _merge(name, filters[arg.attribute], made)
-        kind = schema.attribute_kinds[arg.attribute]
-        if isinstance(made, Filter):
-            made.check(name, kind)
-        elif not is_scalar_of(kind, made):
-            raise ValidationError(name, f"must be a {kind.name} value, got {type(value).__name__}")
-        else:
-            check_json(name, made)  # text without lone surrogates, numbers within range
-        filters[arg.attribute] = made
+        attribute = arg.attribute_for(keywords)
+        made = _built(name, arg.make, value, FilterTarget.of(schema, attribute))
+        if attribute in filters:
+            made = _merge(filters[attribute], made)
+            as_filter(made).check(name, FilterTarget.of(schema, attribute))
+        filters[attribute] = made
     parent = None
     if not schema.tenant_hashed and isinstance(filters.get(schema.hash_key), str):
         parent = filters.pop(schema.hash_key)
