@@ -1,15 +1,16 @@
 """Failures at the edge: no credentials, no endpoint, refused credentials.
 
 Each is told apart and named, with the endpoint, and none waits through the full retry
-budget. Tests of the no-credentials path switch off every credential source botocore
-knows, including the instance metadata service (its traffic is forbidden here).
+budget (counted in tries and recorded waits, never on the wall clock). Tests of the
+no-credentials path switch off every credential source botocore knows, including the
+instance metadata service (its traffic is forbidden here).
 """
 
 from __future__ import annotations
 
 import socket
-import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.exceptions import (
@@ -37,8 +38,6 @@ from tests.dynamodb.faults import Faults, SleepRecorder
 
 pytestmark = pytest.mark.anyio
 
-#: Well under the ~12 s a retried credential failure used to take.
-PROMPTLY = 5.0
 _CREDENTIAL_VARIABLES = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
@@ -82,16 +81,28 @@ def plain_store(endpoint: str, **options: str) -> DynamoStore:
     return store
 
 
-async def failure_of(store: DynamoStore) -> tuple[StorageError, float]:
-    """The error one read raises, and how long it took to come back."""
-    started = time.monotonic()
+def tries_of(store: DynamoStore) -> list[str]:
+    """The operations the runner tries, one entry per try (PynamoDB replaces a client
+    that has no credentials, so hooks on one client would not see every try)."""
+    tries: list[str] = []
+    dispatch = store.runner._dispatch
+
+    def counted(operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        tries.append(operation)
+        return dispatch(operation, kwargs)
+
+    store.runner._dispatch = counted  # type: ignore[method-assign]
+    return tries
+
+
+async def failure_of(store: DynamoStore) -> StorageError:
+    """The error one read raises."""
     try:
         with pytest.raises((StorageMisconfigured, StorageUnavailable)) as caught:
             await store.repository(AGENTS).find(PartitionKey("ep", "edge"), ("k",))
     finally:
-        elapsed = time.monotonic() - started
         await store.close()
-    return caught.value, elapsed
+    return caught.value
 
 
 @pytest.mark.usefixtures("no_aws_credentials")
@@ -103,7 +114,8 @@ async def test_without_credentials_a_call_fails_at_once_saying_how_to_give_them(
     store = plain_store(dynamodb_endpoint)
     sleeps = SleepRecorder()
     store.runner.sleep = sleeps
-    error, elapsed = await failure_of(store)
+    tries = tries_of(store)
+    error = await failure_of(store)
     assert isinstance(error, StorageMisconfigured)
     assert str(error) == (
         f"no AWS credentials found for DynamoDB at http://{dynamodb_endpoint} "
@@ -114,7 +126,7 @@ async def test_without_credentials_a_call_fails_at_once_saying_how_to_give_them(
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AACE_STORE_AWS_ACCESS_KEY_ID"):
         assert name in hint
     assert sleeps.delays == []  # not retried
-    assert elapsed < PROMPTLY
+    assert tries == ["GetItem"]  # tried once, failing before it was signed
     assert isinstance(error.__cause__, NoCredentialsError)
 
 
@@ -122,12 +134,15 @@ async def test_without_credentials_a_call_fails_at_once_saying_how_to_give_them(
 async def test_without_credentials_and_without_an_endpoint_the_credentials_are_named() -> None:
     port = free_port()
     store = plain_store(f"127.0.0.1:{port}")
-    error, elapsed = await failure_of(store)
+    sleeps = SleepRecorder()
+    store.runner.sleep = sleeps
+    tries = tries_of(store)
+    error = await failure_of(store)
     assert isinstance(error, StorageMisconfigured)
     assert str(error).startswith(
         f"no AWS credentials found for DynamoDB at http://127.0.0.1:{port}"
     )
-    assert elapsed < PROMPTLY
+    assert (tries, sleeps.delays) == (["GetItem"], [])  # tried once, no wait
 
 
 async def test_with_nothing_listening_a_call_fails_within_seconds_naming_host_and_port() -> None:
@@ -135,15 +150,19 @@ async def test_with_nothing_listening_a_call_fails_within_seconds_naming_host_an
     store = plain_store(
         f"127.0.0.1:{port}", aws_access_key_id="local", aws_secret_access_key="local"
     )
+    sleeps = SleepRecorder()
+    store.runner.sleep = sleeps
     faults = Faults(store.runner.client)
-    error, elapsed = await failure_of(store)
+    policy = store.runner.retry_policy
+    error = await failure_of(store)
     assert isinstance(error, StorageUnavailable)
     assert str(error) == (
         f"no DynamoDB endpoint answers at 127.0.0.1:{port}: "
         f'Could not connect to the endpoint URL: "http://127.0.0.1:{port}/"'
     )
     assert faults.sent == {"GetItem": 3}  # a few tries, not the whole retry budget
-    assert elapsed < PROMPTLY
+    assert len(sleeps.delays) == 2  # and only the policy's first, shortest waits
+    assert all(d <= policy.ceiling(n) for n, d in enumerate(sleeps.delays)), sleeps.delays
     assert isinstance(error.__cause__, EndpointConnectionError)
 
 
@@ -156,7 +175,7 @@ async def test_connection_failures_get_three_tries_even_with_a_larger_retry_budg
     )
     sleeps = SleepRecorder()
     store.runner.sleep = sleeps
-    error, _ = await failure_of(store)
+    error = await failure_of(store)
     assert isinstance(error, StorageUnavailable)
     assert len(sleeps.delays) == 2
 
@@ -176,7 +195,7 @@ async def test_credentials_the_endpoint_refuses_are_misconfigured_and_no_secret_
     )
     sleeps = SleepRecorder()
     store.runner.sleep = sleeps
-    error, _ = await failure_of(store)
+    error = await failure_of(store)
     assert isinstance(error, StorageMisconfigured)
     assert str(error) == (
         f"DynamoDB at http://{dynamodb_endpoint} refused the credentials "
@@ -240,7 +259,7 @@ async def test_tls_towards_a_plain_http_endpoint_is_misconfigured_and_not_retrie
     )
     sleeps = SleepRecorder()
     store.runner.sleep = sleeps
-    error, _ = await failure_of(store)
+    error = await failure_of(store)
     assert isinstance(error, StorageMisconfigured)
     assert str(error).startswith(f"TLS with the DynamoDB endpoint at {dynamodb_endpoint} failed")
     assert "tls" in (error.hint or "")
