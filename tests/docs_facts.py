@@ -45,45 +45,21 @@ BLOCK = re.compile(
 def service_roster() -> tuple[str, dict[str, type[Any]]]:
     """The module that lists the facade's services, and its services by attribute name.
 
-    The one place that knows the roster's name: ``aace.application.roster`` (its
-    ``service_types()``), or before it ``container.SERVICES``; a mapping of classes, a
-    sequence of entries naming their attribute and class, or a function returning either
-    is read the same way."""
-    candidates = (
-        ("aace.application.roster", ("service_types", "SERVICES", "ROSTER")),
-        ("aace.application.container", ("SERVICES",)),
-    )
-    for module_name, names in candidates:
+    The one place that knows the roster's name: ``aace.application.roster.service_types()``
+    (or, before it, ``aace.application.container.SERVICES``)."""
+    for module_name, name in (
+        ("aace.application.roster", "service_types"),
+        ("aace.application.container", "SERVICES"),
+    ):
         try:
-            module = importlib.import_module(module_name)
+            roster = getattr(importlib.import_module(module_name), name, None)
         except ModuleNotFoundError as exc:
             if exc.name != module_name:
                 raise
             continue
-        for name in names:
-            roster = getattr(module, name, None)
-            if callable(roster) and not isinstance(roster, type):
-                roster = roster()
-            if roster is not None:
-                return module_name, _as_services(roster)
+        if roster is not None:
+            return module_name, dict(roster() if callable(roster) else roster)
     raise LookupError("no service roster found: teach tests.docs_facts.service_roster its name")
-
-
-def _as_services(roster: Any) -> dict[str, type[Any]]:
-    """``{attribute: service class}`` from a mapping of classes or of entries, or a
-    sequence of entries (an entry names its attribute and its class)."""
-    items = roster.items() if isinstance(roster, Mapping) else ((None, e) for e in roster)
-    services = {}
-    for key, entry in items:
-        if isinstance(entry, type):
-            services[str(key)] = entry
-            continue
-        name = key or next(getattr(entry, a) for a in ("attribute", "name") if hasattr(entry, a))
-        cls = next(
-            getattr(entry, a) for a in ("service", "service_class", "cls") if hasattr(entry, a)
-        )
-        services[str(name)] = cls
-    return services
 
 
 def _schemas() -> tuple[Any, ...]:
@@ -280,22 +256,26 @@ def _summary(docstring: str | None) -> str:
     """A docstring's first paragraph as one line of markdown."""
     first = (docstring or "").strip().split("\n\n")[0]
     text = " ".join(first.split())
-    text = re.sub(r":\w+:`~?(?:[\w.]+\.)?([\w]+(?:\.\w+)?)`", r"`\1`", text)
+    text = re.sub(r":\w+:`~[\w.]*?(\w+)`", r"`\1`", text)  # ~a.b.C shows C
+    text = re.sub(r":\w+:`([\w.]+)`", r"`\1`", text)
     return text.replace("``", "`").replace("|", "\\|")
 
 
-def domain_modules() -> list[tuple[str, str]]:
-    """Every module and package right under ``domain/`` with its docstring's summary (read
-    from the source, so a module that does not import yet is still listed)."""
-    import aace.domain
-
+def modules_of(package: str) -> list[tuple[str, str]]:
+    """Every module and package right under ``package`` (``domain``) with its docstring's
+    summary, read from the source, so a module that does not import yet is still listed."""
+    folder = ROOT / package
     rows = []
-    for info in pkgutil.iter_modules(aace.domain.__path__):
-        base = Path(aace.domain.__path__[0]) / info.name
-        path = base / "__init__.py" if info.ispkg else base.with_suffix(".py")
-        shown = f"domain/{info.name}/" if info.ispkg else f"domain/{info.name}.py"
+    for info in pkgutil.iter_modules([str(folder)]):
+        path = folder / info.name / "__init__.py" if info.ispkg else folder / f"{info.name}.py"
+        shown = f"{package}/{info.name}/" if info.ispkg else f"{package}/{info.name}.py"
         rows.append((shown, _summary(ast.get_docstring(ast.parse(path.read_text())))))
     return sorted(rows)
+
+
+def module_table(package: str) -> str:
+    rows = [(f"`{m}`", s or "\N{EN DASH}") for m, s in modules_of(package)]
+    return _table(("module", "what it holds"), rows)
 
 
 def _path_of(module: str) -> str:
@@ -307,10 +287,6 @@ def _path_of(module: str) -> str:
 def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
-
-
-def domain_table() -> str:
-    return _table(("module", "what it holds"), [(f"`{m}`", s) for m, s in domain_modules()])
 
 
 def services_table() -> str:
@@ -325,7 +301,12 @@ def services_table() -> str:
 
 def blocks() -> dict[str, Callable[[], str]]:
     """Generated blocks by name."""
-    return {"errors": error_tree, "domain-modules": domain_table, "services": services_table}
+    return {
+        "errors": error_tree,
+        "domain-modules": lambda: module_table("domain"),
+        "application-modules": lambda: module_table("application"),
+        "services": services_table,
+    }
 
 
 # -- reading and rewriting the pages ---------------------------------------------------------

@@ -10,6 +10,7 @@ import re
 import attrs
 import pytest
 
+import aace.application
 import aace.domain
 from aace import Settings
 from aace.domain.errors import AaceError
@@ -94,15 +95,12 @@ def test_the_behaviour_errors_table_names_each_error_and_its_parents() -> None:
     assert documented == expected
 
 
-def test_the_domain_module_table_lists_every_domain_module() -> None:
-    listed = re.findall(
-        r"^\| `domain/(\w+)(?:\.py|/)` \|",
-        _section(ARCHITECTURE.read_text(), "domain-modules"),
-        re.M,
-    )
-    assert sorted(listed) == sorted(
-        info.name for info in pkgutil.iter_modules(aace.domain.__path__)
-    )
+@pytest.mark.parametrize("package", ["domain", "application"])
+def test_the_module_tables_list_every_module(package: str) -> None:
+    table = _section(ARCHITECTURE.read_text(), f"{package}-modules")
+    listed = re.findall(rf"^\| `{package}/(\w+)(?:\.py|/)` \|", table, re.M)
+    folder = aace.domain.__path__ if package == "domain" else aace.application.__path__
+    assert sorted(listed) == sorted(info.name for info in pkgutil.iter_modules(folder))
 
 
 def test_the_services_in_the_docs_are_the_roster() -> None:
