@@ -34,7 +34,7 @@ _AWAITED = re.compile(r"^(?:Awaitable|Coroutine\[Any, Any,)\s*\[?(.*?)\]?$")
 
 
 def blocking_name(service: type[Any]) -> str:
-    """The blocking class of ``service``: ``AgentService`` → ``BlockingAgentService``."""
+    """The blocking class of ``service``: ``Blocking`` before the service class's name."""
     return f"Blocking{service.__name__}"
 
 

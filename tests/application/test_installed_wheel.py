@@ -85,3 +85,83 @@ def test_a_host_with_its_own_application_package_embeds_aace(
     )
     assert result.returncode == 0, result.stderr
     assert Path(result.stdout.strip()).is_relative_to(installed), "aace came from the checkout"
+
+
+#: What an embedder's type checker must see: exact types at the edge, async and blocking.
+TYPED_CASES = """
+from typing import assert_type
+
+from aace import Aace, BlockingAace, NotFound, Settings, TenantContext
+from aace.application.loader import Loaded
+from aace.domain import Agent, Llm, McpServer, Page, Thread
+from aace.application.services.views import McpServerView
+
+
+async def async_cases(app: Aace, ctx: TenantContext) -> None:
+    assert_type(await app.agents.get(ctx, "v"), Agent)
+    assert_type(await app.agents.get(ctx, "v", include=["llm"]), Loaded[Agent])
+    assert_type(await app.agents.find(ctx, "v"), Agent | None)
+    assert_type(await app.agents.active(ctx, "a"), Agent)
+    assert_type(await app.agents.count_active(ctx), int)
+    assert_type(await app.threads.list(ctx), Page[Thread])
+    assert_type(await app.llms.get(ctx, "openai", "gpt-4o"), Llm)
+    assert_type(await app.mcp_servers.get(ctx, "m"), McpServerView)
+
+
+def blocking_cases(app: BlockingAace, ctx: TenantContext) -> None:
+    assert_type(app.agents.get(ctx, "v"), Agent)
+    assert_type(app.agents.get(ctx, "v", include=["llm"]), Loaded[Agent])
+    assert_type(app.agents.count_active(ctx), int)
+    assert_type(app.threads.list(ctx).items, list[Thread])
+    assert_type(app.agents.list_active(ctx), Page[Agent])
+
+
+with Aace.open_sync(Settings(storage_url="memory://")) as opened:
+    assert_type(opened, BlockingAace)
+assert_type(NotFound("x"), NotFound)
+"""
+
+#: Each line marked ``# error`` must be an error for the embedder's type checker.
+MISTYPED_CASES = """
+from aace import Aace, BlockingAace, TenantContext
+
+
+async def async_cases(app: Aace, ctx: TenantContext) -> None:
+    await app.agents.creat(ctx, {})  # error
+    name: str = await app.agents.count_active(ctx)  # error
+    await app.agents.get(ctx, 3)  # error
+
+
+def blocking_cases(app: BlockingAace, ctx: TenantContext) -> None:
+    app.agents.creat(ctx, {})  # error
+    name: str = app.agents.count_active(ctx)  # error
+    app.agents.get(ctx, "v").no_such_field  # error
+    app.threads.list(ctx, limit="50")  # error
+"""
+
+
+def test_an_embedders_type_checker_sees_exact_types(installed: Path, tmp_path: Path) -> None:
+    """One mypy run over both probes, against the installed wheel (as an embedder sees it)."""
+    (tmp_path / "typed_cases.py").write_text(TYPED_CASES)
+    (tmp_path / "mistyped_cases.py").write_text(MISTYPED_CASES)
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent",
+            "--no-incremental", "--show-error-codes", "--no-error-summary",
+            "typed_cases.py", "mistyped_cases.py",
+        ],  # fmt: skip
+        cwd=tmp_path,
+        env={**os.environ, "MYPYPATH": str(installed)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert not [e for e in errors if e.startswith("typed_cases.py")], result.stdout
+    expected = {
+        number
+        for number, line in enumerate(MISTYPED_CASES.splitlines(), start=1)
+        if line.endswith("# error")
+    }
+    found = {int(e.split(":")[1]) for e in errors if e.startswith("mistyped_cases.py")}
+    assert found == expected, result.stdout
