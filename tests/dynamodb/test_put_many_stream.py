@@ -4,7 +4,6 @@ read only that far ahead, and a failed request stopping the stream."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +20,10 @@ from tests.factories import new_id, sample
 
 pytestmark = pytest.mark.anyio
 
+#: Seconds after which a held request goes on anyway, so that a stream that never reads
+#: ahead fails the test instead of hanging it: a guard, never a measure.
+HANG_GUARD = 60
+
 
 async def test_the_input_is_read_only_a_bounded_number_of_requests_ahead(
     open_dynamo_store: OpenStore,
@@ -31,12 +34,16 @@ async def test_the_input_is_read_only_a_bounded_number_of_requests_ahead(
     thread = new_id()
     lock = threading.Lock()
     state = {"sending": 0, "most_sending": 0, "done": 0}
+    in_flight = WRITES_PER_WORKER * workers
+    far_ahead = threading.Event()
 
     def slow_send(**_: Any) -> None:
         with lock:
             state["sending"] += 1
             state["most_sending"] = max(state["most_sending"], state["sending"])
-        time.sleep(0.01)  # a slow network, so that the input could race ahead
+        # A network that answers only once the input could have raced ahead (the guard
+        # only keeps a stream that never reads ahead from hanging the test).
+        far_ahead.wait(HANG_GUARD)
 
     def after_call(**_: Any) -> None:
         with lock:
@@ -52,12 +59,13 @@ async def test_the_input_is_read_only_a_bounded_number_of_requests_ahead(
         for number in range(2_000):
             with lock:
                 ahead.append(number - state["done"] * WRITE_CHUNK)
+                if ahead[-1] >= in_flight * WRITE_CHUNK:
+                    far_ahead.set()
             yield sample(RUNS, tenant, thread_uuid=thread)
 
     await store.repository(RUNS).put_many(runs())
     assert state["done"] == 2_000 // WRITE_CHUNK
     assert state["most_sending"] <= workers
-    in_flight = WRITES_PER_WORKER * workers
     # Requests in flight, the chunk waiting for a free slot, and the one being read.
     assert max(ahead) <= (in_flight + 2) * WRITE_CHUNK
     assert max(ahead) >= in_flight * WRITE_CHUNK  # it did overlap requests

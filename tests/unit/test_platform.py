@@ -107,13 +107,14 @@ def test_tenant_tables_take_their_writer_from_the_record() -> None:
 @pytest.mark.anyio
 async def test_the_writer_does_not_leak_into_concurrent_tasks() -> None:
     seen: list[PlatformContext | None] = []
+    looked = asyncio.Event()
 
     async def outside() -> None:
-        await asyncio.sleep(0)
         seen.append(current_operator())
+        looked.set()
 
     task = asyncio.get_running_loop().create_task(outside())
     with as_operator(PlatformContext("ops")):
-        await asyncio.sleep(0.01)
+        await looked.wait()  # the other task looks while the operator is set here
     await task
     assert seen == [None]
