@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pkgutil
 import re
+import typing
 
 import attrs
 import pytest
@@ -14,6 +15,7 @@ import aace.application
 import aace.domain
 from aace import Settings
 from aace.domain.errors import AaceError
+from aace.domain.filters import Filter
 from tests.docs_facts import (
     BLOCK,
     INLINE,
@@ -138,3 +140,10 @@ def test_the_logging_page_names_every_logger_of_the_package() -> None:
     text = (ROOT / "docs" / "logging.md").read_text()
     section = text[text.index("## The package's own loggers") : text.index("## What the drivers")]
     assert set(re.findall(r"^- `(aace[\w.]*)`", section, re.M)) == found
+
+
+def test_the_behaviour_page_names_every_filter_kind() -> None:
+    text = BEHAVIOUR.read_text()
+    section = text[text.index("- Filters are data") : text.index("Each adapter runs them")]
+    kinds = {kind.__name__ for kind in typing.get_args(Filter)}
+    assert set(re.findall(r"`(\w+)\(", section)) == kinds
