@@ -2,8 +2,10 @@
 
 A parameter annotated ``TenantContext``, :data:`Id`, :data:`OptionalId`, :data:`Input`,
 :data:`Inputs`, :data:`PageSize` or :data:`Cursor` is checked when the method is called;
-a bad value is ``ValidationError`` naming the parameter (or the item inside it), so no
-``TypeError``, ``AttributeError`` or driver error escapes, and every adapter refuses alike.
+a bad value is ``ValidationError`` naming the argument as the caller wrote it (a keyword;
+by position, the service's own name for a generic parameter: agents' ``stable_id`` is
+``agent_uuid``) or the item inside it, so no ``TypeError``, ``AttributeError`` or driver
+error escapes, and every adapter refuses alike.
 Services declare this once with :func:`checked_entry_points` on the class.
 """
 
@@ -248,6 +250,14 @@ def _rule_of(hint: Any) -> Rule | None:
     return None
 
 
+def _positional_name(service: Any, parameter: str) -> str:
+    """The name of an argument passed by position: the service's own name for a generic
+    parameter where it declares one in ``_positional_names`` (agents' ``stable_id`` is
+    ``agent_uuid``), so an error names what the caller meant; a keyword names itself."""
+    names: Mapping[str, str] | None = getattr(service, "_positional_names", None)
+    return parameter if names is None else names.get(parameter, parameter)
+
+
 def _checked(method: Callable[..., Any]) -> Callable[..., Any]:
     """``method`` checking each annotated argument first (positional or keyword)."""
     hints = typing.get_type_hints(method, include_extras=True)
@@ -268,7 +278,7 @@ def _checked(method: Callable[..., Any]) -> Callable[..., Any]:
     async def checked(*args: Any, **kwargs: Any) -> Any:
         for index, name, rule, default in checks:
             if index is not None and index < len(args):
-                rule(name, args[index])
+                rule(_positional_name(args[0], name), args[index])
             else:
                 rule(name, kwargs.get(name, default))
         if rest is not None:
