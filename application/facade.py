@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from aace.application.roster import Services
 from aace.application.settings import Settings
-from aace.domain.ports import Store
-from aace.domain.tenancy import TenantContext
 
 if TYPE_CHECKING:
     from aace.application.blocking import BlockingAace
     from aace.application.loader import Loader
+    from aace.domain.ports import Store
+    from aace.domain.tenancy import TenantContext
 
 __all__ = ["Aace"]
 
