@@ -146,3 +146,16 @@ def test_a_failed_open_leaves_no_background_loop(tmp_path: Path) -> None:
     with pytest.raises(ValidationError):
         Aace.open_sync(Settings(storage_url="nosuch://x"))
     assert threading.active_count() == before
+
+
+@pytest.mark.anyio
+async def test_two_stores_share_no_service(tmp_path: Path) -> None:
+    first = Settings(storage_url="memory://", cursor_secret=TEST_SECRET)
+    second = Settings(storage_url=f"sqlite:///{tmp_path / 'b.db'}", cursor_secret=TEST_SECRET)
+    async with Aace.open(first) as one, Aace.open(second) as two:
+        for name in service_types():
+            assert getattr(one, name) is not getattr(two, name)
+        # a service another calls is its own store's singleton
+        assert one.flow_snippets._agents is one.agents
+        assert two.flow_snippets._agents is two.agents
+        assert one.agents._store is one.store and two.agents._store is two.store
