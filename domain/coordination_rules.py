@@ -9,16 +9,20 @@ import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aace.domain.entities import default_agent_action
+from aace.domain.entities import Coordination, Task, default_agent_action
+from aace.domain.entity_rules import EntityRules
 from aace.domain.errors import ValidationError
 
 __all__ = [
     "AGENT_TYPES",
+    "COORDINATION_RULES",
     "SESSION_MOVES",
     "OPEN_STATUSES",
     "SESSION_AGENT_MOVES",
     "check_move",
     "check_task_agents",
+    "checked_task",
+    "coordination_input",
     "format_subtask_query",
     "merged_agent_action",
     "normalise_coordination_agents",
@@ -89,6 +93,13 @@ def normalise_coordination_agents(agents: Any) -> list[dict[str, Any]]:
     return normal
 
 
+def coordination_input(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A coordination's input with its ``agents`` (when given) normalised."""
+    if "agents" in data:
+        return {**data, "agents": normalise_coordination_agents(data["agents"])}
+    return data
+
+
 def check_task_agents(
     coordination_agents: Sequence[Mapping[str, Any]],
     subtask_queries: Any,
@@ -111,6 +122,12 @@ def check_task_agents(
             raise ValidationError(
                 f"agent_actions.{agent_uuid}", "is not an agent of the coordination"
             )
+
+
+def checked_task(coordination: Coordination, task: Task) -> Task:
+    """``task``, if it names only ``coordination``'s agents (:func:`check_task_agents`)."""
+    check_task_agents(coordination.agents, task.subtask_queries, task.agent_actions)
+    return task
 
 
 def merged_agent_action(given: Any) -> dict[str, Any]:
@@ -150,3 +167,6 @@ def predecessor_count(agent_action: Mapping[str, Any], agent_uuids: Sequence[str
     if not isinstance(predecessors, list):
         return 0
     return sum(1 for uuid in agent_uuids if uuid in predecessors)
+
+
+COORDINATION_RULES: EntityRules[Coordination] = EntityRules(normalise=coordination_input)

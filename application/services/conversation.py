@@ -3,11 +3,7 @@ platform's rules (services.md, "Conversation records")."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
 from typing import Any, ClassVar
-
-import attrs
 
 from aace.application.services.arguments import (
     Id,
@@ -20,6 +16,15 @@ from aace.application.services.generated import generated_service
 from aace.application.services.listing import Listing, at_least, at_most, eq, one_of
 from aace.application.services.usage import Metering
 from aace.application.settings import Settings
+from aace.domain.conversation_rules import (
+    ASYNC_TASK_RULES,
+    RUN_QUOTA_KEYS,
+    RUN_RULES,
+    TOKEN_TYPES,
+    TOOL_CALL_RULES,
+    token_filters,
+    tokens_gained,
+)
 from aace.domain.entities import (
     ASYNC_TASKS,
     MESSAGES,
@@ -30,7 +35,6 @@ from aace.domain.entities import (
     ToolCall,
 )
 from aace.domain.errors import ValidationError
-from aace.domain.fields import utc_now
 from aace.domain.ports import Store, UnitOfWork
 from aace.domain.tenancy import TenantContext
 
@@ -41,18 +45,13 @@ __all__ = [
     "ToolCallService",
 ]
 
-_TOKENS = {"completion": "completion_tokens", "prompt": "prompt_tokens", "total": "total_tokens"}
-_TASK_MOVES = {"initial": {"in_progress"}, "in_progress": {"completed", "failed"}}
-
-
-def _ms_since(moment: datetime) -> float:
-    return (utc_now() - moment).total_seconds() * 1000
-
 
 @checked_entry_points
 class RunService(EntityService[Run]):
     """Runs of a thread. An update giving ``completion_tokens > 0`` sets ``total_tokens``
-    and ``time_spent`` (ms since ``created_at``)."""
+    and ``time_spent`` (ms since ``created_at``); ``token_type`` (completion, prompt or
+    total; default total) with ``min_tokens`` / ``max_tokens`` (inclusive) lists a range
+    on that count. Creating a run and spending tokens are metered (``app.usage``)."""
 
     spec: ClassVar[ServiceSpec[Any]] = ServiceSpec(
         RUNS,
@@ -60,12 +59,14 @@ class RunService(EntityService[Run]):
             {
                 "thread_uuid": eq("thread_uuid"),
                 "run_id": eq("run_id"),
-                **{f"min_{t}_tokens": at_least(f"{t}_tokens") for t in _TOKENS},
-                **{f"max_{t}_tokens": at_most(f"{t}_tokens") for t in _TOKENS},
+                **{f"min_{t}_tokens": at_least(f"{t}_tokens") for t in TOKEN_TYPES},
+                **{f"max_{t}_tokens": at_most(f"{t}_tokens") for t in TOKEN_TYPES},
             },
             descending=True,
         ),
         managed=frozenset({"total_tokens", "time_spent"}),
+        rules=RUN_RULES,
+        keywords=token_filters,
     )
 
     def __init__(self, store: Store, settings: Settings) -> None:
@@ -77,7 +78,7 @@ class RunService(EntityService[Run]):
         ``tokens`` or ``runs`` total is at an active limit without overage; the run counts
         one under ``runs``."""
         tenant = tenant_of(context)
-        limits = {key: await self._metering.limits(tenant, key) for key in ("tokens", "runs")}
+        limits = {key: await self._metering.limits(tenant, key) for key in RUN_QUOTA_KEYS}
         await self._metering.refuse_if_over(tenant, limits)
         self._metering.add(uow, tenant, "runs", 1, limits["runs"])
 
@@ -87,40 +88,9 @@ class RunService(EntityService[Run]):
         """Spent tokens are facts: the tokens a run's total gains are recorded under
         ``tokens`` in the same unit of work, never refused (exactly once: a retried update
         finds them recorded and adds nothing)."""
-        gained = changed.total_tokens - current.total_tokens
-        if gained > 0:
+        gained = tokens_gained(current, changed)
+        if gained:
             self._metering.add(uow, tenant_of(context), "tokens", gained, {})
-
-    def _keywords(self, filters: Mapping[str, Any]) -> Mapping[str, Any]:
-        """``token_type`` (completion, prompt or total; default total) with
-        ``min_tokens`` / ``max_tokens`` (inclusive): a range on that count."""
-        return _token_filters(filters)
-
-    def _changed(self, current: Run, changed: Run, changes: Mapping[str, Any]) -> Run:
-        for name in ("completion_tokens", "prompt_tokens"):
-            if getattr(changed, name) < getattr(current, name):
-                raise ValidationError(name, "cannot go down: spent tokens are facts")
-        if isinstance(changes.get("completion_tokens"), int) and changed.completion_tokens > 0:
-            return attrs.evolve(
-                changed,
-                total_tokens=changed.completion_tokens + changed.prompt_tokens,
-                time_spent=_ms_since(current.created_at),
-            )
-        return changed
-
-
-def _token_filters(options: Mapping[str, Any]) -> dict[str, Any]:
-    """``token_type`` / ``min_tokens`` / ``max_tokens`` as the range keywords of one count."""
-    options = dict(options)
-    token_type = options.pop("token_type", None)
-    token_type = "total" if token_type is None else token_type
-    if not isinstance(token_type, str) or token_type not in _TOKENS:
-        raise ValidationError("token_type", f"must be one of {', '.join(_TOKENS)}")
-    for bound in ("min", "max"):
-        value = options.pop(f"{bound}_tokens", None)
-        if value is not None:
-            options[f"{bound}_{token_type}_tokens"] = value
-    return options
 
 
 MessageService = generated_service(
@@ -137,13 +107,6 @@ MessageService = generated_service(
         ),
     ),
 )
-
-
-def _completed(current: Any, changed: Any) -> Any:
-    """A record whose status becomes ``completed`` gets ``time_spent``."""
-    if changed.status == "completed" and current.status != "completed":
-        return attrs.evolve(changed, time_spent=_ms_since(current.created_at))
-    return changed
 
 
 @checked_entry_points
@@ -164,10 +127,8 @@ class ToolCallService(EntityService[ToolCall]):
             descending=True,
         ),
         managed=frozenset({"time_spent"}),
+        rules=TOOL_CALL_RULES,
     )
-
-    def _changed(self, current: ToolCall, changed: ToolCall, changes: Any) -> ToolCall:
-        return _completed(current, changed)  # type: ignore[no-any-return]
 
     async def upsert_by_call_id(
         self, context: TenantContext, thread_uuid: Id, tool_call_id: Id, data: Input
@@ -196,16 +157,8 @@ class AsyncTaskService(EntityService[AsyncTask]):
             descending=True,
         ),
         managed=frozenset({"time_spent"}),
+        rules=ASYNC_TASK_RULES,
     )
-
-    def _changed(self, current: AsyncTask, changed: AsyncTask, changes: Any) -> AsyncTask:
-        if changed.status != current.status and changed.status not in _TASK_MOVES.get(
-            current.status, set()
-        ):
-            raise ValidationError(
-                "status", f"cannot move from {current.status} to {changed.status}"
-            )
-        return _completed(current, changed)  # type: ignore[no-any-return]
 
     async def fail(
         self, context: TenantContext, function_name: Id, async_task_uuid: Id, error: Text

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from aace.application.services.arguments import (
@@ -15,9 +14,10 @@ from aace.application.services.arguments import (
 )
 from aace.application.services.entity import EntityService, ServiceSpec
 from aace.application.services.generated import NaturalKeyService, generated_service
+from aace.application.services.inputs import new_record
 from aace.application.services.listing import Listing, contains, eq, one_of
 from aace.application.settings import Settings
-from aace.domain.coordination_rules import check_task_agents, normalise_coordination_agents
+from aace.domain.coordination_rules import COORDINATION_RULES, checked_task
 from aace.domain.entities import (
     COORDINATIONS,
     SESSION_RUNS,
@@ -51,21 +51,14 @@ class TaskService(EntityService[Task]):
             },
             order=None,
         ),
+        completes_on=frozenset({"subtask_queries", "agent_actions"}),
     )
 
     async def _complete(self, context: Any, entity: Task) -> Task:
+        """Read the task's coordination; the task may name only its agents."""
         coordinations = self._store.repository(COORDINATIONS)
         coordination = await coordinations.get(context.partition_key, (entity.coordination_uuid,))
-        return self.checked_under(coordination, entity)
-
-    def _completes_on(self, changes: Mapping[str, Any]) -> bool:
-        return bool({"subtask_queries", "agent_actions"} & changes.keys())
-
-    @staticmethod
-    def checked_under(coordination: Coordination, task: Task) -> Task:
-        """``task`` if it names only ``coordination``'s agents."""
-        check_task_agents(coordination.agents, task.subtask_queries, task.agent_actions)
-        return task
+        return checked_task(coordination, entity)
 
 
 @checked_entry_points
@@ -84,16 +77,12 @@ class CoordinationService(EntityService[Coordination]):
             },
             order=None,
         ),
+        rules=COORDINATION_RULES,
     )
 
     def __init__(self, store: Store, settings: Settings, tasks: TaskService) -> None:
         super().__init__(store, settings)
         self._tasks = tasks
-
-    def _prepare(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
-        if "agents" in data:
-            return {**data, "agents": normalise_coordination_agents(data["agents"])}
-        return data
 
     async def create(  # type: ignore[override]
         self,
@@ -112,10 +101,12 @@ class CoordinationService(EntityService[Coordination]):
         for number, task in enumerate(tasks):
             if "coordination_uuid" in task:
                 raise ValidationError(f"tasks[{number}].coordination_uuid", "is the new one's")
-            plain = self._tasks._build_plain(
-                context, {**task, "coordination_uuid": coordination.coordination_uuid}
+            plain = new_record(
+                self._tasks.spec,
+                context,
+                {**task, "coordination_uuid": coordination.coordination_uuid},
             )
-            built.append(TaskService.checked_under(coordination, plain))
+            built.append(checked_task(coordination, plain))
         uow = self._store.unit_of_work()
         uow.put(coordination, condition=ABSENT)
         for task_entity in built:

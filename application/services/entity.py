@@ -1,11 +1,12 @@
 """One service shape for every entity: the verbs of services.md, generated from a
-description (:class:`ServiceSpec`); services with rules of their own subclass it and
-override a hook (``_prepare``, ``_changed``, ``_present``, ``_managed``)."""
+description (:class:`ServiceSpec`), whose ``rules`` are the entity's pure rules (the
+domain's :class:`EntityRules`). A service that reads or writes other records for its
+entity subclasses it and overrides a hook (``_complete``, ``_also_on_create``,
+``_also_on_update``, ``_managed``)."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
@@ -35,15 +36,21 @@ from aace.application.services.contention import (
 )
 from aace.application.services.dependents import Dependents
 from aace.application.services.idempotency import Idempotency, fingerprint
-from aace.application.services.inputs import refuse_managed
+from aace.application.services.inputs import (
+    built,
+    new_id,
+    package_keys,
+    refuse_managed,
+    revised,
+)
 from aace.application.services.listing import Listing, listing_query
 from aace.application.services.views import public_view
 from aace.application.settings import Settings
+from aace.domain.entity_rules import EntityRules, as_given
 from aace.domain.errors import ConditionFailed, Forbidden, LimitExceeded, ValidationError
-from aace.domain.fields import utc_now
 from aace.domain.ports import ABSENT, ANY, Condition, Store, UnitOfWork
 from aace.domain.query import Page
-from aace.domain.records import structure_input, to_record
+from aace.domain.records import to_record
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey, PlatformContext, TenantContext, as_operator
 from aace.domain.unit_of_work import NO_TENANT
@@ -52,11 +59,6 @@ __all__ = ["EntityService", "ServiceSpec", "new_id", "tenant_of"]
 
 E = TypeVar("E")
 Context = TenantContext | PlatformContext
-
-
-def new_id() -> str:
-    """A fresh opaque id."""
-    return str(uuid.uuid4())
 
 
 @attrs.frozen
@@ -74,6 +76,17 @@ class ServiceSpec(Generic[E]):
     natural_key: bool = False
     #: Fields the package sets and a caller may not (``time_spent``, ``total_tokens``, …).
     managed: frozenset[str] = frozenset()
+    #: The entity's pure rules: input as stored, what a new record and an update become.
+    rules: EntityRules[E] = attrs.field(factory=EntityRules)
+    #: The keyword filters of ``list`` and ``count`` in the listing's terms (runs'
+    #: ``token_type`` with ``min_tokens`` / ``max_tokens``).
+    keywords: Callable[[Mapping[str, Any]], Mapping[str, Any]] = as_given
+    #: The fields whose change completes a record again from other records (``_complete``);
+    #: ``None``: every update does.
+    completes_on: frozenset[str] | None = None
+    #: The range key of a new record made from the caller's data (a usage limit's
+    #: ``"<usage_key>#<period>"``) instead of a fresh id; the caller cannot give it.
+    key_from: Callable[[Mapping[str, Any]], str] | None = None
 
 
 def tenant_of(context: Context) -> PartitionKey:
@@ -165,7 +178,7 @@ class EntityService(Generic[E]):
         ``include`` names relations to resolve into ``Page.related`` (services.md)."""
         if include:
             check_includes(self.schema, include)
-        keywords = self._keywords(filters)
+        keywords = self.spec.keywords(filters)
         query = listing_query(
             self.schema,
             self.spec.listing,
@@ -188,7 +201,7 @@ class EntityService(Generic[E]):
 
     async def count(self, context: Actor, **filters: Any) -> int:
         """How many records ``list`` with the same filters would visit."""
-        query = listing_query(self.schema, self.spec.listing, self._keywords(filters))
+        query = listing_query(self.schema, self.spec.listing, self.spec.keywords(filters))
         return await self._records.count(self._tenant(context), query)
 
     # -- writes -----------------------------------------------------------------------------
@@ -245,7 +258,7 @@ class EntityService(Generic[E]):
         if expected_updated_at is not None and not isinstance(expected_updated_at, datetime):
             raise ValidationError("expected_updated_at", "must be a datetime")
         refuse_managed(changes, set(self.schema.key_fields) | self._managed_names())
-        changes = self._prepare(changes)
+        changes = self.spec.rules.normalise(changes)
         tenant = self._tenant(context)
 
         async def attempt() -> E:
@@ -253,7 +266,9 @@ class EntityService(Generic[E]):
             stamp = getattr(current, "updated_at", None)
             if expected_updated_at is not None and stamp != expected_updated_at:
                 raise ConditionFailed(f"{self.schema.name} {key} was updated since")
-            changed = self._changed(current, self._apply(context, current, changes), changes)
+            changed: E = self.spec.rules.changed(
+                current, self._apply(context, current, changes), changes
+            )
             if self._completes_on(changes):
                 changed = await self._complete(context, changed)
             condition = (
@@ -331,12 +346,7 @@ class EntityService(Generic[E]):
     def _managed(self, context: Context, data: Mapping[str, Any]) -> dict[str, Any]:
         """The package's values for a new record: every key part the caller does not give
         as a parent's (all of them for a natural key)."""
-        schema = self.schema
-        if self.spec.natural_key:
-            return {}
-        if not schema.tenant_hashed and data.get(schema.hash_key) is None:
-            raise ValidationError(schema.hash_key, f"is needed to create {schema.name}")
-        return {schema.range_key: new_id()}
+        return package_keys(self.spec, data)
 
     async def _build(self, context: Context, data: Mapping[str, Any]) -> E:
         """A new record from caller ``data``, completed from other records."""
@@ -345,45 +355,22 @@ class EntityService(Generic[E]):
     def _build_plain(self, context: Context, data: Mapping[str, Any]) -> E:
         """A new record from caller ``data`` and the package's fields alone."""
         managed = self._managed(context, data)
-        refuse_managed(data, set(managed) | self._managed_names())
-        data = self._prepare(data)
-        values: dict[str, Any] = {**data, **managed}
-        if not self.schema.platform:
-            values["partition_key"] = self._tenant(context)
-        names = self.schema.attribute_kinds
-        now = utc_now()
-        for name, value in (
-            ("updated_by", updated_by(context)),
-            ("created_at", now),
-            ("updated_at", now),
-        ):
-            if name in names:
-                values[name] = value
-        return structure_input(self.schema.entity, values)
+        rules: EntityRules[E] = self.spec.rules
+        return built(
+            self.schema,
+            rules,
+            data,
+            tenant=None if self.schema.platform else self._tenant(context),
+            updated_by=updated_by(context),
+            managed=managed,
+            also_managed=self._managed_names(),
+        )
 
     def _apply(self, context: Context, current: E, changes: Mapping[str, Any]) -> E:
         """``current`` with ``changes`` (validated as a whole record) and fresh audit fields."""
-        values = {**attrs.asdict(current, recurse=False), **changes}  # type: ignore[arg-type]
-        names = self.schema.attribute_kinds
-        if "updated_at" in names:
-            values["updated_at"] = utc_now()
-        if "updated_by" in names:
-            values["updated_by"] = updated_by(context)
-        return structure_input(self.schema.entity, values)
+        return revised(self.schema, current, changes, updated_by=updated_by(context))
 
     # -- hooks ----------------------------------------------------------------------------
-
-    def _keywords(self, filters: Mapping[str, Any]) -> Mapping[str, Any]:
-        """The keyword filters of a ``list`` or ``count`` call, in the listing's terms."""
-        return filters
-
-    def _prepare(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
-        """Caller input as stored (normalisation); the default keeps it."""
-        return data
-
-    def _changed(self, current: E, changed: E, changes: Mapping[str, Any]) -> E:
-        """The record an update writes, given the rules of the entity."""
-        return changed
 
     async def _also_on_update(
         self, uow: UnitOfWork, context: Context, current: E, changed: E
@@ -395,8 +382,10 @@ class EntityService(Generic[E]):
         return entity
 
     def _completes_on(self, changes: Mapping[str, Any]) -> bool:
-        """Whether an update with ``changes`` completes the record again."""
-        return True
+        """Whether an update with ``changes`` completes the record again (``completes_on``
+        of the spec)."""
+        fields = self.spec.completes_on
+        return fields is None or bool(fields & changes.keys())
 
     async def _also_on_create(self, uow: UnitOfWork, context: Context, entity: E) -> None:
         """Further actions of a create's unit of work (a counter)."""

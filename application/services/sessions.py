@@ -5,7 +5,6 @@ state change, so concurrent completions never lose or double one."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -22,15 +21,7 @@ from aace.application.services.arguments import (
 from aace.application.services.contention import commit_or_lose, settle
 from aace.application.services.entity import EntityService, ServiceSpec
 from aace.application.services.listing import Listing, eq, listing_query, nested, one_of
-from aace.domain.coordination_rules import (
-    OPEN_STATUSES,
-    SESSION_AGENT_MOVES,
-    SESSION_MOVES,
-    check_move,
-    format_subtask_query,
-    merged_agent_action,
-    predecessor_count,
-)
+from aace.domain.coordination_rules import format_subtask_query, predecessor_count
 from aace.domain.entities import (
     COORDINATIONS,
     SESSION_AGENTS,
@@ -39,9 +30,23 @@ from aace.domain.entities import (
     Session,
     SessionAgent,
 )
-from aace.domain.errors import ValidationError
 from aace.domain.fields import utc_now
 from aace.domain.ports import ABSENT, Condition, read_all
+from aace.domain.session_rules import (
+    READY_STATES,
+    SESSION_AGENT_RULES,
+    SESSION_RULES,
+    check_finishable,
+    check_unstarted,
+    dispatched,
+    iterated,
+    logged,
+    planned_agents,
+    session_from_task,
+    state_after_user_input,
+    takes_a_predecessor,
+    task_key,
+)
 from aace.domain.tenancy import TenantContext
 
 __all__ = ["SessionAgentService", "SessionService"]
@@ -49,17 +54,6 @@ __all__ = ["SessionAgentService", "SessionService"]
 
 def _unchanged(record: Any) -> Condition:
     return Condition.present(updated_at=record.updated_at)
-
-
-def _appended(logs: str | None, entry: Any) -> str:
-    """``logs`` (a JSON list as text; other text becomes its first entry) plus ``entry``."""
-    try:
-        entries = json.loads(logs) if logs else []
-    except ValueError:
-        entries = [logs]
-    if not isinstance(entries, list):
-        entries = [entries]
-    return json.dumps([*entries, entry])
 
 
 @checked_entry_points
@@ -82,34 +76,17 @@ class SessionService(EntityService[Session]):
             order=None,
         ),
         managed=frozenset({"iteration_count", "logs"}),
+        rules=SESSION_RULES,
+        completes_on=frozenset(),  # a session takes from its task when created only
     )
 
-    def _build_plain(self, context: Any, data: Mapping[str, Any]) -> Session:
-        session = super()._build_plain(context, data)
-        if session.status not in OPEN_STATUSES:
-            raise ValidationError("status", f"a session starts {', '.join(sorted(OPEN_STATUSES))}")
-        return session
-
     async def _complete(self, context: Any, entity: Session) -> Session:
-        if entity.task_uuid is None or (entity.subtask_queries and entity.task_query is not None):
+        """Read the session's task when it takes something from it."""
+        key = task_key(entity)
+        if key is None:
             return entity
-        task = await self._store.repository(TASKS).get(
-            context.partition_key, (entity.coordination_uuid, entity.task_uuid)
-        )
-        return attrs.evolve(
-            entity,
-            subtask_queries=entity.subtask_queries or task.subtask_queries,
-            task_query=entity.task_query
-            if entity.task_query is not None
-            else task.initial_task_query,
-        )
-
-    def _completes_on(self, changes: Mapping[str, Any]) -> bool:
-        return False
-
-    def _changed(self, current: Session, changed: Session, changes: Any) -> Session:
-        check_move("status", SESSION_MOVES, current.status, changed.status)
-        return changed
+        task = await self._store.repository(TASKS).get(context.partition_key, key)
+        return session_from_task(entity, task)
 
     async def next_iteration(
         self, context: TenantContext, coordination_uuid: Id, session_uuid: Id
@@ -119,15 +96,7 @@ class SessionService(EntityService[Session]):
         most = self._settings.max_session_iterations
 
         def step(session: Session) -> dict[str, Any]:
-            if not SESSION_MOVES.get(session.status):
-                raise ValidationError("status", f"the session is {session.status}")
-            count = session.iteration_count + 1
-            if count < most:
-                return {"iteration_count": count}
-            check_move("status", SESSION_MOVES, session.status, "failed")
-            reason = f"Maximum iterations ({most}) reached"
-            logs = _appended(session.logs, {"log": reason})
-            return {"iteration_count": count, "status": "failed", "logs": logs}
+            return iterated(session, most)
 
         return await self._step(context, (coordination_uuid, session_uuid), step)
 
@@ -144,11 +113,7 @@ class SessionService(EntityService[Session]):
         ``status``, move the session there in the same write (``failed`` with its reason)."""
 
         def step(session: Session) -> dict[str, Any]:
-            changes: dict[str, Any] = {"logs": _appended(session.logs, entry)}
-            if status is not None:
-                check_move("status", SESSION_MOVES, session.status, status)
-                changes["status"] = status
-            return changes
+            return logged(session, entry, status)
 
         return await self._step(context, (coordination_uuid, session_uuid), step)
 
@@ -190,31 +155,8 @@ class SessionAgentService(EntityService[SessionAgent]):
             order=None,
         ),
         managed=frozenset({"in_degree"}),
+        rules=SESSION_AGENT_RULES,
     )
-
-    def _build_plain(self, context: Any, data: Mapping[str, Any]) -> SessionAgent:
-        if "agent_action" in data:
-            data = {**data, "agent_action": merged_agent_action(data["agent_action"])}
-        agent = super()._build_plain(context, data)
-        if agent.state != "initial":
-            raise ValidationError("state", "a session agent starts initial")
-        return agent
-
-    def _changed(self, current: SessionAgent, changed: SessionAgent, changes: Any) -> SessionAgent:
-        if changed.state == "completed" and current.state != "completed":
-            raise ValidationError("state", "a session agent completes through complete()")
-        check_move("state", SESSION_AGENT_MOVES, current.state, changed.state)
-        if "agent_action" in changes:
-            given = changes["agent_action"]
-            merged_agent_action(given)  # a mapping, or ValidationError
-            merged = {**merged_agent_action(current.agent_action), **(given or {})}
-            before = (current.agent_action or {}).get("predecessors") or []
-            if (merged.get("predecessors") or []) != before:
-                raise ValidationError(
-                    "agent_action.predecessors", "is fixed once the session agent exists"
-                )
-            changed = attrs.evolve(changed, agent_action=merged)
-        return changed
 
     async def start(
         self, context: TenantContext, coordination_uuid: Id, session_uuid: Id
@@ -228,12 +170,7 @@ class SessionAgentService(EntityService[SessionAgent]):
         tenant = context.partition_key
         sessions = self._store.repository(SESSIONS)
         session = await sessions.get(tenant, (coordination_uuid, session_uuid))
-        if any(
-            isinstance(q, Mapping) and q.get("session_agent_uuid") for q in session.subtask_queries
-        ):
-            raise ValidationError("session_uuid", "the session's agents were already started")
-        if not SESSION_MOVES.get(session.status):
-            raise ValidationError("status", f"the session is {session.status}")
+        check_unstarted(session)
         coordination = await self._store.repository(COORDINATIONS).get(
             tenant, (coordination_uuid,)
         )
@@ -243,29 +180,24 @@ class SessionAgentService(EntityService[SessionAgent]):
                 tenant, (coordination_uuid, session.task_uuid)
             )
             actions = task.agent_actions
-        task_agents = [
-            a["agent_uuid"] for a in coordination.agents if a.get("agent_type") == "task"
-        ]
         queries = [dict(q) for q in session.subtask_queries if isinstance(q, Mapping)]
         created: list[SessionAgent] = []
-        for agent_uuid in task_agents:
-            for query in queries:
-                if query.get("agent_uuid") != agent_uuid:
-                    continue
-                agent = self._build_plain(
-                    context,
-                    {
-                        "session_uuid": session_uuid,
-                        "coordination_uuid": coordination_uuid,
-                        "agent_uuid": agent_uuid,
-                        "agent_action": actions.get(agent_uuid),
-                    },
-                )
-                query["subtask_query"] = format_subtask_query(
-                    query.get("subtask_query"), session.task_query
-                )
-                query["session_agent_uuid"] = agent.session_agent_uuid
-                created.append(agent)
+        for agent_uuid, number in planned_agents(coordination.agents, queries):
+            agent = self._build_plain(
+                context,
+                {
+                    "session_uuid": session_uuid,
+                    "coordination_uuid": coordination_uuid,
+                    "agent_uuid": agent_uuid,
+                    "agent_action": actions.get(agent_uuid),
+                },
+            )
+            query = queries[number]
+            query["subtask_query"] = format_subtask_query(
+                query.get("subtask_query"), session.task_query
+            )
+            query["session_agent_uuid"] = agent.session_agent_uuid
+            created.append(agent)
         everyone = [a.agent_uuid for a in created]
         created = [
             attrs.evolve(a, in_degree=predecessor_count(a.agent_action or {}, everyone))
@@ -280,11 +212,10 @@ class SessionAgentService(EntityService[SessionAgent]):
 
     def _session_with(self, context: TenantContext, session: Session, queries: Any) -> Session:
         """The session with its enriched queries, ``dispatched`` if it was still open."""
-        status = "dispatched" if session.status in OPEN_STATUSES else session.status
         return attrs.evolve(
             session,
             subtask_queries=queries,
-            status=status,
+            status=dispatched(session.status),
             updated_at=utc_now(),
             updated_by=context.updated_by,
         )
@@ -293,7 +224,7 @@ class SessionAgentService(EntityService[SessionAgent]):
         """The session agents that may run now: ``in_degree`` 0, state ``initial`` or
         ``pending``."""
         return await self._all(
-            context, session_uuid=session_uuid, in_degree=0, states=["initial", "pending"]
+            context, session_uuid=session_uuid, in_degree=0, states=list(READY_STATES)
         )
 
     async def begin(
@@ -322,14 +253,12 @@ class SessionAgentService(EntityService[SessionAgent]):
         ``in_degree`` lowered in the same unit of work)."""
         key = (session_uuid, session_agent_uuid)
         current = await self._records.get(context.partition_key, key)
-        if current.state != "wait_for_user_input":
-            raise ValidationError("state", f"the session agent is {current.state}, not waiting")
-        if (current.agent_action or {}).get("action_function"):
-            changes = {"state": "pending", "user_input": user_input}
+        changes = {"state": state_after_user_input(current), "user_input": user_input}
+        if changes["state"] == "pending":
             return await self.update(
                 context, *key, changes, expected_updated_at=current.updated_at
             )
-        return await self._finish(context, key, {"state": "completed", "user_input": user_input})
+        return await self._finish(context, key, changes)
 
     async def _finish(
         self, context: TenantContext, key: tuple[str, str], changes: Mapping[str, Any]
@@ -340,8 +269,7 @@ class SessionAgentService(EntityService[SessionAgent]):
 
         async def attempt() -> SessionAgent:
             current = await self._records.get(tenant, key)
-            if current.state in ("completed", "failed"):
-                raise ValidationError("state", f"the session agent is already {current.state}")
+            check_finishable(current)
             done = self._apply(context, current, changes)
             successors = await self._all(
                 context, session_uuid=session_uuid, successors_of=current.agent_uuid
@@ -349,7 +277,7 @@ class SessionAgentService(EntityService[SessionAgent]):
             uow = self._store.unit_of_work()
             uow.put(done, condition=_unchanged(current))
             for successor in successors:
-                if successor.in_degree > 0 and self.schema.key_of(successor) != key:
+                if takes_a_predecessor(successor, current):
                     lowered = self._apply(context, successor, {})
                     lowered = attrs.evolve(lowered, in_degree=successor.in_degree - 1)
                     uow.put(lowered, condition=_unchanged(successor))

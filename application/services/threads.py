@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -22,6 +21,12 @@ from aace.application.services.arguments import (
 )
 from aace.application.services.entity import EntityService, ServiceSpec
 from aace.application.services.listing import Listing, eq
+from aace.domain.conversation_rules import (
+    check_thread_changes,
+    history_tail,
+    history_voice,
+    tool_call_message,
+)
 from aace.domain.entities import AGENTS, MESSAGES, RUNS, THREADS, TOOL_CALLS, Run, Thread
 from aace.domain.errors import ValidationError
 from aace.domain.fields import utc_now
@@ -97,9 +102,7 @@ class ThreadService(EntityService[Thread]):
     ) -> Thread:
         """Threads change ``user_id`` only."""
         _, changes = self._split(key_and_changes)
-        for name in changes:
-            if name != "user_id":
-                raise ValidationError(name, "a thread's update changes user_id only")
+        check_thread_changes(changes)
         return await super().update(
             context, *key_and_changes, expected_updated_at=expected_updated_at
         )
@@ -123,34 +126,15 @@ class ThreadService(EntityService[Thread]):
         thread = await self.get(context, thread_uuid)
         agents = self._store.repository(AGENTS)
         agent = await find_active(agents, tenant, "agent_uuid", thread.agent_uuid)
-        role = agent.tool_call_role if agent is not None else "developer"
-        wanted = limit if limit is not None else (agent.num_of_messages if agent else 10)
+        role, wanted = history_voice(agent, limit)
         start = utc_now() - since
         runs = {r.run_uuid: r for r in await self._all(RUNS, context, thread_uuid, None)}
         entries: list[HistoryEntry] = []
         for message in await self._all(MESSAGES, context, thread_uuid, start):
             entries.append(_entry(message.role, message.message, message, runs))
         for call in await self._all(TOOL_CALLS, context, thread_uuid, start):
-            content = json.dumps(
-                {
-                    "tool": {
-                        "tool_call_id": call.tool_call_id,
-                        "tool_type": call.tool_type,
-                        "name": call.name,
-                        "arguments": call.arguments,
-                    },
-                    "output": call.content,
-                }
-            )
-            entries.append(_entry(role, content, call, runs))
-        entries.sort(key=lambda e: e.updated_at)
-        seen: set[str] = set()
-        unique = []
-        for entry in entries:
-            if entry.content not in seen:
-                seen.add(entry.content)
-                unique.append(entry)
-        return unique[-wanted:] if wanted > 0 else []
+            entries.append(_entry(role, tool_call_message(call), call, runs))
+        return history_tail(entries, wanted)
 
     async def _all(
         self, schema: Any, context: TenantContext, thread_uuid: str, start: datetime | None

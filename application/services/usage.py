@@ -42,24 +42,20 @@ from aace.domain.errors import Conflict, Forbidden, LimitExceeded, ValidationErr
 from aace.domain.ports import Store, UnitOfWork
 from aace.domain.query import MAX_PAGE_SIZE, Page, Query
 from aace.domain.tenancy import PartitionKey, PlatformContext, TenantContext
+from aace.domain.usage_rules import (
+    USAGE_LIMIT_RULES,
+    ceiling,
+    check_period,
+    check_usage_key,
+    limit_key,
+    period_start,
+    refuse_at_ceiling,
+    summary_key,
+)
 
 __all__ = ["Metering", "UsageCheck", "UsageLimitService", "UsageService", "UsageSummaryService"]
 
 log = logging.getLogger("aace.usage")
-
-
-def period_start(period: str, now: datetime) -> datetime | None:
-    """The start of the period ``now`` falls in (UTC); ``None`` for all time."""
-    now = now.astimezone(UTC)
-    if period == "day":
-        return now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period == "month":
-        return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return None
-
-
-def summary_key(usage_key: str, period: str, start: datetime | None) -> str:
-    return f"{usage_key}#{period}#{start.isoformat() if start else '-'}"
 
 
 @attrs.frozen
@@ -79,15 +75,7 @@ class UsageCheck:
         return None if self.limit is None else max(0, self.limit - self.used)
 
 
-#: The longest usage key (its summaries' keys add the period and its start).
-MAX_USAGE_KEY = 200
 Limits = dict[str, UsageLimit]
-
-
-def _usage_key(usage_key: str) -> str:
-    if len(usage_key.encode("utf-8")) > MAX_USAGE_KEY:
-        raise ValidationError("usage_key", f"must be at most {MAX_USAGE_KEY} UTF-8 bytes")
-    return usage_key
 
 
 class Metering:
@@ -108,7 +96,8 @@ class Metering:
     async def limits(self, tenant: PartitionKey, usage_key: str) -> Limits:
         """The active limits of ``usage_key``, by period."""
         query = Query(
-            filters={"usage_key": _usage_key(usage_key), "status": "active"}, limit=MAX_PAGE_SIZE
+            filters={"usage_key": check_usage_key(usage_key), "status": "active"},
+            limit=MAX_PAGE_SIZE,
         )
         page = await self._limits.query(tenant, query)
         return {limit.period: limit for limit in page.items}
@@ -129,13 +118,11 @@ class Metering:
         moment = self.now() if at is None else at
         for period in periods:
             start = period_start(period, moment)
-            limit = limits.get(period)
-            ceiling = None if limit is None or limit.allow_overage else limit.limit
             uow.increment(
                 tenant,
-                summary_key(_usage_key(usage_key), period, start),
+                summary_key(check_usage_key(usage_key), period, start),
                 amount,
-                limit=ceiling,
+                limit=ceiling(limits.get(period)),
                 schema=USAGE_SUMMARIES,
                 extra={"usage_key": usage_key, "period": period, "period_start": start},
             )
@@ -143,8 +130,7 @@ class Metering:
     async def check(
         self, tenant: PartitionKey, usage_key: str, period: str, limits: Limits | None = None
     ) -> UsageCheck:
-        if period not in PERIODS:
-            raise ValidationError("period", f"must be one of {', '.join(PERIODS)}")
+        check_period(period)
         limits = await self.limits(tenant, usage_key) if limits is None else limits
         start = period_start(period, self.now())
         found = await self._summaries.find(tenant, (summary_key(usage_key, period, start),))
@@ -164,13 +150,11 @@ class Metering:
         work starts."""
         for usage_key, by_period in limits.items():
             for period, limit in by_period.items():
-                if limit.allow_overage:
+                most = ceiling(limit)
+                if most is None:
                     continue
                 used = (await self.check(tenant, usage_key, period, by_period)).used
-                if used >= limit.limit:
-                    raise LimitExceeded(
-                        f"{usage_key} is at {used} of {limit.limit} this {period} period"
-                    )
+                refuse_at_ceiling(usage_key, period, used, most)
 
 
 def _reader(context: Any) -> PartitionKey:
@@ -198,21 +182,9 @@ class UsageLimitService(EntityService[UsageLimit]):
             {"usage_key": eq("usage_key"), "period": eq("period"), "statuses": one_of("status")},
             order=None,
         ),
+        rules=USAGE_LIMIT_RULES,
+        key_from=limit_key,
     )
-
-    def _managed(self, context: Any, data: Mapping[str, Any]) -> dict[str, Any]:
-        usage_key, period = data.get("usage_key"), data.get("period", "month")
-        if not isinstance(usage_key, str) or not usage_key:
-            raise ValidationError("usage_key", "is required text")
-        if period not in PERIODS:
-            raise ValidationError("period", f"must be one of {', '.join(PERIODS)}")
-        return {"limit_key": f"{usage_key}#{period}"}
-
-    def _changed(self, current: UsageLimit, changed: UsageLimit, changes: Any) -> UsageLimit:
-        for name in ("usage_key", "period"):
-            if getattr(changed, name) != getattr(current, name):
-                raise ValidationError(name, "names the limit: delete it and create another")
-        return changed
 
     async def create(
         self, context: Actor, data: Input, *, idempotency_key: OptionalId = None

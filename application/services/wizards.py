@@ -12,8 +12,8 @@ from aace.application.services.arguments import Id, Input, Inputs, checked_entry
 from aace.application.services.contention import commit_or_lose, settle
 from aace.application.services.entity import EntityService, ServiceSpec
 from aace.application.services.generated import NaturalKeyService
+from aace.application.services.inputs import new_record, revised
 from aace.application.services.listing import Listing, eq
-from aace.application.settings import Settings
 from aace.domain.entities import (
     ELEMENTS,
     WIZARD_GROUPS,
@@ -23,23 +23,22 @@ from aace.domain.entities import (
     Wizard,
     WizardGroup,
 )
-from aace.domain.errors import ValidationError
-from aace.domain.ports import ABSENT, ANY, PRESENT, Condition, Store, UnitOfWork
+from aace.domain.ports import ABSENT, ANY, PRESENT, Condition, UnitOfWork
 from aace.domain.tenancy import TenantContext
-from aace.domain.wizards import normalise
+from aace.domain.wizards import (
+    WIZARD_RULES,
+    check_group_input,
+    departed,
+    inline_element,
+    with_element,
+    without_wizard,
+)
 
 __all__ = ["SavedWizardGroup", "WizardGroupService", "WizardSchemaService", "WizardService"]
 
 
-class _Normalising:
-    """Stores list items in their normal shape on create and update."""
-
-    def _prepare(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
-        return normalise(data)
-
-
 @checked_entry_points
-class WizardService(_Normalising, EntityService[Wizard]):
+class WizardService(EntityService[Wizard]):
     """Wizards: ``wizard_attributes`` stored as ``{name, value}``, ``wizard_elements`` as
     ``{element_uuid, required, placeholder}``."""
 
@@ -49,11 +48,12 @@ class WizardService(_Normalising, EntityService[Wizard]):
             {"wizard_type": eq("wizard_type"), "wizard_title": eq("wizard_title")},
             descending=True,
         ),
+        rules=WIZARD_RULES,
     )
 
 
 @checked_entry_points
-class WizardSchemaService(_Normalising, NaturalKeyService[Any]):
+class WizardSchemaService(NaturalKeyService[Any]):
     """Wizard schemas (a platform registry keyed by type and name): ``attributes`` and
     ``attribute_groups`` stored in their normal shape."""
 
@@ -66,7 +66,15 @@ class WizardSchemaService(_Normalising, NaturalKeyService[Any]):
             }
         ),
         natural_key=True,
+        rules=WIZARD_RULES,
     )
+
+
+#: What :meth:`WizardGroupService.save_with_wizards` builds besides groups, by entity.
+_MEMBER_SPECS: dict[str, ServiceSpec[Any]] = {
+    "elements": ServiceSpec(ELEMENTS),
+    "wizards": WizardService.spec,
+}
 
 
 @attrs.frozen
@@ -90,13 +98,6 @@ class WizardGroupService(EntityService[WizardGroup]):
         WIZARD_GROUPS,
         Listing({"wizard_group_name": eq("wizard_group_name")}, descending=True),
     )
-
-    def __init__(self, store: Store, settings: Settings) -> None:
-        super().__init__(store, settings)
-        self._builders: dict[str, EntityService[Any]] = {
-            "elements": _ElementBuilder(store, settings),
-            "wizards": WizardService(store, settings),
-        }
 
     async def save_with_wizards(
         self, context: TenantContext, group: Input, wizards: Inputs
@@ -122,10 +123,9 @@ class WizardGroupService(EntityService[WizardGroup]):
             members = [w.wizard_uuid for w in saved]
             previous = await self._existing(context, WIZARD_GROUPS, "wizard_group_uuid", group)
             data = {**group, "wizard_uuids": members}
-            if "wizard_uuids" in group:
-                raise ValidationError("group.wizard_uuids", "is set from the wizards given")
+            check_group_input(group)
             written = await self._save(context, uow, WIZARD_GROUPS, "wizard_group_uuid", data)
-            for left in set(previous.wizard_uuids or []) - set(members) if previous else ():
+            for left in departed(previous.wizard_uuids, members) if previous else ():
                 uow.delete(WIZARDS, context.partition_key, (left,), condition=ANY)
             await commit_or_lose(uow)
             return SavedWizardGroup(written, saved, elements)
@@ -141,14 +141,9 @@ class WizardGroupService(EntityService[WizardGroup]):
 
         async def attempt() -> WizardGroup:
             group = await self._records.get(tenant, (wizard_group_uuid,))
-            if wizard_uuid not in (group.wizard_uuids or []):
-                raise ValidationError("wizard_uuid", f"is not in wizard group {wizard_group_uuid}")
+            members = without_wizard(wizard_group_uuid, group.wizard_uuids, wizard_uuid)
             await self._store.repository(WIZARDS).get(tenant, (wizard_uuid,))
-            changed = self._apply(
-                context,
-                group,
-                {"wizard_uuids": [u for u in group.wizard_uuids or [] if u != wizard_uuid]},
-            )
+            changed = self._apply(context, group, {"wizard_uuids": members})
             uow = self._store.unit_of_work()
             uow.put(changed, condition=_unchanged(group))
             uow.delete(WIZARDS, tenant, (wizard_uuid,), condition=PRESENT)
@@ -165,19 +160,12 @@ class WizardGroupService(EntityService[WizardGroup]):
         item: Any,
         elements: list[Element],
     ) -> Any:
-        if not isinstance(item, Mapping):
-            raise ValidationError(name, "must be a mapping")
-        inline = item.get("element")
+        inline = inline_element(name, item)
         if inline is None:
-            if item.get("element_uuid") is None:
-                raise ValidationError(name, "needs an element_uuid or an inline element")
             return item
-        if not isinstance(inline, Mapping):
-            raise ValidationError(f"{name}.element", "must be a mapping")
         element = await self._save(context, uow, ELEMENTS, "element_uuid", inline)
         elements.append(element)
-        rest = {k: v for k, v in item.items() if k != "element"}
-        return {**rest, "element_uuid": element.element_uuid}
+        return with_element(item, element.element_uuid)
 
     async def _existing(
         self, context: TenantContext, schema: Any, key: str, data: Mapping[str, Any]
@@ -191,17 +179,14 @@ class WizardGroupService(EntityService[WizardGroup]):
     ) -> Any:
         """Add the create (no ``key`` in ``data``) or the update of one record to ``uow``;
         ``TransactionTooLarge`` as soon as the unit would not fit (nothing is written)."""
-        service = self if schema is WIZARD_GROUPS else self._builders[schema.name]
+        spec = self.spec if schema is WIZARD_GROUPS else _MEMBER_SPECS[schema.name]
         current = await self._existing(context, schema, key, data)
+        given = {k: v for k, v in data.items() if k != key}
         if current is None:
-            record = await service._build(context, {k: v for k, v in data.items() if k != key})
+            record = new_record(spec, context, given)
             uow.put(record, condition=ABSENT)
         else:
-            changes = service._prepare({k: v for k, v in data.items() if k != key})
-            record = service._apply(context, current, changes)
+            changes = spec.rules.normalise(given)
+            record = revised(spec.schema, current, changes, updated_by=context.updated_by)
             uow.put(record, condition=_unchanged(current))
         return record
-
-
-class _ElementBuilder(EntityService[Element]):
-    spec: ClassVar[ServiceSpec[Any]] = ServiceSpec(ELEMENTS)
