@@ -40,15 +40,13 @@ from aace.domain.entities import (
     WIZARD_SCHEMAS,
     WIZARDS,
 )
-from aace.domain.errors import StorageError, StorageMisconfigured, ValidationError
+from aace.domain.errors import ValidationError
 from aace.domain.records import from_record
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
 
 __all__ = [
     "LEGACY_TABLES",
-    "IteratorExpired",
-    "StreamTrimmed",
     "LegacyTable",
     "ParentLink",
     "Treatment",
@@ -57,6 +55,7 @@ __all__ = [
     "legacy_tenant",
     "migrated",
     "parent_tenant",
+    "parents_tenants",
     "segments_of",
     "table_named",
     "tenant_of",
@@ -89,17 +88,6 @@ class ParentLink:
         values = [record.get(name) for name in self.fields]
         strings = tuple(v for v in values if isinstance(v, str) and v)
         return strings if len(strings) == len(values) else None
-
-
-class IteratorExpired(StorageError):
-    """A stream shard's iterator outlived its 15 minutes: get another from the position."""
-
-
-class StreamTrimmed(StorageMisconfigured):
-    """The stream no longer holds what an iterator points at. Once, with an iterator kept
-    in memory, that may be the iterator's fault (DynamoDB Local places one taken on an
-    empty shard before records written later): get another from the saved position; again
-    from the saved position, changes were lost."""
 
 
 @attrs.frozen
@@ -245,6 +233,20 @@ def parent_tenant(record: Mapping[str, Any]) -> PartitionKey | None:
         return PartitionKey.parse(stored)
     endpoint = record.get("endpoint_id")
     return legacy_tenant(endpoint) if isinstance(endpoint, str) and endpoint else None
+
+
+def parents_tenants(found: Mapping[EntityKey, Mapping[str, Any]]) -> dict[EntityKey, PartitionKey]:
+    """The tenant each parent record found passes on, by its key; a parent with no tenant,
+    or whose tenant cannot be read, is left out (its children are reported)."""
+    tenants: dict[EntityKey, PartitionKey] = {}
+    for key, record in found.items():
+        try:
+            tenant = parent_tenant(record)
+        except ValidationError:
+            continue
+        if tenant is not None:
+            tenants[key] = tenant
+    return tenants
 
 
 def segments_of(worker: int, workers: int, segments: int) -> Sequence[int]:

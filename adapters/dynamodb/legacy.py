@@ -1,4 +1,5 @@
-"""The legacy tables (storage-layout.md, "The legacy layout") as the migration reads them.
+"""The legacy tables (storage-layout.md, "The legacy layout") on DynamoDB, as the migration
+reads them: the :class:`~aace.domain.legacy_source.LegacySource` port's DynamoDB side.
 
 Raw, cross-tenant access through the adapter's :class:`Runner` (its retries and error
 translation): parallel-scan pages with resumable positions, parents' ``endpoint_id`` in
@@ -14,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import attrs
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -23,54 +23,43 @@ from aace.adapters.dynamodb.batch import batch_get
 from aace.adapters.dynamodb.codec import Item, ItemCodec
 from aace.adapters.dynamodb.errors import error_code, is_transient, translate
 from aace.adapters.dynamodb.models import build_model
+from aace.adapters.dynamodb.pynamodb_internals import botocore_client
 from aace.adapters.dynamodb.runner import Runner
 from aace.adapters.dynamodb.settings import DynamoSettings
 from aace.domain.errors import ValidationError
-from aace.domain.migration import (
+from aace.domain.legacy_source import (
+    ChangeKind,
     IteratorExpired,
-    LegacyTable,
-    ParentLink,
+    LegacyPage,
+    Shard,
+    SourceRecord,
+    StreamBatch,
+    StreamEvent,
     StreamTrimmed,
-    Unreadable,
-    parent_tenant,
+    TableAddress,
+    TableInfo,
 )
+from aace.domain.migration import LegacyTable, ParentLink, Unreadable, parents_tenants
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
 
-__all__ = ["LegacySource", "StreamEvent", "TableInfo"]
-
-Record = dict[str, Any]
+__all__ = ["DynamoLegacySource", "table_address"]
 
 
-@attrs.frozen
-class TableInfo:
-    """What DescribeTable says of one legacy table."""
-
-    name: str
-    hash_key: str
-    item_count: int
-    size_bytes: int
-    stream_arn: str | None
-    stream_view: str | None
+def table_address(settings: DynamoSettings, schema: EntitySchema[Any]) -> TableAddress:
+    """Where ``settings`` put ``schema``'s table: the endpoint, region and access key (another
+    key may well be another account) and the table's name."""
+    where = (settings.endpoint or "", settings.region or "", settings.aws_access_key_id or "")
+    return TableAddress(("dynamodb", *where), settings.table_name(schema))
 
 
-@attrs.frozen
-class StreamEvent:
-    """One change of a legacy record: ``new`` is None for a delete, ``old`` when the stream
-    carries old images."""
+class DynamoLegacySource:
+    """Reads (and, for in-place backfills, updates) the legacy tables of one DynamoDB;
+    ``name``: where they are, for reports (a storage URL without its password)."""
 
-    sequence: str
-    kind: str  # INSERT, MODIFY or REMOVE
-    new: Record | Unreadable | None
-    old: Record | Unreadable | None
-    at: datetime | None
-
-
-class LegacySource:
-    """Reads (and, for in-place backfills, updates) the legacy tables of one DynamoDB."""
-
-    def __init__(self, settings: DynamoSettings) -> None:
+    def __init__(self, settings: DynamoSettings, name: str) -> None:
         self.settings = settings
+        self.name = name
         self.runner = Runner(settings)
         self._codecs: dict[str, ItemCodec] = {}
         self._streams: Any = None
@@ -87,16 +76,8 @@ class LegacySource:
         schema = table.schema if isinstance(table, LegacyTable) else table
         return self.settings.table_name(schema)
 
-    def same_table(self, other: DynamoSettings, schema: EntitySchema[Any]) -> bool:
-        """Whether ``other`` names this very table: the same endpoint, region, table name
-        and credentials (another access key may well be another account)."""
-        here = self.settings
-
-        def where(settings: DynamoSettings) -> tuple[Any, ...]:
-            name = settings.table_name(schema)
-            return (settings.endpoint, settings.region, name, settings.aws_access_key_id)
-
-        return where(here) == where(other)
+    def address(self, table: LegacyTable) -> TableAddress:
+        return table_address(self.settings, table.schema)
 
     async def describe(self, table: LegacyTable) -> TableInfo | None:
         """The table's description, or None when it does not exist."""
@@ -115,13 +96,13 @@ class LegacySource:
             hash_key=hash_key,
             item_count=int(found.get("ItemCount", 0)),
             size_bytes=int(found.get("TableSizeBytes", 0)),
-            stream_arn=found.get("LatestStreamArn") if stream.get("StreamEnabled") else None,
+            stream=found.get("LatestStreamArn") if stream.get("StreamEnabled") else None,
             stream_view=stream.get("StreamViewType") if stream.get("StreamEnabled") else None,
         )
 
     async def page(
         self, table: LegacyTable, segment: int, segments: int, position: str | None, limit: int
-    ) -> tuple[list[Record | Unreadable], str | None]:
+    ) -> LegacyPage:
         """One page of a parallel scan, and the position after it (None at the end)."""
         request: dict[str, Any] = {
             "TableName": self.table_name(table),
@@ -133,11 +114,11 @@ class LegacySource:
         if position is not None:
             request["ExclusiveStartKey"] = _position(position)
         response = await self.runner.send("Scan", request)
-        records = [self.decode(table, item) for item in response.get("Items", [])]
+        records = tuple(self.decode(table, item) for item in response.get("Items", []))
         last = response.get("LastEvaluatedKey")
-        return records, (json.dumps(last, sort_keys=True) if last else None)
+        return LegacyPage(records, json.dumps(last, sort_keys=True) if last else None)
 
-    def decode(self, table: LegacyTable, item: Item) -> Record | Unreadable:
+    def decode(self, table: LegacyTable, item: Item) -> SourceRecord:
         """One item as a record; an item that does not decode is :class:`Unreadable`."""
         try:
             return self.codec(table.schema).decode(item)
@@ -191,18 +172,11 @@ class LegacySource:
         ]
         codec = self.codec(schema)
         found = await batch_get(self.runner, self.table_name(schema), wire, codec.key_of_item)
-        tenants: dict[EntityKey, PartitionKey] = {}
-        for key, item in found.items():
-            plain: dict[str, Any] = {
-                n: item[n].get("S") for n in ("partition_key", "endpoint_id") if n in item
-            }
-            try:
-                tenant = parent_tenant(plain)
-            except ValidationError:
-                continue  # a parent whose tenant cannot be read: its children are reported
-            if tenant is not None:
-                tenants[key] = tenant
-        return tenants
+        names = ("partition_key", "endpoint_id")
+        plain: dict[EntityKey, Mapping[str, Any]] = {
+            key: {n: item[n].get("S") for n in names if n in item} for key, item in found.items()
+        }
+        return parents_tenants(plain)
 
     async def backfill(
         self, table: LegacyTable, record: Mapping[str, Any], tenant: PartitionKey
@@ -277,19 +251,15 @@ class LegacySource:
             if code == "ExpiredIteratorException":
                 raise IteratorExpired("the shard iterator expired") from exc
             if code == "TrimmedDataAccessException":
-                raise StreamTrimmed(
-                    "the stream no longer holds the changes follow has to read next (it "
-                    "keeps 24 hours): changes were lost to this job",
-                    hint="start over: a new run (another --job), then follow within 24 hours",
-                ) from exc
+                raise StreamTrimmed.changes_lost() from exc
             raise translate(exc, table=str(kwargs.get("StreamArn") or "")) from exc
         except BotoCoreError as exc:
             raise translate(exc, table=str(kwargs.get("StreamArn") or "")) from exc
 
-    async def shards(self, stream_arn: str) -> list[dict[str, Any]]:
+    async def shards(self, stream: str) -> list[Shard]:
         """Every shard of the stream, parents before their children."""
         shards: list[dict[str, Any]] = []
-        request: dict[str, Any] = {"StreamArn": stream_arn}
+        request: dict[str, Any] = {"StreamArn": stream}
         while True:
             response = await self._streams_call("describe_stream", **request)
             description = response["StreamDescription"]
@@ -307,25 +277,21 @@ class LegacySource:
                 if shard["ShardId"] not in placed and (parent not in known or parent in placed):
                     ordered.append(shard)
                     placed.add(shard["ShardId"])
-        return ordered
+        return [Shard(s["ShardId"], s.get("ParentShardId")) for s in ordered]
 
-    async def shard_iterator(
-        self, stream_arn: str, shard_id: str, after: str | None
-    ) -> str | None:
+    async def shard_iterator(self, stream: str, shard_id: str, after: str | None) -> str | None:
         kind = (
             {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
             if after
             else {"ShardIteratorType": "TRIM_HORIZON"}
         )
         response = await self._streams_call(
-            "get_shard_iterator", StreamArn=stream_arn, ShardId=shard_id, **kind
+            "get_shard_iterator", StreamArn=stream, ShardId=shard_id, **kind
         )
         iterator: str | None = response.get("ShardIterator")
         return iterator
 
-    async def events(
-        self, table: LegacyTable, iterator: str
-    ) -> tuple[list[StreamEvent], str | None]:
+    async def read_shard(self, table: LegacyTable, iterator: str) -> StreamBatch:
         """One read of a shard: its events and the next iterator (None: the shard is closed
         and read to its end)."""
         response = await self._streams_call("get_records", ShardIterator=iterator, Limit=1000)
@@ -336,16 +302,16 @@ class LegacySource:
             events.append(
                 StreamEvent(
                     sequence=change["SequenceNumber"],
-                    kind=raw["eventName"],
+                    kind=ChangeKind(raw["eventName"]),
                     new=self.decode(table, new) if new else None,
                     old=self.decode(table, old) if old else None,
                     at=_moment(change.get("ApproximateCreationDateTime")),
                 )
             )
-        return events, response.get("NextShardIterator")
+        return StreamBatch(tuple(events), response.get("NextShardIterator"))
 
     async def close(self) -> None:
-        for client in (self.runner.connection._client, self._streams):
+        for client in (botocore_client(self.runner.connection), self._streams):
             if client is not None:
                 client.close()
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import anyio
 import attrs
@@ -68,10 +68,12 @@ class Sink(Protocol):
     async def write(self, prepared: Prepared) -> Outcome: ...
 
 
+#: A record as a job's source gives it (a legacy record, an entity of the new layout).
+R = TypeVar("R")
 #: Reads one page of one segment: (records, next position or None at the end).
-Pager = Callable[[int, int, str | None], Awaitable[tuple[list[Any], str | None]]]
+Pager = Callable[[int, int, str | None], Awaitable[tuple[Sequence[R], str | None]]]
 #: Turns a page of source records into writes (may batch lookups, e.g. parents).
-Prepare = Callable[[list[Any]], Awaitable[list[Prepared]]]
+Prepare = Callable[[Sequence[R]], Awaitable[list[Prepared]]]
 
 
 @attrs.frozen
@@ -170,14 +172,14 @@ async def _write_all(
 
 
 @attrs.frozen
-class TableJob:
+class TableJob(Generic[R]):
     """One table of a job: how to read it, prepare its records and write them."""
 
     name: str
     treatment: str
     target: str
-    pager: Pager
-    prepare: Prepare
+    pager: Pager[R]
+    prepare: Prepare[R]
     sink: Sink
     #: Where one write lands: the table and every index (each projects all attributes).
     copies: int = 1
@@ -188,7 +190,7 @@ def _tally_item(table: str, segment: int, page: int) -> str:
 
 
 async def _segment(
-    table: TableJob,
+    table: TableJob[R],
     segment: int,
     options: BulkOptions,
     state: JobState,
@@ -213,13 +215,15 @@ async def _segment(
     while True:
         page = TableReport(table.name, table.treatment, table.target)
         prepared = await table.prepare(records)
-        ahead: list[tuple[list[Any], str | None]] = []
+        ahead: list[tuple[Sequence[R], str | None]] = []
         following = position
 
         async def write(prepared: list[Prepared] = prepared, page: TableReport = page) -> None:
             await _write_all(prepared, table.sink, page, budget, options.concurrency, table.copies)
 
-        async def read_ahead(after: str | None = following, into: list[Any] = ahead) -> None:
+        async def read_ahead(
+            after: str | None = following, into: list[tuple[Sequence[R], str | None]] = ahead
+        ) -> None:
             into.append(await table.pager(segment, options.segments, after))
 
         # the next page is read while this one is written
@@ -300,7 +304,7 @@ async def begin_job(
 
 
 async def refuse_unresumed(
-    tables: Sequence[TableJob], options: BulkOptions, state: JobState
+    tables: Sequence[TableJob[Any]], options: BulkOptions, state: JobState
 ) -> None:
     """Without ``resume``, a job whose segments (this worker's) have checkpoints is refused:
     starting it again would recount what was done; resuming continues it."""
@@ -317,7 +321,7 @@ async def refuse_unresumed(
 
 
 async def run_segments(
-    tables: Sequence[TableJob],
+    tables: Sequence[TableJob[Any]],
     options: BulkOptions,
     state: JobState,
     report: Report,
@@ -329,7 +333,7 @@ async def run_segments(
     budget = WriteBudget(options.max_wcu / options.workers if options.max_wcu else None)
     tables_at_once = anyio.CapacityLimiter(TABLES_AT_ONCE)
 
-    async def table_job(table: TableJob) -> None:
+    async def table_job(table: TableJob[Any]) -> None:
         merged = report.table(table.name, table.treatment, table.target)
 
         async def segment(number: int) -> None:

@@ -18,6 +18,7 @@ from aace.application.migration.bulk import (
     BulkOptions,
     Prepared,
     Progress,
+    Sink,
     TableJob,
     begin_job,
     new_job,
@@ -58,14 +59,14 @@ def _prepared(schema: EntitySchema[Any], entity: Any) -> Prepared:
 def _scan_job(
     schema: EntitySchema[Any],
     source: Repository[Any],
-    sink: Any,
+    sink: Sink,
     options: BulkOptions,
     tenant: PartitionKey | None,
     treatment: str,
-) -> TableJob:
+) -> TableJob[Any]:
     async def pager(
         segment: int, segments: int, position: str | None
-    ) -> tuple[list[Any], str | None]:
+    ) -> tuple[Sequence[Any], str | None]:
         page = await source.scan(
             segment=segment,
             segments=segments,
@@ -75,7 +76,7 @@ def _scan_job(
         )
         return page.items, page.position
 
-    async def prepare(entities: list[Any]) -> list[Prepared]:
+    async def prepare(entities: Sequence[Any]) -> list[Prepared]:
         return [_prepared(schema, entity) for entity in entities]
 
     copies = 1 + len(schema.indexes)

@@ -9,6 +9,8 @@ here: the source and the target would both take them.
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +19,19 @@ import attrs
 from aace.adapters.config import scheme_of
 from aace.application.container import open_store
 from aace.application.settings import Settings
-from aace.application.storage import store_config
+from aace.application.storage import redacted, store_config, table_names_of
 from aace.domain.errors import ValidationError
+from aace.domain.legacy_source import LegacySource, TableAddress
 from aace.domain.ports import Store
+from aace.domain.schema import EntitySchema
 
-__all__ = ["dynamo_settings", "endpoint_settings", "open_legacy", "open_target"]
+__all__ = [
+    "endpoint_settings",
+    "legacy_source",
+    "open_target",
+    "table_address",
+    "target_store",
+]
 
 
 def endpoint_settings(value: str, field: str) -> Settings:
@@ -40,25 +50,60 @@ def endpoint_settings(value: str, field: str) -> Settings:
     return settings
 
 
-def dynamo_settings(settings: Settings) -> Any:
-    """The DynamoDB adapter's settings of a ``dynamodb://`` store (else ``None``)."""
-    if scheme_of(settings.storage_url) != "dynamodb":
-        return None
-    from aace.adapters.dynamodb.settings import DynamoSettings
+def table_address(settings: Settings, schema: EntitySchema[Any]) -> TableAddress:
+    """Where the store ``settings`` name keeps ``schema``'s table. A legacy table at the
+    same address is migrated in place. On DynamoDB: the endpoint, region, access key and
+    table name; elsewhere the storage URL (without its password) and the table's name, so
+    no other store meets a DynamoDB table (a ``memory://`` address names no one store: only
+    a memory legacy source placed there on purpose shares it)."""
+    if scheme_of(settings.storage_url) == "dynamodb":
+        from aace.adapters.dynamodb.legacy import table_address as dynamo_address
+        from aace.adapters.dynamodb.settings import DynamoSettings
 
-    return DynamoSettings.from_config(store_config(settings))
+        return dynamo_address(DynamoSettings.from_config(store_config(settings)), schema)
+    where = (scheme_of(settings.storage_url), redacted(settings.storage_url))
+    return TableAddress(where, table_names_of(settings)(schema))
 
 
-def open_legacy(settings: Settings, field: str = "from") -> Any:
-    """The legacy tables of a DynamoDB source (only DynamoDB holds the legacy layout)."""
-    found = dynamo_settings(settings)
-    if found is None:
+@asynccontextmanager
+async def legacy_source(
+    source: Settings | LegacySource, field: str = "from"
+) -> AsyncIterator[LegacySource]:
+    """The legacy tables ``source`` names (only DynamoDB holds the deployed legacy layout),
+    closed on exit; or ``source`` itself when it is an open source, which its opener closes
+    (as tests give a memory one)."""
+    if not isinstance(source, Settings):
+        yield source
+        return
+    if scheme_of(source.storage_url) != "dynamodb":
         raise ValidationError(
             field, "the legacy layout is read from DynamoDB: give a dynamodb:// URL or settings"
         )
-    from aace.adapters.dynamodb.legacy import LegacySource
+    from aace.adapters.dynamodb.legacy import DynamoLegacySource
+    from aace.adapters.dynamodb.settings import DynamoSettings
 
-    return LegacySource(found)
+    settings = DynamoSettings.from_config(store_config(source))
+    opened = DynamoLegacySource(settings, redacted(source.storage_url))
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@asynccontextmanager
+async def target_store(
+    settings: Settings, store: Store | None, *, create: bool
+) -> AsyncIterator[Store]:
+    """``store`` when the caller gives an open one (it closes it), else the store
+    ``settings`` name, opened (``create``: its missing tables made) and closed on exit."""
+    if store is not None:
+        yield store
+        return
+    opened = await open_target(settings, create=create)
+    try:
+        yield opened
+    finally:
+        await opened.close()
 
 
 async def open_target(settings: Settings, *, create: bool) -> Store:

@@ -20,11 +20,18 @@ from typing import Any
 import anyio
 import attrs
 
-from aace.application.migration.bulk import RECORD_FAILURES, all_done
-from aace.application.migration.counters import count_records, recount_tenants
-from aace.application.migration.endpoints import open_legacy, open_target
-from aace.application.migration.legacy import STREAM_VIEW, TablePlan, plan, prepare_page
-from aace.application.migration.report import Report, TableReport
+from aace.application.migration.bulk import RECORD_FAILURES, Outcome, Prepared, all_done
+from aace.application.migration.converged import converged
+from aace.application.migration.counters import recount_tenants
+from aace.application.migration.endpoints import legacy_source, target_store
+from aace.application.migration.legacy import (
+    STREAM_VIEW,
+    Source,
+    TablePlan,
+    plan_tables,
+    prepare_page,
+)
+from aace.application.migration.report import Report
 from aace.application.migration.sinks import BackfillSink, CopySink
 from aace.application.migration.state import OPERATOR, JobState
 from aace.application.settings import Settings
@@ -32,11 +39,19 @@ from aace.application.storage import redacted
 from aace.domain.entities import AGENTS
 from aace.domain.errors import ConditionFailed, ValidationError
 from aace.domain.fields import utc_now
+from aace.domain.legacy_source import (
+    Backfill,
+    IteratorExpired,
+    LegacyRecord,
+    LegacySource,
+    Shard,
+    SourceRecord,
+    StreamEvent,
+    StreamTrimmed,
+)
 from aace.domain.migration import (
     LEGACY_TABLES,
-    IteratorExpired,
     LegacyTable,
-    StreamTrimmed,
     Treatment,
     Unreadable,
     migrated,
@@ -81,7 +96,7 @@ class FollowOptions:
 
 @attrs.define
 class _Follower:
-    legacy: Any
+    legacy: LegacySource
     store: Store
     state: JobState
     report: Report
@@ -90,7 +105,7 @@ class _Follower:
     #: before its later records, so a pass leaves an open shard after a few of them.
     iterators: dict[str, str] = attrs.field(factory=dict)
     #: Each stream's shards, listed again at most every :data:`SHARDS_TTL` seconds.
-    shards: dict[str, tuple[float, list[dict[str, Any]]]] = attrs.field(factory=dict)
+    shards: dict[str, tuple[float, list[Shard]]] = attrs.field(factory=dict)
     #: Tenants of runs and sessions seen in events: a run deleted with its messages lets
     #: the messages' deletes find their tenant here.
     parents: dict[tuple[str, tuple[str, ...]], str] = attrs.field(factory=dict)
@@ -105,15 +120,15 @@ class _Follower:
         applied = 0
         for p in plans:
             closed: set[str] = set()
-            arn = str(p.stream_arn)
-            for shard in await self._shards(arn):
-                parent = shard.get("ParentShardId")
-                if parent in self._known(arn) and parent not in closed:
+            stream = str(p.stream_id)
+            for shard in await self._shards(stream):
+                parent = shard.parent_id
+                if parent in self._known(stream) and parent not in closed:
                     continue
-                number, done = await self._shard(p, shard["ShardId"])
+                number, done = await self._shard(p, stream, shard.shard_id)
                 applied += number
                 if done:
-                    closed.add(shard["ShardId"])
+                    closed.add(shard.shard_id)
         if anyio.current_time() - self.recounted >= RECOUNT_EVERY:
             await self.recount()
         return applied
@@ -125,37 +140,36 @@ class _Follower:
             self.touched.clear()
         self.recounted = anyio.current_time()
 
-    def _known(self, arn: str) -> set[str]:
-        return {shard["ShardId"] for shard in self.shards.get(arn, (0.0, []))[1]}
+    def _known(self, stream: str) -> set[str]:
+        return {shard.shard_id for shard in self.shards.get(stream, (0.0, []))[1]}
 
-    async def _shards(self, arn: str) -> list[dict[str, Any]]:
-        listed, shards = self.shards.get(arn, (-SHARDS_TTL, []))
+    async def _shards(self, stream: str) -> list[Shard]:
+        listed, shards = self.shards.get(stream, (-SHARDS_TTL, []))
         if anyio.current_time() - listed >= SHARDS_TTL:
-            shards = await self.legacy.shards(arn)
-            self.shards[arn] = (anyio.current_time(), shards)
+            shards = await self.legacy.shards(stream)
+            self.shards[stream] = (anyio.current_time(), shards)
         return shards
 
-    async def _shard(self, p: TablePlan, shard_id: str) -> tuple[int, bool]:
+    async def _shard(self, p: TablePlan, stream: str, shard_id: str) -> tuple[int, bool]:
         """Read one shard as far as it goes now: (events applied, closed and read)."""
         item = f"shard/{p.table.name}/{shard_id}"
         saved = await self.state.get(item) or {}
         if saved.get("closed"):
             return 0, True
         iterator = self.iterators.pop(item, None) or await self.legacy.shard_iterator(
-            p.stream_arn, shard_id, saved.get("after")
+            stream, shard_id, saved.get("after")
         )
         applied, empty, renewed = 0, 0, False
         while iterator and empty < EMPTY_READS:
             try:
-                events, iterator = await self.legacy.events(p.table, iterator)
+                batch = await self.legacy.read_shard(p.table, iterator)
             except (IteratorExpired, StreamTrimmed):
                 if renewed:  # from the saved position too: the changes are gone
                     raise
                 renewed = True  # an iterator kept too long: another from the save
-                iterator = await self.legacy.shard_iterator(
-                    p.stream_arn, shard_id, saved.get("after")
-                )
+                iterator = await self.legacy.shard_iterator(stream, shard_id, saved.get("after"))
                 continue
+            events, iterator = batch.events, batch.next_iterator
             renewed = False
             empty = 0 if events else empty + 1
             if events:
@@ -170,11 +184,11 @@ class _Follower:
             self.iterators[item] = iterator
         return applied, iterator is None
 
-    async def _apply(self, p: TablePlan, events: list[Any]) -> None:
+    async def _apply(self, p: TablePlan, events: Sequence[StreamEvent]) -> None:
         table = p.table
         report = self.report.table(table.name, "follow", p.target)
         fresh = [e for e in events if e.at is None or e.at >= self.since]
-        images = [e.new or e.old for e in fresh]
+        images = [_image(e) for e in fresh]
         ready_all = await prepare_page(self.legacy, table, images, in_place=p.in_place)
         for event, image, ready in zip(fresh, images, ready_all, strict=True):
             tenant = ready.tenant or self._known_parent(table, image)
@@ -197,13 +211,13 @@ class _Follower:
                 self.touched.add(PartitionKey.parse(tenant))
 
     async def _put(
-        self, p: TablePlan, ready: Any, image: dict[str, Any], tenant: str | None
-    ) -> str:
+        self, p: TablePlan, ready: Prepared, image: LegacyRecord, tenant: str | None
+    ) -> Outcome:
         if ready.error is not None:
             if tenant is None:  # nor did an earlier event name the parent's tenant
                 raise ValidationError("record", ready.error)
             parent = PartitionKey.parse(tenant)
-            value = (image, parent) if p.in_place else migrated(p.table, image, parent)
+            value = Backfill(image, parent) if p.in_place else migrated(p.table, image, parent)
             ready = attrs.evolve(ready, value=value, error=None, tenant=tenant)
         if p.in_place:
             if p.table.treatment is Treatment.REGISTRY:
@@ -211,7 +225,7 @@ class _Follower:
             return await BackfillSink(self.legacy, p.table).write(ready)
         return await CopySink(self.store.repository(p.table.schema)).write(ready)
 
-    async def _delete(self, p: TablePlan, image: dict[str, Any], tenant: str | None) -> str:
+    async def _delete(self, p: TablePlan, image: LegacyRecord, tenant: str | None) -> Outcome:
         table = p.table
         if p.in_place:
             return "skipped"  # gone from the very table the target reads
@@ -231,14 +245,14 @@ class _Follower:
         await self.state.put(f"tombstone/{table.name}/{'/'.join(key)}", tombstone)
         return "written"
 
-    def _known_parent(self, table: LegacyTable, image: Any) -> str | None:
+    def _known_parent(self, table: LegacyTable, image: SourceRecord) -> str | None:
         link = table.parent
         key = link.key_of(image) if link and not isinstance(image, Unreadable) else None
         if link is None or key is None:
             return None
         return self.parents.get((link.parent.name, key))
 
-    def _remember(self, table: LegacyTable, image: Any, tenant: str | None) -> None:
+    def _remember(self, table: LegacyTable, image: SourceRecord, tenant: str | None) -> None:
         if tenant is not None and table.name in PARENTS and not isinstance(image, Unreadable):
             key = tuple(str(image.get(f)) for f in table.schema.key_fields)
             self.parents[(table.name, key)] = tenant
@@ -272,37 +286,6 @@ class _Follower:
         return settled
 
 
-async def _refused(state: JobState, table: str) -> int:
-    """How many of ``table``'s records the bulk copy refused (its tallies' failures)."""
-    refused = 0
-    async for _, tally in state.items(f"tally/{table}/"):
-        refused += TableReport.restored(table, "", "", tally).total.failed
-    return refused
-
-
-async def _converged(
-    legacy: Any, store: Store, state: JobState, plans: Sequence[TablePlan]
-) -> tuple[bool, list[str]]:
-    """Whether every table's target holds as many records as its source less those the
-    bulk copy refused (in place: no record but those lacks ``partition_key``); a note per
-    table."""
-    agree, notes = True, []
-    for p in plans:
-        refused = await _refused(state, p.table.name)
-        if p.in_place:
-            left = await legacy.count(p.table, missing="partition_key")
-            ok = left <= refused or p.table.treatment is Treatment.REGISTRY
-            detail = f"{left} records without partition_key, refused {refused}"
-        else:
-            source = await legacy.count(p.table)
-            target = await count_records(store, p.table.schema)
-            ok = source - refused == target
-            detail = f"source {source}, refused {refused}, target {target}"
-        notes.append(f"{p.table.name}: {'converged' if ok else 'not converged'} ({detail})")
-        agree = agree and ok
-    return agree, notes
-
-
 def _job_of(job: dict[str, Any] | None, name: str) -> tuple[datetime, int, list[str]]:
     """(when its scan began, segments, tables) of the job ``follow`` follows."""
     if job is None:
@@ -326,8 +309,16 @@ def _job_of(job: dict[str, Any] | None, name: str) -> tuple[datetime, int, list[
     return started, segments, tables
 
 
+def _image(event: StreamEvent) -> SourceRecord:
+    """The record a change is about: its new image, or the old one of a delete."""
+    image = event.new or event.old
+    if image is None:  # a stream without old images: a delete names no record
+        return Unreadable({}, "the change carries no image (the stream needs new and old)")
+    return image
+
+
 async def follow(
-    source: Settings,
+    source: Source,
     target: Settings,
     options: FollowOptions,
     names: Sequence[str] = (),
@@ -335,54 +326,56 @@ async def follow(
     store: Store | None = None,
 ) -> Report:
     """Replay the streams of the job's tables onto the target; see the module's text."""
-    plans = await plan(source, target, names, count_tenants=False)
-    plans = [p for p in plans if p.records is not None]
-    no_stream = [p.table.name for p in plans if p.stream != STREAM_VIEW]
-    if no_stream:
-        raise ValidationError(
-            "from",
-            f"these tables have no {STREAM_VIEW} stream: {', '.join(no_stream)}",
-            hint="enable it (aws dynamodb update-table --stream-specification …), then run again",
-        )
-    legacy = open_legacy(source)
-    target_store = store or await open_target(target, create=False)
-    state = JobState(target_store, options.job)
-    report = Report(
-        "follow", options.job, redacted(source.storage_url), redacted(target.storage_url)
-    )
-    try:
-        started, segments, tables = _job_of(await state.get("job"), options.job)
-        follower = _Follower(legacy, target_store, state, report, started - SKEW)
-        deadline = None if options.timeout is None else anyio.current_time() + options.timeout
-        checked = -CHECK_EVERY
-        with as_operator(OPERATOR):
-            notes: list[str] = []
-            while True:
-                applied = await follower.drain(plans)
-                copied = all([await all_done(state, t, segments) for t in tables])
-                if copied:
-                    await follower.settle_tombstones()
-                if options.once:
-                    break
-                due = anyio.current_time() - checked >= CHECK_EVERY
-                if options.until_converged and applied == 0 and copied and due:
-                    checked = anyio.current_time()
-                    report.converged, notes = await _converged(legacy, target_store, state, plans)
-                    if report.converged:
-                        break
-                if deadline is not None and anyio.current_time() > deadline:
-                    notes.append("stopped at the timeout")
-                    report.converged = False
-                    break
-                await anyio.sleep(options.poll)
-            await follower.recount()
-        if follower.settled:
-            report.notes.append(
-                f"deletes applied again once the copy was done: {follower.settled}"
+    async with legacy_source(source) as legacy:
+        plans = await plan_tables(legacy, target, names, count_tenants=False)
+        plans = [p for p in plans if p.records is not None]
+        no_stream = [p.table.name for p in plans if p.stream != STREAM_VIEW]
+        if no_stream:
+            raise ValidationError(
+                "from",
+                f"these tables have no {STREAM_VIEW} stream: {', '.join(no_stream)}",
+                hint="enable it (aws dynamodb update-table --stream-specification …), "
+                "then run again",
             )
-        report.notes.extend(notes)
-    finally:
-        await legacy.close()
-        if store is None:
-            await target_store.close()
+        report = Report("follow", options.job, legacy.name, redacted(target.storage_url))
+        async with target_store(target, store, create=False) as opened:
+            await _follow(legacy, opened, report, options, plans)
     return report
+
+
+async def _follow(
+    legacy: LegacySource,
+    store: Store,
+    report: Report,
+    options: FollowOptions,
+    plans: Sequence[TablePlan],
+) -> None:
+    state = JobState(store, options.job)
+    started, segments, tables = _job_of(await state.get("job"), options.job)
+    follower = _Follower(legacy, store, state, report, started - SKEW)
+    deadline = None if options.timeout is None else anyio.current_time() + options.timeout
+    checked = -CHECK_EVERY
+    with as_operator(OPERATOR):
+        notes: list[str] = []
+        while True:
+            applied = await follower.drain(plans)
+            copied = all([await all_done(state, t, segments) for t in tables])
+            if copied:
+                await follower.settle_tombstones()
+            if options.once:
+                break
+            due = anyio.current_time() - checked >= CHECK_EVERY
+            if options.until_converged and applied == 0 and copied and due:
+                checked = anyio.current_time()
+                report.converged, notes = await converged(legacy, store, state, plans)
+                if report.converged:
+                    break
+            if deadline is not None and anyio.current_time() > deadline:
+                notes.append("stopped at the timeout")
+                report.converged = False
+                break
+            await anyio.sleep(options.poll)
+        await follower.recount()
+    if follower.settled:
+        report.notes.append(f"deletes applied again once the copy was done: {follower.settled}")
+    report.notes.extend(notes)

@@ -19,6 +19,7 @@ from aace.application.migration.bulk import (
     BulkOptions,
     Prepared,
     Progress,
+    Sink,
     TableJob,
     all_done,
     begin_job,
@@ -29,13 +30,14 @@ from aace.application.migration.bulk import (
     size_of,
 )
 from aace.application.migration.counters import recount_agents
-from aace.application.migration.endpoints import dynamo_settings, open_legacy, open_target
+from aace.application.migration.endpoints import legacy_source, table_address, target_store
 from aace.application.migration.report import Report
 from aace.application.migration.sinks import BackfillSink, CopySink, DrySink, SkipSink
 from aace.application.migration.state import OPERATOR, JobState
 from aace.application.settings import Settings
-from aace.application.storage import redacted, table_names_of
+from aace.application.storage import redacted
 from aace.domain.errors import ValidationError
+from aace.domain.legacy_source import Backfill, LegacySource, SourceRecord
 from aace.domain.migration import (
     LEGACY_TABLES,
     LegacyTable,
@@ -47,9 +49,22 @@ from aace.domain.migration import (
     tenant_of,
 )
 from aace.domain.ports import Store
+from aace.domain.schema import EntityKey
 from aace.domain.tenancy import PartitionKey, as_operator
 
-__all__ = ["STREAM_VIEW", "TablePlan", "chosen_tables", "plan", "prepare_page", "run"]
+__all__ = [
+    "STREAM_VIEW",
+    "Source",
+    "TablePlan",
+    "chosen_tables",
+    "plan",
+    "plan_tables",
+    "prepare_page",
+    "run",
+]
+
+#: Where a job reads the legacy tables: settings naming them, or an open source.
+Source = Settings | LegacySource
 
 #: The stream view ``follow`` needs: new images to copy, old images to date deletes.
 STREAM_VIEW = "NEW_AND_OLD_IMAGES"
@@ -78,7 +93,8 @@ class TablePlan:
     notes: tuple[str, ...] = ()
     #: The target is the legacy table itself (a backfill in place, or a registry).
     in_place: bool = False
-    stream_arn: str | None = None
+    #: The id of the table's change stream (None when it has none).
+    stream_id: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -104,47 +120,52 @@ def _action(table: LegacyTable, in_place: bool) -> str:
 
 
 async def plan(
-    source: Settings, target: Settings, names: Sequence[str] = (), *, count_tenants: bool = True
+    source: Source, target: Settings, names: Sequence[str] = (), *, count_tenants: bool = True
 ) -> list[TablePlan]:
     """Per table: the action, the records (DynamoDB's estimate), the tenants (a scan of the
     re-keyed tables' hash keys), the stream, and what would be refused."""
-    legacy = open_legacy(source)
-    target_dynamo = dynamo_settings(target)
+    async with legacy_source(source) as legacy:
+        return await plan_tables(legacy, target, names, count_tenants=count_tenants)
+
+
+async def plan_tables(
+    legacy: LegacySource,
+    target: Settings,
+    names: Sequence[str] = (),
+    *,
+    count_tenants: bool = True,
+) -> list[TablePlan]:
+    """:func:`plan` on an open source."""
     tables = chosen_tables(names)
     plans: dict[str, TablePlan] = {}
 
     async def one(table: LegacyTable) -> None:
-        plans[table.name] = await _plan_one(legacy, target_dynamo, target, table, count_tenants)
+        plans[table.name] = await _plan_one(legacy, target, table, count_tenants)
 
-    try:
-        await gather([partial(one, table) for table in tables])
-    finally:
-        await legacy.close()
+    await gather([partial(one, table) for table in tables])
     return [plans[table.name] for table in tables]
 
 
 async def _plan_one(
-    legacy: Any, target_dynamo: Any, target: Settings, table: LegacyTable, count_tenants: bool
+    legacy: LegacySource, target: Settings, table: LegacyTable, count_tenants: bool
 ) -> TablePlan:
-    in_place = target_dynamo is not None and legacy.same_table(target_dynamo, table.schema)
-    target_name = (
-        target_dynamo.table_name(table.schema)
-        if target_dynamo
-        else table_names_of(target)(table.schema)
-    )
+    where = table_address(target, table.schema)
+    in_place = legacy.address(table) == where
+    target_name = where.table
     info = await legacy.describe(table)
-    source_name = legacy.table_name(table)
-    base = {
-        "table": table,
-        "source": source_name,
-        "target": target_name,
-        "action": _action(table, in_place),
-        "in_place": in_place,
-    }
+    source_name = legacy.address(table).table
+    base = TablePlan(
+        table,
+        source_name,
+        target_name,
+        _action(table, in_place),
+        records=None,
+        tenants=None,
+        stream=None,
+        in_place=in_place,
+    )
     if info is None:
-        return TablePlan(
-            **base, records=None, tenants=None, stream=None, notes=("missing: skipped",)
-        )
+        return attrs.evolve(base, notes=("missing: skipped",))
     notes: list[str] = []
     refused = None
     if table.treatment is Treatment.REKEY and in_place:
@@ -158,24 +179,28 @@ async def _plan_one(
     tenants = None
     if count_tenants and table.treatment is Treatment.REKEY and refused is None:
         tenants = len(await legacy.distinct_hash_values(table))
-    return TablePlan(
-        **base,
+    return attrs.evolve(
+        base,
         records=info.item_count,
         tenants=tenants,
         stream=info.stream_view,
-        stream_arn=info.stream_arn,
+        stream_id=info.stream,
         refused=refused,
         notes=tuple(notes),
     )
 
 
 async def prepare_page(
-    legacy: Any, table: LegacyTable, records: list[Any], *, in_place: bool
+    legacy: LegacySource,
+    table: LegacyTable,
+    records: Sequence[SourceRecord],
+    *,
+    in_place: bool,
 ) -> list[Prepared]:
     """Each legacy record with its tenant (parents read in one batch) and what is written:
     the new layout's entity, or for a backfill in place the record and its tenant. A record
     that cannot be decoded or migrated is prepared as refused, with its key and the reason."""
-    parents: dict[Any, PartitionKey] = {}
+    parents: dict[EntityKey, PartitionKey] = {}
     link = table.parent
     readable = [r for r in records if not isinstance(r, Unreadable)]
     if link is not None:
@@ -192,26 +217,30 @@ async def prepare_page(
 
 
 def _prepared(
-    table: LegacyTable, record: Any, parents: dict[Any, PartitionKey], in_place: bool
+    table: LegacyTable,
+    record: SourceRecord,
+    parents: dict[EntityKey, PartitionKey],
+    in_place: bool,
 ) -> Prepared:
     if isinstance(record, Unreadable):
         return Prepared(None, record.key, error=record.reason)
     key = legacy_key(table, record)
-    parent = parents.get(table.parent.key_of(record)) if table.parent is not None else None
+    parent_key = table.parent.key_of(record) if table.parent is not None else None
+    parent = parents.get(parent_key) if parent_key is not None else None
     try:
         if table.treatment is Treatment.REGISTRY:
             return Prepared(None, key, migrated(table, record), size=size_of(record))
         tenant = tenant_of(table, record, parent)
         if in_place and table.treatment is Treatment.BACKFILL:
             migrated(table, record, parent)  # refused in place too if it is not valid
-            return Prepared(str(tenant), key, (record, tenant), size=size_of(record))
+            return Prepared(str(tenant), key, Backfill(record, tenant), size=size_of(record))
         return Prepared(str(tenant), key, migrated(table, record, parent), size=size_of(record))
     except ValidationError as exc:
         return Prepared(None, key, error=str(exc))
 
 
 async def run(
-    source: Settings,
+    source: Source,
     target: Settings,
     options: BulkOptions,
     names: Sequence[str] = (),
@@ -223,56 +252,67 @@ async def run(
     """Migrate the legacy tables into the target (``store``: an already open target, as
     tests give a store that fails on purpose). Refuses before writing anything when a
     re-keyed table would be its own target or a table is not in the legacy layout."""
-    plans = await plan(source, target, names, count_tenants=False)
-    refused = [p for p in plans if p.refused]
-    if refused:
-        raise ValidationError("to", "; ".join(f"{p.table.name}: {p.refused}" for p in refused))
+    async with legacy_source(source) as legacy:
+        plans = await plan_tables(legacy, target, names, count_tenants=False)
+        refused = [p for p in plans if p.refused]
+        if refused:
+            reasons = "; ".join(f"{p.table.name}: {p.refused}" for p in refused)
+            raise ValidationError("to", reasons)
+        present = [p for p in plans if p.records is not None]
+        unfollowed = [p.table.name for p in present if p.stream != STREAM_VIEW]
+        if unfollowed and not (without_stream or options.dry_run):
+            raise ValidationError(
+                "from",
+                f"these tables have no {STREAM_VIEW} stream: {', '.join(unfollowed)}",
+                hint="enable it before the run (docs/migration.md), or pass --without-stream "
+                "when nothing writes to the legacy tables until the switch",
+            )
+        async with target_store(target, store, create=not options.dry_run) as opened:
+            return await _run(legacy, opened, target, options, plans, progress)
+
+
+async def _run(
+    legacy: LegacySource,
+    store: Store,
+    target: Settings,
+    options: BulkOptions,
+    plans: Sequence[TablePlan],
+    progress: Progress | None,
+) -> Report:
     present = [p for p in plans if p.records is not None]
-    unfollowed = [p.table.name for p in present if p.stream != STREAM_VIEW]
-    if unfollowed and not (without_stream or options.dry_run):
-        raise ValidationError(
-            "from",
-            f"these tables have no {STREAM_VIEW} stream: {', '.join(unfollowed)}",
-            hint="enable it before the run (docs/migration.md), or pass --without-stream "
-            "when nothing writes to the legacy tables until the switch",
-        )
-    legacy = open_legacy(source)
-    target_store = store or await open_target(target, create=not options.dry_run)
     report, description = new_job(
         "run",
         options,
-        redacted(source.storage_url),
+        legacy.name,
         redacted(target.storage_url),
         [p.table.name for p in present],
-        stream=not unfollowed,
+        stream=all(p.stream == STREAM_VIEW for p in present),
     )
-    state = JobState(target_store, options.job, dry=options.dry_run)
-    try:
-        with as_operator(OPERATOR):
-            await begin_job(state, options, description)
-            jobs = [_table_job(legacy, target_store, p, options) for p in present]
-            await refuse_unresumed(jobs, options, state)
-            await run_segments(jobs, options, state, report, progress)
-            if not options.dry_run and any(p.table.name == "agents" for p in present):
-                if await all_done(state, "agents", options.segments):
-                    counted = await recount_agents(target_store)
-                    report.notes.append(f"tenant counters: agents counted for {counted} tenants")
-                else:
-                    report.notes.append("tenant counters: made by the worker that finishes agents")
-        for p in plans:
-            report.notes.extend(f"{p.table.name}: {note}" for note in p.notes)
-    finally:
-        await legacy.close()
-        if store is None:
-            await target_store.close()
+    state = JobState(store, options.job, dry=options.dry_run)
+    with as_operator(OPERATOR):
+        await begin_job(state, options, description)
+        jobs = [_table_job(legacy, store, p, options) for p in present]
+        await refuse_unresumed(jobs, options, state)
+        await run_segments(jobs, options, state, report, progress)
+        if not options.dry_run and any(p.table.name == "agents" for p in present):
+            if await all_done(state, "agents", options.segments):
+                counted = await recount_agents(store)
+                report.notes.append(f"tenant counters: agents counted for {counted} tenants")
+            else:
+                report.notes.append("tenant counters: made by the worker that finishes agents")
+    for p in plans:
+        report.notes.extend(f"{p.table.name}: {note}" for note in p.notes)
     return report
 
 
-def _table_job(legacy: Any, store: Store, p: TablePlan, options: BulkOptions) -> TableJob:
+def _table_job(
+    legacy: LegacySource, store: Store, p: TablePlan, options: BulkOptions
+) -> TableJob[SourceRecord]:
     table = p.table
     in_place = p.in_place
+    sink: Sink
     if table.treatment is Treatment.REGISTRY and in_place:
-        sink: Any = SkipSink()
+        sink = SkipSink()
     elif options.dry_run:
         sink = DrySink()
     elif in_place:
@@ -282,13 +322,11 @@ def _table_job(legacy: Any, store: Store, p: TablePlan, options: BulkOptions) ->
 
     async def pager(
         segment: int, segments: int, position: str | None
-    ) -> tuple[list[Any], str | None]:
-        page: tuple[list[Any], str | None] = await legacy.page(
-            table, segment, segments, position, options.page_size
-        )
-        return page
+    ) -> tuple[Sequence[SourceRecord], str | None]:
+        page = await legacy.page(table, segment, segments, position, options.page_size)
+        return page.records, page.position
 
-    async def prepare(records: list[Any]) -> list[Prepared]:
+    async def prepare(records: Sequence[SourceRecord]) -> list[Prepared]:
         return await prepare_page(legacy, table, records, in_place=in_place)
 
     copies = 1 + len(table.schema.indexes)

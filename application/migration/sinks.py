@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from aace.application.migration.bulk import Outcome, Prepared
+from aace.domain.legacy_source import Backfill, LegacySource
 from aace.domain.migration import LegacyTable
 from aace.domain.ports import Condition, Repository
 
@@ -30,13 +31,13 @@ class CopySink:
 class BackfillSink:
     """Adds the tenant attributes to the legacy record in place (skipped when it has them)."""
 
-    def __init__(self, legacy: Any, table: LegacyTable) -> None:
+    def __init__(self, legacy: LegacySource, table: LegacyTable) -> None:
         self.legacy = legacy
         self.table = table
 
     async def write(self, prepared: Prepared) -> Outcome:
-        record, tenant = prepared.value
-        written = await self.legacy.backfill(self.table, record, tenant)
+        backfill: Backfill = prepared.value
+        written = await self.legacy.backfill(self.table, backfill.record, backfill.tenant)
         return "written" if written else "skipped"
 
 
@@ -46,7 +47,7 @@ class DrySink:
 
     async def write(self, prepared: Prepared) -> Outcome:
         value = prepared.value
-        if isinstance(value, tuple) and value[0].get("partition_key") is not None:
+        if isinstance(value, Backfill) and value.record.get("partition_key") is not None:
             return "skipped"
         return "written"
 

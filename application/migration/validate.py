@@ -14,13 +14,15 @@ from typing import Any
 
 import attrs
 
+from aace.application.migration.bulk import Prepared
 from aace.application.migration.counters import scan_all
-from aace.application.migration.endpoints import open_legacy, open_target
-from aace.application.migration.legacy import TablePlan, plan, prepare_page
+from aace.application.migration.endpoints import legacy_source, target_store
+from aace.application.migration.legacy import Source, TablePlan, plan_tables, prepare_page
 from aace.application.migration.state import OPERATOR
 from aace.application.settings import Settings
 from aace.domain.errors import AaceError
-from aace.domain.migration import Treatment
+from aace.domain.legacy_source import LegacySource, SourceRecord
+from aace.domain.migration import Treatment, Unreadable
 from aace.domain.ports import Repository, Store
 from aace.domain.records import to_record
 from aace.domain.schema import TENANT_ATTRS
@@ -118,14 +120,15 @@ async def _compare(
 
 
 async def _check_table(
-    legacy: Any, store: Store, p: TablePlan, full: bool, sample: int
+    legacy: LegacySource, store: Store, p: TablePlan, full: bool, sample: int
 ) -> TableCheck:
     table = p.table
     check = TableCheck(table.name)
     platform = table.treatment is Treatment.REGISTRY
     position: str | None = None
     while True:
-        records, position = await legacy.page(table, 0, 1, position, 1000)
+        page = await legacy.page(table, 0, 1, position, 1000)
+        records, position = page.records, page.position
         prepared = await prepare_page(legacy, table, records, in_place=p.in_place)
         expected: list[Any] = []
         for ready in prepared:
@@ -155,11 +158,13 @@ async def _check_table(
     return check
 
 
-def _check_in_place(check: TableCheck, records: list[Any], prepared: list[Any]) -> None:
+def _check_in_place(
+    check: TableCheck, records: Sequence[SourceRecord], prepared: Sequence[Prepared]
+) -> None:
     """A backfilled table is its own target: every record has all three tenant attributes
     (that they agree, :func:`tenant_of` has checked while preparing)."""
     for record, ready in zip(records, prepared, strict=True):
-        if ready.error is not None:
+        if ready.error is not None or isinstance(record, Unreadable):
             continue
         check.compared += 1
         missing = [n for n in TENANT_ATTRS if record.get(n) is None]
@@ -168,7 +173,7 @@ def _check_in_place(check: TableCheck, records: list[Any], prepared: list[Any]) 
 
 
 async def validate(
-    source: Settings,
+    source: Source,
     target: Settings,
     names: Sequence[str] = (),
     *,
@@ -177,19 +182,13 @@ async def validate(
     store: Store | None = None,
 ) -> Validation:
     """Check the target against the legacy tables (see the module's text)."""
-    plans = [
-        p for p in await plan(source, target, names, count_tenants=False) if p.records is not None
-    ]
-    legacy = open_legacy(source)
-    target_store = store or await open_target(target, create=False)
     result = Validation()
-    try:
-        with as_operator(OPERATOR):
-            for p in plans:
-                checked = await _check_table(legacy, target_store, p, full, sample)
-                result.tables[p.table.name] = checked
-    finally:
-        await legacy.close()
-        if store is None:
-            await target_store.close()
+    async with legacy_source(source) as legacy:
+        plans = await plan_tables(legacy, target, names, count_tenants=False)
+        async with target_store(target, store, create=False) as opened:
+            with as_operator(OPERATOR):
+                for p in plans:
+                    if p.records is not None:
+                        checked = await _check_table(legacy, opened, p, full, sample)
+                        result.tables[p.table.name] = checked
     return result

@@ -1,17 +1,24 @@
-"""Migration tests: legacy tables on the session's DynamoDB Local, written by plain boto3."""
+"""Migration tests: legacy tables on the session's DynamoDB Local, written by plain boto3, or
+in the memory legacy source, migrated into a target of every adapter."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import attrs
 import pytest
 
+from aace.adapters.memory.legacy import MemoryLegacySource
 from aace.application.migration.bulk import BulkOptions
+from aace.application.migration.endpoints import open_target, table_address
 from aace.application.settings import Settings
-from aace.domain.migration import LEGACY_TABLES, Treatment
-from tests.backends import TEST_SECRET
+from aace.domain.entities import AGENTS
+from aace.domain.migration import LEGACY_TABLES, Treatment, table_named
+from aace.domain.ports import Store
+from aace.domain.schema import EntitySchema
+from tests.backends import ADAPTERS, TEST_SECRET, settings_opener
 from tests.backends.dynamodb import (
     CREDENTIALS,
     MOTO,
@@ -20,7 +27,13 @@ from tests.backends.dynamodb import (
     fresh_prefix,
     session_endpoint,
 )
-from tests.migration.legacy import LegacyData, create_legacy_tables, new_endpoint, populate
+from tests.migration.legacy import (
+    BotoTables,
+    LegacyData,
+    create_legacy_tables,
+    new_endpoint,
+    populate,
+)
 
 ENDPOINTS = 3
 
@@ -78,7 +91,7 @@ def legacy(dynamodb_endpoint: str, client: Any, prefixes: Callable[[], str]) -> 
     prefix = prefixes()
     create_legacy_tables(client, prefix)
     endpoints = [new_endpoint() for _ in range(ENDPOINTS)]
-    data = populate(client, prefix, endpoints)
+    data = populate(BotoTables(client, prefix), endpoints)
     return Legacy(dynamo_settings(dynamodb_endpoint, prefix), prefix, data, endpoints)
 
 
@@ -91,10 +104,75 @@ def copy_target(dynamodb_endpoint: str, prefixes: Callable[[], str]) -> Callable
 def in_place_target(legacy: Legacy) -> Settings:
     """The legacy deployment's own tables, the re-keyed ones renamed: child tables are
     backfilled in place, registries left as they are."""
-    renamed = {
-        t.name: f"aace-v2-{t.name}" for t in LEGACY_TABLES if t.treatment is Treatment.REKEY
-    }
-    return attrs.evolve(legacy.settings, table_names=renamed)
+    return renamed(legacy.settings)
+
+
+def renamed(settings: Settings) -> Settings:
+    """``settings`` with the re-keyed tables renamed (a re-keyed table needs a new one)."""
+    names = {t.name: f"aace-v2-{t.name}" for t in LEGACY_TABLES if t.treatment is Treatment.REKEY}
+    return attrs.evolve(settings, table_names={**settings.table_names, **names})
+
+
+@attrs.frozen
+class MemoryLegacy:
+    """A legacy deployment in memory: the source, and what it holds."""
+
+    source: MemoryLegacySource
+    data: LegacyData
+    endpoints: list[str]
+
+
+def memory_legacy(
+    at: Settings | None = None, *, stream: bool = True, rekeyed_apart: bool = True
+) -> MemoryLegacy:
+    """Every legacy table in memory, populated; ``at``: standing in the store these settings
+    name, under its table names, so that its backfilled tables are migrated in place
+    (``rekeyed_apart``: but the re-keyed ones under other names, as a target renames them:
+    a re-keyed table is never its own target)."""
+    source = MemoryLegacySource()
+    if at is not None:
+        where = at
+
+        def name(schema: EntitySchema[Any]) -> str:
+            apart = rekeyed_apart and table_named(schema.name).treatment is Treatment.REKEY
+            return ("legacy-" if apart else "") + table_address(where, schema).table
+
+        source = MemoryLegacySource(location=table_address(at, AGENTS).store, table_names=name)
+    for table in LEGACY_TABLES:
+        source.create_table(table, stream=stream)
+    endpoints = [new_endpoint() for _ in range(ENDPOINTS)]
+    return MemoryLegacy(source, populate(source, endpoints), endpoints)
+
+
+@pytest.fixture
+def memory() -> MemoryLegacy:
+    """A populated legacy deployment in memory, at an address no target shares."""
+    return memory_legacy()
+
+
+@pytest.fixture(params=ADAPTERS)
+async def target(request: pytest.FixtureRequest) -> AsyncIterator[Settings]:
+    """Settings naming a fresh, empty store of each adapter (PostgreSQL: the application
+    role, under the policies, as an operator runs the tool)."""
+    if request.param == "postgresql":
+        from tests.backends.postgresql import app_role_settings
+
+        async with app_role_settings(request) as settings:
+            yield settings
+    else:
+        async with settings_opener(request.param)(request) as settings:
+            yield settings
+
+
+@asynccontextmanager
+async def opened(settings: Settings) -> AsyncIterator[Store]:
+    """The target store, its tables made; one store for a whole test (a ``memory://`` store
+    exists only while it is open)."""
+    store = await open_target(settings, create=True)
+    try:
+        yield store
+    finally:
+        await store.close()
 
 
 def options(**given: Any) -> BulkOptions:

@@ -1,4 +1,5 @@
-"""Legacy tables and records written with a plain boto3 client, as the deployed code left them.
+"""Legacy tables and records as the deployed code left them: written with a plain boto3
+client on DynamoDB Local, or into the memory legacy source.
 
 Tables follow storage-layout.md, "The legacy layout": the re-keyed tables (and their LSIs)
 hashed on ``endpoint_id``; child tables and registries with the keys they keep. Every table
@@ -14,7 +15,7 @@ import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -26,7 +27,15 @@ from aace.domain.schema import AttrKind, IndexKind, TableNames
 from aace.domain.tenancy import PartitionKey
 from tests.factories import sample
 
-__all__ = ["LegacyData", "create_legacy_tables", "from_wire", "legacy_record", "to_wire"]
+__all__ = [
+    "BotoTables",
+    "LegacyData",
+    "LegacyWriter",
+    "create_legacy_tables",
+    "from_wire",
+    "legacy_record",
+    "to_wire",
+]
 
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
@@ -118,26 +127,52 @@ def legacy_record(table: LegacyTable, entity: Any) -> dict[str, Any]:
     return record
 
 
+class LegacyWriter(Protocol):
+    """Where the old code writes: DynamoDB Local through boto3, or the memory source."""
+
+    def put(self, table: LegacyTable, item: dict[str, Any]) -> None: ...
+
+    def delete(self, table: LegacyTable, key: tuple[Any, Any]) -> None: ...
+
+
+@attrs.frozen
+class BotoTables:
+    """The legacy tables under ``prefix`` on DynamoDB Local, written with plain boto3."""
+
+    client: Any
+    prefix: str
+
+    def put(self, table: LegacyTable, item: dict[str, Any]) -> None:
+        self.client.put_item(TableName=table_name(self.prefix, table), Item=to_wire(item))
+
+    def delete(self, table: LegacyTable, key: tuple[Any, Any]) -> None:
+        names = (table.legacy_hash_key, table.schema.range_key)
+        wire = to_wire(dict(zip(names, key, strict=True)))
+        self.client.delete_item(TableName=table_name(self.prefix, table), Key=wire)
+
+
+def legacy_key(table: LegacyTable, entity: Any) -> tuple[Any, Any]:
+    """The key of ``entity``'s legacy record: (legacy hash value, range value)."""
+    record = to_record(table.schema, entity)
+    return record[table.legacy_hash_key], record[table.schema.range_key]
+
+
 @attrs.define
 class LegacyData:
     """The entities each legacy table holds, as the migration should make them."""
 
-    prefix: str
+    tables: LegacyWriter
     expected: dict[str, list[Any]] = attrs.field(factory=lambda: defaultdict(list))
 
-    def put(self, client: Any, table: LegacyTable, entity: Any) -> None:
+    def put(self, table: LegacyTable, entity: Any) -> None:
         """Write ``entity`` as the old code would (replacing a record with its key)."""
-        client.put_item(
-            TableName=table_name(self.prefix, table), Item=to_wire(legacy_record(table, entity))
-        )
+        self.tables.put(table, legacy_record(table, entity))
         self._forget(table, entity)
         self.expected[table.name].append(entity)
 
-    def delete(self, client: Any, table: LegacyTable, entity: Any) -> None:
+    def delete(self, table: LegacyTable, entity: Any) -> None:
         """Delete ``entity``'s record as the old code would."""
-        record = legacy_record(table, entity)
-        key = {name: record[name] for name in (table.legacy_hash_key, table.schema.range_key)}
-        client.delete_item(TableName=table_name(self.prefix, table), Key=to_wire(key))
+        self.tables.delete(table, legacy_key(table, entity))
         self._forget(table, entity)
 
     def _forget(self, table: LegacyTable, entity: Any) -> None:
@@ -154,10 +189,10 @@ def _moment(number: int) -> datetime:
     return datetime(2025, 6, 1, tzinfo=UTC) + timedelta(seconds=number)
 
 
-def populate(client: Any, prefix: str, endpoints: list[str], per_table: int = 3) -> LegacyData:
+def populate(tables: LegacyWriter, endpoints: list[str], per_table: int = 3) -> LegacyData:
     """``per_table`` records of every legacy table for each endpoint (registries: once),
-    children pointing at parents of their own tenant; plus one message whose run is gone."""
-    data = LegacyData(prefix)
+    children pointing at parents of their own tenant."""
+    data = LegacyData(tables)
     by_name = {t.name: t for t in LEGACY_TABLES}
     tick = 0
     for endpoint in endpoints:
@@ -169,7 +204,7 @@ def populate(client: Any, prefix: str, endpoints: list[str], per_table: int = 3)
             for _ in range(per_table):
                 tick += 1
                 entity = sample(table.schema, tenant, **_dated(table, tick))
-                data.put(client, table, entity)
+                data.put(table, entity)
                 if table.schema is RUNS:
                     runs.append(entity)
                 if table.schema is SESSIONS:
@@ -183,23 +218,21 @@ def populate(client: Any, prefix: str, endpoints: list[str], per_table: int = 3)
                 tick += 1
                 link = {name: getattr(parent, name) for name in fields}
                 table = by_name[table_schema.name]
-                data.put(
-                    client, table, sample(table_schema, tenant, **link, **_dated(table, tick))
-                )
+                data.put(table, sample(table_schema, tenant, **link, **_dated(table, tick)))
     for table in LEGACY_TABLES:
         if table.treatment is Treatment.REGISTRY:
             for _ in range(per_table):
                 tick += 1
-                data.put(client, table, sample(table.schema, None, **_dated(table, tick)))  # type: ignore[arg-type]
+                data.put(table, sample(table.schema, None, **_dated(table, tick)))  # type: ignore[arg-type]
     return data
 
 
-def orphan_message(client: Any, prefix: str) -> dict[str, Any]:
+def orphan_message(tables: LegacyWriter) -> dict[str, Any]:
     """A message whose run does not exist: the migration must report it, not guess."""
     table = next(t for t in LEGACY_TABLES if t.schema is MESSAGES)
     entity = sample(MESSAGES, PartitionKey("ghost", "ghost"), **_dated(table, 0))
     record = legacy_record(table, entity)
-    client.put_item(TableName=table_name(prefix, table), Item=to_wire(record))
+    tables.put(table, record)
     return record
 
 

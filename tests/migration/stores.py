@@ -11,6 +11,7 @@ from aace.application.migration.state import OPERATOR
 from aace.application.services.agents import AGENT_COUNTER
 from aace.application.settings import Settings
 from aace.domain.entities import ALL_SCHEMAS, MIGRATION_STATE, TENANT_COUNTERS
+from aace.domain.ports import Store
 from aace.domain.records import to_record
 from aace.domain.schema import EntitySchema
 from aace.domain.tenancy import as_operator
@@ -32,21 +33,28 @@ def _comparable(schema: EntitySchema[Any], entity: Any) -> dict[str, Any]:
     return record
 
 
-async def contents(settings: Settings) -> Contents:
-    """Every record of every table but the jobs' state, by table (empty tables left out)."""
-    store = await open_store(settings)
+async def contents(where: Settings | Store) -> Contents:
+    """Every record of every table but the jobs' state, by table (empty tables left out), of
+    the store ``where`` names (or of that open store)."""
+    if not isinstance(where, Settings):
+        return await _contents(where)
+    store = await open_store(where)
     try:
-        found: Contents = {}
-        with as_operator(OPERATOR):  # every tenant's records
-            for schema in ALL_SCHEMAS:
-                if schema is MIGRATION_STATE:
-                    continue
-                records = [_comparable(schema, e) async for e in scan_all(store, schema)]
-                if records:
-                    found[schema.name] = _sorted(schema, records)
-        return found
+        return await _contents(store)
     finally:
         await store.close()
+
+
+async def _contents(store: Store) -> Contents:
+    found: Contents = {}
+    with as_operator(OPERATOR):  # every tenant's records
+        for schema in ALL_SCHEMAS:
+            if schema is MIGRATION_STATE:
+                continue
+            records = [_comparable(schema, e) async for e in scan_all(store, schema)]
+            if records:
+                found[schema.name] = _sorted(schema, records)
+    return found
 
 
 def expected_contents(data: LegacyData, *, only: tuple[str, ...] = ()) -> Contents:

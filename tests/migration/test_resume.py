@@ -1,4 +1,6 @@
-"""Crashes and restarts: a job killed anywhere and resumed ends exactly as a clean run."""
+"""Crashes and restarts of ``aace migrate run`` processes on DynamoDB Local: a job killed with
+SIGKILL anywhere and resumed ends exactly as a clean run; two workers share the segments.
+(A job stopped by a failure after N writes: ``test_rules.py``, from the memory source.)"""
 
 from __future__ import annotations
 
@@ -17,47 +19,16 @@ import anyio
 import anyio.to_thread
 import pytest
 
-from aace.application.migration.endpoints import open_target
 from aace.application.migration.legacy import run
 from aace.application.settings import Settings
-from aace.domain.errors import StorageUnavailable
 from tests.migration.conftest import Legacy, options
-from tests.migration.faults import FailingStore
 from tests.migration.stores import contents, expected_contents
 
 pytestmark = pytest.mark.anyio
 
-INJECTED = 16
 KILLED = 4
-#: A table of every kind: re-keyed (with counters), backfilled, tenant from the parent, registry.
-SOME = ("agents", "runs", "messages", "sessions", "session_agents", "llms")
-
-
-async def test_runs_stopped_by_a_failure_after_n_writes_and_resumed_end_as_a_clean_run(
-    legacy: Legacy, copy_target: Callable[[], Settings]
-) -> None:
-    expected = expected_contents(legacy.data, only=SOME)
-    records = sum(len(legacy.data.expected[name]) for name in SOME)
-    draw = random.Random(13)
-    for attempt in range(INJECTED):
-        target = copy_target()
-        writes = draw.randrange(1, records + 20)
-        store = await open_target(target, create=True)
-        try:
-            with pytest.raises(StorageUnavailable):
-                await run(
-                    legacy.settings,
-                    target,
-                    options(page_size=10),
-                    SOME,
-                    store=FailingStore(store, writes),
-                )
-        finally:
-            await store.close()
-        report = await run(legacy.settings, target, options(page_size=10, resume=True), SOME)
-        assert report.ok, (attempt, writes)
-        assert report.total.read == records, (attempt, writes)
-        assert await contents(target) == expected, (attempt, writes)
+#: Seconds after which a job is taken for hung (a run here takes a few).
+HANG_GUARD = 300
 
 
 def settings_file(path: Path, settings: Settings) -> str:
@@ -83,11 +54,15 @@ def _checkpoints(client: Any, settings: Settings) -> int:
 
 
 def _kill_after(command: list[str], client: Any, target: Settings, checkpoints: int) -> None:
-    """Start the job, SIGKILL it once it has saved ``checkpoints`` segment checkpoints."""
+    """Start the job, SIGKILL it once it has saved ``checkpoints`` segment checkpoints (the
+    job's own progress, polled). The deadline only guards against a hung job: it asserts
+    nothing on speed."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
+    hang_guard = time.monotonic() + HANG_GUARD
     while _checkpoints(client, target) < checkpoints and process.poll() is None:
-        assert time.monotonic() < deadline, "the job never reached its checkpoints"
+        if time.monotonic() > hang_guard:
+            process.kill()
+            pytest.fail(f"the job saved no {checkpoints} checkpoints in {HANG_GUARD} s: hung")
         time.sleep(0.05)
     assert process.poll() is None, process.communicate()
     os.kill(process.pid, signal.SIGKILL)

@@ -1,22 +1,21 @@
-"""``migrate run``: legacy tables into the new layout, copied or backfilled in place."""
+"""``migrate run`` from DynamoDB Local: the DynamoDB source's scans, decoding, parents' batch
+reads, conditional backfills and table addresses. The rules, into every adapter, are tested
+from the memory source: ``test_rules.py``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from aace.application.migration.legacy import plan, run
+from aace.application.migration.legacy import run
 from aace.application.settings import Settings
 from aace.domain.entities import MESSAGES, RUNS
 from aace.domain.errors import ValidationError
 from aace.domain.migration import table_named
 from aace.domain.records import to_record
 from aace.domain.tenancy import PartitionKey
-from tests.backends import TEST_SECRET
-from tests.backends.postgresql import app_role_settings
 from tests.factories import sample
 from tests.migration.conftest import Legacy, in_place_target, options
 from tests.migration.legacy import orphan_message, to_wire
@@ -64,7 +63,7 @@ async def test_in_place_child_tables_are_backfilled_and_a_second_run_changes_not
 async def test_a_message_whose_run_is_gone_is_reported_not_guessed(
     legacy: Legacy, client: Any, copy_target: Callable[[], Settings]
 ) -> None:
-    orphan = orphan_message(client, legacy.prefix)
+    orphan = orphan_message(legacy.data.tables)
     target = copy_target()
     report = await run(legacy.settings, target, options())
     messages = report.tables["messages"]
@@ -117,21 +116,6 @@ async def test_a_re_keyed_table_as_its_own_target_is_refused_before_any_write(
     assert not [n for n in _legacy_tables(client, legacy.prefix) if "idempotency" in n]
 
 
-async def test_running_a_begun_job_again_needs_resume(
-    legacy: Legacy, copy_target: Callable[[], Settings]
-) -> None:
-    target = copy_target()
-    await run(legacy.settings, target, options(), ["agents"])
-    with pytest.raises(ValidationError) as refused:
-        await run(legacy.settings, target, options(), ["agents"])
-    assert refused.value.field == "resume"
-    resumed = await run(legacy.settings, target, options(resume=True), ["agents"])
-    assert resumed.tables["agents"].total.written == 9  # the whole job's counts, kept
-    with pytest.raises(ValidationError) as other:
-        await run(legacy.settings, target, options(resume=True, segments=3), ["agents"])
-    assert other.value.field == "segments"
-
-
 def _legacy_tables(client: Any, prefix: str) -> list[str]:
     names = client.list_tables(Limit=100)["TableNames"]
     return sorted(n for n in names if n.startswith(prefix))
@@ -146,7 +130,7 @@ async def test_children_take_their_parents_whole_tenant(
     parent = sample(RUNS, tenant)
     client.put_item(TableName=f"{legacy.prefix}aace-runs", Item=to_wire(to_record(RUNS, parent)))
     link = {"thread_uuid": parent.thread_uuid, "run_uuid": parent.run_uuid}
-    legacy.data.put(client, table_named("messages"), sample(MESSAGES, tenant, **link))
+    legacy.data.put(table_named("messages"), sample(MESSAGES, tenant, **link))
     legacy.data.expected["runs"].append(parent)
     target = copy_target()
     report = await run(legacy.settings, target, options(), ["runs", "messages"])
@@ -206,29 +190,3 @@ async def test_a_partly_backfilled_record_is_completed_and_a_disagreeing_one_ref
     )["Item"]
     assert item["part_id"] == {"S": partial.partition_key.part_id}
     assert report.tables["runs"].total.written == 8
-
-
-async def test_a_run_straight_into_sqlite_gives_the_same_store(
-    legacy: Legacy, tmp_path: Path
-) -> None:
-    target = Settings(storage_url=f"sqlite:///{tmp_path / 'target.db'}", cursor_secret=TEST_SECRET)
-    await _straight_into(legacy, target)
-
-
-async def test_a_run_straight_into_postgresql_gives_the_same_store(
-    legacy: Legacy, request: pytest.FixtureRequest
-) -> None:
-    """As the application role, under the policies: the tool works in operator mode."""
-    async with app_role_settings(request) as target:
-        await _straight_into(legacy, target)
-
-
-async def _straight_into(legacy: Legacy, target: Settings) -> None:
-    plans = {p.table.name: p for p in await plan(legacy.settings, target)}
-    assert plans["agents"].target == "aace-agents"
-    assert plans["runs"].action == "copy with tenant attrs"
-    assert plans["messages"].action == "copy with tenant attrs (tenant from runs)"
-    assert plans["agents"].tenants == len(legacy.endpoints)
-    report = await run(legacy.settings, target, options())
-    assert report.ok, report.to_json()
-    assert await contents(target) == expected_contents(legacy.data)
