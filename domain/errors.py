@@ -1,15 +1,46 @@
-"""The package's neutral error tree.
+"""The package's neutral error tree, and what each error means over HTTP.
 
 Every error a caller can see derives from :class:`AaceError`. Adapters translate driver
 exceptions into these (``raise ... from exc``), so no driver type ever escapes the package.
+
+Each class has an HTTP ``status`` (a class attribute; a subclass keeps its parent's unless
+it says otherwise). This is the one table (a test checks it against the classes, and walks
+the whole tree for a class without a status); ``aace.application.problems`` renders an error
+as RFC 9457 problem details with it.
+
+==========================  ======  ==========================================================
+Error                       Status  Why
+==========================  ======  ==========================================================
+ValidationError             422     the input broke a rule (every bad field in ``errors``)
+InvalidPartitionKey         400     the tenant named is malformed (a header, a principal)
+TooLarge                    413     a value, key or record is over a storage limit
+InvalidCursor               400     a cursor malformed, tampered with or for another listing
+NotFound                    404     no such record for this tenant
+Conflict                    409     a create met an existing key
+ConditionFailed             412     a write's precondition on the current state was false
+IdempotencyConflict         422     an idempotency key reused with another input
+Forbidden                   403     the actor may not make this write or read
+LimitExceeded               409     a count limit (agents of a tenant) or an all-time quota
+QuotaExceeded               429     a periodic quota; ``Retry-After`` when the period resets
+HasDependents               409     a delete refused while dependents exist
+TransactionTooLarge         413     more writes than the backend applies atomically
+StorageError                500     the backend failed in a way no other error describes
+StorageUnavailable          503     the backend unreachable or throttling (transient)
+StorageMisconfigured        500     credentials, database or tables wrong (not transient)
+==========================  ======  ==========================================================
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import ClassVar, NamedTuple
 
 __all__ = [
     "AaceError",
     "ConditionFailed",
     "Conflict",
+    "FieldError",
     "Forbidden",
     "HasDependents",
     "IdempotencyConflict",
@@ -17,6 +48,7 @@ __all__ = [
     "InvalidPartitionKey",
     "LimitExceeded",
     "NotFound",
+    "QuotaExceeded",
     "StorageError",
     "StorageMisconfigured",
     "StorageUnavailable",
@@ -43,21 +75,47 @@ class AaceError(Exception):
             self.hint = hint
 
 
+class FieldError(NamedTuple):
+    """One bad field of an input: its name (dotted path for nesting) and what is wrong."""
+
+    field: str
+    message: str
+
+
 class ValidationError(AaceError, ValueError):
-    """Input broke a rule; ``field`` names the offending field (dotted path for nesting)."""
+    """Input broke a rule; ``field`` names the offending field (dotted path for nesting).
+
+    ``errors`` lists every bad field of the input, in the entity's field order (unknown
+    fields last, as given); ``field``, ``message`` and ``str(e)`` are its first.
+    """
+
+    status: ClassVar[int] = 422
 
     def __init__(self, field: str, message: str, *, hint: str | None = None) -> None:
         self.field = field
         self.message = message
+        self.errors: tuple[FieldError, ...] = (FieldError(field, message),)
         super().__init__(f"{field}: {message}", hint=hint)
+
+    def with_errors(self, errors: Iterable[FieldError]) -> ValidationError:
+        """This error (its class, ``field`` and message) listing ``errors`` as every bad
+        field; its own comes first when ``errors`` leaves it out."""
+        listed = tuple(errors)
+        own = FieldError(self.field, self.message)
+        self.errors = listed if own in listed else (own, *listed)
+        return self
 
 
 class InvalidPartitionKey(ValidationError):
     """A tenant component or a partition-key text broke a rule of behaviour §1."""
 
+    status: ClassVar[int] = 400
+
 
 class TooLarge(ValidationError):
     """A record or a key exceeds a storage limit; ``limit`` says which one."""
+
+    status: ClassVar[int] = 413
 
     def __init__(self, field: str, message: str, *, limit: str) -> None:
         self.limit = limit
@@ -67,42 +125,75 @@ class TooLarge(ValidationError):
 class InvalidCursor(AaceError):
     """A pagination cursor is malformed, tampered with, or issued for another scope."""
 
+    status: ClassVar[int] = 400
+
 
 class NotFound(AaceError):
     """The record does not exist for this tenant (a foreign record looks exactly the same)."""
+
+    status: ClassVar[int] = 404
 
 
 class Conflict(AaceError):
     """A create met an existing record with the same key."""
 
+    status: ClassVar[int] = 409
+
 
 class ConditionFailed(Conflict):
     """A write's precondition on the record's current state was false."""
 
+    status: ClassVar[int] = 412
+
 
 class IdempotencyConflict(Conflict):
     """An idempotency key was reused with a different input."""
+
+    status: ClassVar[int] = 422
 
 
 class Forbidden(AaceError):
     """The actor may not make this write: a tenant context writing a platform registry
     (only a ``PlatformContext`` does). Nothing is written."""
 
+    status: ClassVar[int] = 403
+
 
 class LimitExceeded(AaceError):
-    """A per-tenant limit would be passed by this write."""
+    """A per-tenant limit would be passed by this write: a count limit (the agents of a
+    tenant) or a quota over all time; retrying will not help until something changes."""
+
+    status: ClassVar[int] = 409
+
+
+class QuotaExceeded(LimitExceeded):
+    """A periodic usage quota is used up: ``period`` (``day``, ``month``) and ``resets_at``
+    (when the next period starts, UTC) say when the same call may succeed."""
+
+    status: ClassVar[int] = 429
+
+    def __init__(self, message: str, *, period: str, resets_at: datetime) -> None:
+        self.period = period
+        self.resets_at = resets_at
+        super().__init__(message)
 
 
 class HasDependents(AaceError):
     """A delete was refused because dependent records still exist."""
 
+    status: ClassVar[int] = 409
+
 
 class TransactionTooLarge(AaceError):
     """A unit of work holds more writes than the backend can apply atomically."""
 
+    status: ClassVar[int] = 413
+
 
 class StorageError(AaceError):
     """The backend failed in a way no other error describes."""
+
+    status: ClassVar[int] = 500
 
 
 class StorageUnavailable(StorageError):
@@ -111,12 +202,16 @@ class StorageUnavailable(StorageError):
     Transient by nature: the same call may succeed later.
     """
 
+    status: ClassVar[int] = 503
+
     hint = "check that the backend is running and that the URL's host and port are right"
 
 
 class StorageMisconfigured(StorageError):
     """The backend answered but cannot serve this configuration: bad or missing
     credentials, a missing database, missing or outdated tables. Retrying will not help."""
+
+    status: ClassVar[int] = 500
 
     hint = "check the storage URL and credentials, or prepare the store with `aace init`"
 

@@ -12,10 +12,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 
-from aace.domain.errors import InvalidPartitionKey, TooLarge, ValidationError
+from aace.domain.errors import FieldError, InvalidPartitionKey, TooLarge, ValidationError
 from aace.domain.schema import TENANT_ATTRS, EntitySchema, IndexKind
 from aace.domain.tenancy import PartitionKey
 
@@ -23,7 +24,9 @@ __all__ = [
     "MAX_ITEM_BYTES",
     "check_item_size",
     "from_record",
+    "input_errors",
     "item_size",
+    "refused_together",
     "structure_input",
     "to_record",
 ]
@@ -121,18 +124,76 @@ def from_record(schema: EntitySchema[E], record: Mapping[str, Any]) -> E:
     for attr in ("endpoint_id", "part_id"):
         stored = record.get(attr)
         if stored is not None and stored != getattr(tenant, attr):
-            raise InvalidPartitionKey(
-                attr, f"{stored!r} disagrees with partition_key {record['partition_key']!r}"
-            )
+            raise InvalidPartitionKey(attr, "disagrees with the record's partition_key")
     data["partition_key"] = tenant
     return _structure(_records, data, schema.entity)
 
 
-def structure_input(entity: type[E], data: Mapping[str, Any]) -> E:
-    """Build an entity from caller input, refusing unknown fields by name."""
+def structure_input(
+    entity: type[E], data: Mapping[str, Any], *, refused: Iterable[ValidationError] = ()
+) -> E:
+    """Build an entity from caller input. Every bad field (missing, unknown, of the wrong
+    type, breaking a rule, oversize) and the ``refused`` ones the caller found first are one
+    :class:`ValidationError` listing them all in field order (:func:`refused_together`)."""
     if not isinstance(data, Mapping):
         raise ValidationError(entity.__name__, f"input must be a mapping, got {type(data)}")
+    found = [*refused, *input_errors(entity, data)]
+    if found:
+        raise refused_together(entity, found)
     return _structure(_inputs, data, entity)
+
+
+def _checked_value(field: attrs.Attribute[Any], value: Any) -> Any:
+    """``value`` as the entity would hold it: structured as input is (ISO text to a
+    datetime), then through the field's converter."""
+    if "datetime" in str(field.type):  # a datetime, maybe optional
+        value = _datetime(value, None)
+    converter = field.converter
+    return converter(value) if callable(converter) else value
+
+
+def input_errors(entity: type[Any], data: Mapping[str, Any]) -> list[ValidationError]:
+    """Each field of ``data`` checked alone by the entity's own validators (a rule is
+    written once), and the required fields it lacks and the names the entity does not
+    have: one error per bad field, in field order, unknown names last as given."""
+    fields = attrs.fields(entity)
+    errors: list[ValidationError] = []
+    for field in fields:
+        if field.name not in data:
+            if field.default is attrs.NOTHING and field.init:
+                errors.append(ValidationError(field.name, "is required"))
+            continue
+        if field.validator is None:
+            continue
+        try:
+            field.validator(None, field, _checked_value(field, data[field.name]))
+        except ValidationError as exc:
+            errors.append(exc)
+        except Exception:  # a rule that needs the whole record: it runs on building
+            continue
+    names = {field.name for field in fields}
+    errors.extend(
+        ValidationError(str(name), f"is not a field of {entity.__name__}")
+        for name in data
+        if name not in names
+    )
+    return errors
+
+
+def refused_together(entity: type[Any], errors: Iterable[ValidationError]) -> ValidationError:
+    """One error for several bad fields: the first in the entity's field order (its class
+    and ``field``), listing every field error of them all (``errors``) in that order."""
+    order = {field.name: at for at, field in enumerate(attrs.fields(entity))}
+
+    def position(error: ValidationError) -> int:
+        top = error.field.split(".")[0].split("[")[0].split(" ")[0]
+        return order.get(top, len(order))
+
+    ranked = sorted(errors, key=position)  # stable: unknown names keep the caller's order
+    listed: list[FieldError] = []
+    for error in ranked:
+        listed.extend(e for e in error.errors if e not in listed)
+    return ranked[0].with_errors(listed)
 
 
 def _text_size(text: str) -> int:
