@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from injector import inject
+
 from aace.application.services.arguments import (
     Id,
     Input,
@@ -12,7 +14,6 @@ from aace.application.services.arguments import (
     checked_entry_points,
 )
 from aace.application.services.entity import EntityService, ServiceSpec, tenant_of
-from aace.application.services.generated import generated_service
 from aace.application.services.listing import Listing, at_least, at_most, eq, one_of
 from aace.application.services.usage import Metering
 from aace.application.settings import Settings
@@ -31,6 +32,7 @@ from aace.domain.entities import (
     RUNS,
     TOOL_CALLS,
     AsyncTask,
+    Message,
     Run,
     ToolCall,
 )
@@ -69,6 +71,7 @@ class RunService(EntityService[Run]):
         keywords=token_filters,
     )
 
+    @inject
     def __init__(self, store: Store, settings: Settings) -> None:
         super().__init__(store, settings)
         self._metering = Metering(store, settings.clock)
@@ -93,9 +96,10 @@ class RunService(EntityService[Run]):
             self._metering.add(uow, tenant_of(context), "tokens", gained, {})
 
 
-MessageService = generated_service(
-    "MessageService",
-    ServiceSpec(
+class MessageService(EntityService[Message]):
+    """A thread's messages."""
+
+    spec = ServiceSpec(
         MESSAGES,
         Listing(
             {
@@ -105,8 +109,7 @@ MessageService = generated_service(
                 "roles": one_of("role"),
             }
         ),
-    ),
-)
+    )
 
 
 @checked_entry_points

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from injector import inject
+
 from aace.application.services.arguments import (
     Actor,
     Input,
@@ -13,7 +15,7 @@ from aace.application.services.arguments import (
     checked_entry_points,
 )
 from aace.application.services.entity import EntityService, ServiceSpec
-from aace.application.services.generated import NaturalKeyService, generated_service
+from aace.application.services.generated import NaturalKeyService
 from aace.application.services.inputs import new_record
 from aace.application.services.listing import Listing, contains, eq, one_of
 from aace.application.settings import Settings
@@ -26,6 +28,7 @@ from aace.domain.entities import (
     Coordination,
     SessionRun,
     Task,
+    TaskSchedule,
 )
 from aace.domain.errors import ValidationError
 from aace.domain.ports import ABSENT, Store
@@ -80,6 +83,7 @@ class CoordinationService(EntityService[Coordination]):
         rules=COORDINATION_RULES,
     )
 
+    @inject
     def __init__(self, store: Store, settings: Settings, tasks: TaskService) -> None:
         super().__init__(store, settings)
         self._tasks = tasks
@@ -122,9 +126,10 @@ class CoordinationService(EntityService[Coordination]):
         return created
 
 
-TaskScheduleService = generated_service(
-    "TaskScheduleService",
-    ServiceSpec(
+class TaskScheduleService(EntityService[TaskSchedule]):
+    """A task's schedules."""
+
+    spec = ServiceSpec(
         TASK_SCHEDULES,
         Listing(
             {
@@ -134,8 +139,7 @@ TaskScheduleService = generated_service(
             },
             order=None,
         ),
-    ),
-)
+    )
 
 
 @checked_entry_points

@@ -29,7 +29,7 @@ class InternalMcp:
 
 
 @checked_entry_points
-class McpServerService(EntityService[Any]):
+class McpServerService(EntityService[McpServerView]):
     """MCP servers of a tenant; reads return :class:`McpServerView`."""
 
     spec: ClassVar[ServiceSpec[Any]] = ServiceSpec(

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import attrs
+from injector import inject
 
 from aace.application.services.arguments import (
     Actor,
@@ -246,6 +247,7 @@ class UsageService:
     """``app.usage``: record what a tenant uses, check where it stands, list its totals,
     correct them. ``Settings.clock`` decides the current periods."""
 
+    @inject
     def __init__(self, store: Store, settings: Settings) -> None:
         self._store = store
         self._metering = Metering(store, settings.clock)

@@ -22,6 +22,7 @@ from aace.domain.entities import (
     Element,
     Wizard,
     WizardGroup,
+    WizardSchema,
 )
 from aace.domain.ports import ABSENT, ANY, PRESENT, Condition, UnitOfWork
 from aace.domain.tenancy import TenantContext
@@ -53,7 +54,7 @@ class WizardService(EntityService[Wizard]):
 
 
 @checked_entry_points
-class WizardSchemaService(NaturalKeyService[Any]):
+class WizardSchemaService(NaturalKeyService[WizardSchema]):
     """Wizard schemas (a platform registry keyed by type and name): ``attributes`` and
     ``attribute_groups`` stored in their normal shape."""
 
