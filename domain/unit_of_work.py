@@ -39,6 +39,7 @@ __all__ = [
     "BufferedUnitOfWork",
     "CheckAction",
     "DeleteAction",
+    "DependentsArrived",
     "Guard",
     "IncrementAction",
     "PutAction",
@@ -120,9 +121,18 @@ class Guard:
     name: str
     schema: EntitySchema[Any]
     query: Query
+    #: The guard of a cascading delete over dependents it deletes itself: finding one means
+    #: it was created after the cascade read its subtree (:class:`DependentsArrived`).
+    cascaded: bool = False
 
     def refuse(self, parent: str, key: EntityKey) -> HasDependents:
-        return HasDependents(f"{parent} {key} still has {self.name}")
+        message = f"{parent} {key} still has {self.name}"
+        return DependentsArrived(message) if self.cascaded else HasDependents(message)
+
+
+class DependentsArrived(HasDependents):
+    """A cascade's own guard found a dependent it had not read (created while the cascade
+    ran): nothing was written, and the cascade reads its subtree again."""
 
 
 @attrs.frozen

@@ -6,8 +6,10 @@ check alone is still sent as a transaction (of one ``ConditionCheck``), so a che
 evaluated the same way whatever else the unit holds.
 
 A cancelled transaction is mapped action by action: a failed condition becomes the domain
-error of the first action that failed; a ``TransactionConflict`` (another transaction on
-the same items) is retried with the runner's backoff under a fresh request token. An
+error of the first action that failed (a required parent refused only for its deletion
+mark is ``NotFound``, as if its delete had already landed); a ``TransactionConflict``
+(another transaction on the same items) is retried with the runner's backoff under a fresh
+request token. An
 unconditional delete over another tenant's record is a no-op, as in the reference: inside a
 transaction it becomes a check that the record is still foreign, so the rest still lands
 atomically (a round that finds a record changed hands is followed by the next at once).
@@ -22,6 +24,7 @@ from typing import Any
 import attrs
 from botocore.exceptions import BotoCoreError, ClientError
 
+from aace.adapters.dynamodb.conditions import MARK_ATTRIBUTES, owns
 from aace.adapters.dynamodb.deletion_marks import (
     Mark,
     mark_parent,
@@ -39,7 +42,13 @@ from aace.adapters.dynamodb.writes import (
     still_foreign,
     write_request,
 )
-from aace.domain.errors import AaceError, ConditionFailed, StorageUnavailable, TooLarge
+from aace.domain.errors import (
+    AaceError,
+    ConditionFailed,
+    NotFound,
+    StorageUnavailable,
+    TooLarge,
+)
 from aace.domain.ports import Repository
 from aace.domain.schema import EntitySchema
 from aace.domain.unit_of_work import Action, BufferedUnitOfWork, CheckAction, DeleteAction
@@ -109,6 +118,8 @@ def _outcome(
             flips.add(number)
         elif number in marks:
             return _mark_lost(action), flips
+        elif _parent_being_deleted(action, target, reason.get("Item")):
+            return NotFound(f"{action.schema.name} {action.key} not found"), flips
         else:
             return failure_of(action, target, reason.get("Item")), flips
     for action, reason, code in zip(actions, reasons, codes, strict=False):
@@ -119,6 +130,18 @@ def _outcome(
         return None, flips
     detail = ", ".join(f"{a.schema.name}: {c}" for a, c in zip(actions, codes, strict=False))
     return StorageUnavailable(f"the unit of work was cancelled ({detail})"), flips
+
+
+def _parent_being_deleted(action: Action, target: Target, stored: Any) -> bool:
+    """Whether a required record failed its check only for its deletion mark: it is the
+    tenant's and meets the condition, so a guarded delete of it is under way. The child is
+    refused as if the parent were already gone (``NotFound``), as on every adapter."""
+    if not isinstance(action, CheckAction) or not stored or MARK_ATTRIBUTES[1] not in stored:
+        return False
+    codec, _ = target(action.schema)
+    return owns(action.schema, action.tenant, stored) and action.condition.holds(
+        codec.decode(stored)
+    )
 
 
 class _Cancelled(Exception):

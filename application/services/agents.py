@@ -8,8 +8,8 @@ from typing import Any, ClassVar
 
 import attrs
 
-from aace.application.services.arguments import checked_entry_points
-from aace.application.services.contention import commit_or_lose
+from aace.application.services.arguments import Flag, Id, checked_entry_points
+from aace.application.services.contention import commit_or_lose, settle
 from aace.application.services.entity import Context, ServiceSpec, new_id, tenant_of
 from aace.application.services.listing import Listing, contains, eq, nested, one_of
 from aace.application.services.versioned import VersionedService, Versioning, unchanged
@@ -24,14 +24,18 @@ from aace.domain.entities import (
     PromptTemplate,
 )
 from aace.domain.fields import utc_now
-from aace.domain.ports import ABSENT, Store, UnitOfWork, find_active
+from aace.domain.ports import ABSENT, Condition, Store, UnitOfWork, find_active
 from aace.domain.records import structure_input
 from aace.domain.tenancy import PartitionKey, TenantContext
 
-__all__ = ["AGENT_COUNTER", "AgentService"]
+__all__ = ["AGENT_COUNTER", "REPOINT_BATCH", "AgentService"]
 
 #: The tenant counter holding the number of distinct agents (not versions).
 AGENT_COUNTER = "agents"
+
+#: Agents re-pointed per unit of work (each takes two actions): short units keep locks
+#: brief and a crash loses little; the backend's atomic size bounds it too.
+REPOINT_BATCH = 25
 
 AGENT_LISTING = Listing(
     {
@@ -66,7 +70,9 @@ class AgentService(VersionedService[Agent]):
     async def _also_on_create(self, uow: UnitOfWork, context: Context, entity: Agent) -> None:
         uow.increment(tenant_of(context), AGENT_COUNTER, 1, limit=self._limit)
 
-    def _also_on_last_delete(self, uow: UnitOfWork, tenant: PartitionKey) -> None:
+    def _also_on_delete(self, uow: UnitOfWork, tenant: PartitionKey) -> None:
+        """An agent's last version went: its slot is free (``delete`` of another version
+        writes its own unit)."""
         uow.increment(tenant, AGENT_COUNTER, -1)
 
     def _completes_on(self, changes: Mapping[str, Any]) -> bool:
@@ -89,15 +95,99 @@ class AgentService(VersionedService[Agent]):
             self._templates, tenant, "prompt_uuid", snippet.prompt_uuid
         )
 
+    async def repoint(
+        self,
+        context: TenantContext,
+        old_version_uuid: Id,
+        new_version_uuid: Id,
+        *,
+        follow_active: Flag = False,
+    ) -> int:
+        """Give every agent whose active version points at flow-snippet version
+        ``old_version_uuid`` a new active version pointing at ``new_version_uuid``,
+        recompiled: all of them, in units of work of at most :data:`REPOINT_BATCH` agents.
+        Returns how many it moved; calling it again after an interruption finishes the job
+        and changes nothing twice.
+
+        ``follow_active`` (the re-pointing of a version change): each unit also requires
+        the new version to be its snippet's active version when it commits; once a later
+        activation has replaced it, the agents on every version this call went from or to
+        go to the version active now. So whatever the interleaving of activations and new
+        versions (in one process or several), the last one's re-pointing leaves every agent
+        on the snippet's active version."""
+        route = _Route([old_version_uuid], new_version_uuid, follow_active)
+        size = min(REPOINT_BATCH, max(1, (self._store.unit_of_work().max_actions - 1) // 2))
+        moved = 0
+
+        async def step() -> int:
+            return await self._repoint_step(context, route, size)
+
+        while True:
+            count = await settle(self._contention, step, f"re-pointing agents to {route.target}")
+            if count == 0:
+                return moved
+            moved += count
+
+    async def _repoint_step(self, context: TenantContext, route: _Route, size: int) -> int:
+        """Move one page of agents along ``route`` (0 when none is left); ``LostRace`` when
+        an agent, or the target's status, changed meanwhile."""
+        tenant = context.partition_key
+        while True:
+            sources = await self._sources(tenant, route.target)
+            snippet = sources[0]
+            if not route.follow_active or (snippet is not None and snippet.status == "active"):
+                break
+            if not await self._follow(tenant, route, snippet):
+                return 0  # the snippet has no version left: nothing to point at
+        for version in route.sources:
+            page = await self.list(
+                context, flow_snippet_version_uuid=version, statuses=["active"], limit=size
+            )
+            if page.items:
+                await self._repoint_batch(
+                    context,
+                    page.items,
+                    route.target,
+                    sources=sources,
+                    require_active=route.follow_active,
+                )
+                return len(page.items)
+        return 0
+
+    async def _follow(self, tenant: PartitionKey, route: _Route, snippet: Any) -> bool:
+        """Re-aim ``route`` at its snippet's active version (``False`` when there is none)."""
+        stable = route.snippet_uuid if snippet is None else snippet.flow_snippet_uuid
+        active = None
+        if stable is not None:
+            active = await find_active(self._snippets, tenant, "flow_snippet_uuid", stable)
+        if active is None:
+            return False
+        route.sources.append(route.target)
+        route.target = active.flow_snippet_version_uuid
+        route.snippet_uuid = stable
+        return True
+
     async def _repoint_batch(
-        self, context: TenantContext, agents: Sequence[Agent], new_version_uuid: str
+        self,
+        context: TenantContext,
+        agents: Sequence[Agent],
+        new_version_uuid: str,
+        *,
+        sources: Sources | None = None,
+        require_active: bool = False,
     ) -> None:
         """Give each active agent version of ``agents`` a new active version pointing at
-        ``new_version_uuid`` (recompiled), deactivating the old one: one unit of work, each
-        old version conditioned on being unchanged since it was read."""
+        ``new_version_uuid`` (recompiled from ``sources``, read now when not given),
+        deactivating the old one: one unit of work, each old version conditioned on being
+        unchanged since it was read (``require_active``: and the snippet version on being
+        active)."""
+        tenant = context.partition_key
         uow = self._store.unit_of_work()
         now = utc_now()
-        sources = await self._sources(context.partition_key, new_version_uuid)  # once for all
+        if sources is None:
+            sources = await self._sources(tenant, new_version_uuid)
+        if require_active:
+            uow.require(FLOW_SNIPPETS, tenant, (new_version_uuid,), condition=ACTIVE)
         for agent in agents:
             moved = attrs.evolve(
                 agent,
@@ -115,7 +205,20 @@ class AgentService(VersionedService[Agent]):
         await commit_or_lose(uow)
 
 
+@attrs.define
+class _Route:
+    """Where a re-pointing moves agents: from the ``sources`` versions to ``target``
+    (``follow_active``: to whichever version of the target's snippet is active)."""
+
+    sources: list[str]
+    target: str
+    follow_active: bool
+    snippet_uuid: str | None = None
+
+
 Sources = tuple[FlowSnippet | None, PromptTemplate | None]
+#: A version that is its entity's active one.
+ACTIVE = Condition.present(status="active")
 
 
 def _compiled(agent: Agent, sources: Sources) -> Agent:

@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 
 from aace.application.services.agents import AgentService
 from aace.application.services.arguments import Actor, Flag, Id, KeyPart, checked_entry_points
-from aace.application.services.contention import LostRace
 from aace.application.services.entity import ServiceSpec, writer
 from aace.application.services.generated import NaturalKeyService, generated_service
 from aace.application.services.listing import Listing, at_least, at_most, contains, eq, one_of
@@ -27,7 +26,7 @@ from aace.domain.entities import (
     Llm,
     PromptTemplate,
 )
-from aace.domain.errors import ConditionFailed, HasDependents
+from aace.domain.errors import HasDependents
 from aace.domain.ports import Store
 from aace.domain.tenancy import PlatformContext, TenantContext
 
@@ -40,11 +39,6 @@ __all__ = [
     "UiComponentService",
     "WizardGroupFilterService",
 ]
-
-
-#: Agents re-pointed per unit of work (each takes two actions): short units keep locks
-#: brief and a crash loses little; the backend's atomic size bounds it too.
-REPOINT_BATCH = 25
 
 
 ElementService = generated_service(
@@ -184,26 +178,17 @@ class FlowSnippetService(VersionedService[FlowSnippet]):
         """Give every agent whose active version points at ``old_version_uuid`` a new
         active version pointing at ``new_version_uuid``, recompiled: all of them, in units
         of work of at most the backend's atomic size. Returns how many it moved; calling
-        it again after an interruption finishes the job and changes nothing twice."""
-        batch = min(REPOINT_BATCH, max(1, self._store.unit_of_work().max_actions // 2))
-        moved = 0
-        while True:
-            page = await self._agents.list(
-                context,
-                flow_snippet_version_uuid=old_version_uuid,
-                statuses=["active"],
-                limit=batch,
-            )
-            if not page.items:
-                return moved
-            try:
-                await self._agents._repoint_batch(context, page.items, new_version_uuid)
-            except (LostRace, ConditionFailed):
-                continue  # an agent changed meanwhile: read the page again
-            moved += len(page.items)
+        it again after an interruption finishes the job and changes nothing twice
+        (``agents.repoint``)."""
+        return await self._agents.repoint(context, old_version_uuid, new_version_uuid)
 
     async def _after_version_change(self, context: TenantContext, old: Any, new: Any) -> None:
+        """The agents of the version that was active follow the active version, also when
+        a later activation overtakes this one (``agents.repoint``'s ``follow_active``)."""
         if old.flow_snippet_version_uuid != new.flow_snippet_version_uuid:
-            await self.repoint(
-                context, old.flow_snippet_version_uuid, new.flow_snippet_version_uuid
+            await self._agents.repoint(
+                context,
+                old.flow_snippet_version_uuid,
+                new.flow_snippet_version_uuid,
+                follow_active=True,
             )

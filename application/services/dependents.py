@@ -66,10 +66,16 @@ class Dependents:
 
     @staticmethod
     def guards(
-        schema: EntitySchema[Any], record: dict[str, Any], *, last_version: bool = True
+        schema: EntitySchema[Any],
+        record: dict[str, Any],
+        *,
+        last_version: bool = True,
+        cascade: bool = False,
     ) -> list[Guard]:
         """The guards deleting ``record`` carries: one per relation whose children hold
-        its attributes. Children linked by a stable id guard only the last version."""
+        its attributes. Children linked by a stable id guard only the last version. In a
+        ``cascade``, a guard over owned children (which the cascade deletes itself) refuses
+        with ``DependentsArrived``: one it finds was created after the subtree was read."""
         guards = []
         for relation in children_of(schema):
             if not relation.guards_delete or relation.link is not Link.CHILD_HOLDS:
@@ -77,8 +83,20 @@ class Dependents:
             if _by_stable_id(relation) and not last_version:
                 continue
             query = relation.children_query(record, limit=1)
-            guards.append(Guard(relation.children, relation.child, query))
+            cascaded = cascade and relation.owned
+            guards.append(Guard(relation.children, relation.child, query, cascaded))
         return guards
+
+    def delete_descendant(
+        self, uow: UnitOfWork, schema: EntitySchema[Any], tenant: PartitionKey, item: Any
+    ) -> None:
+        """Add a cascade's delete of ``item`` (a record of the subtree it read) to ``uow``:
+        the record must still be there, and its own dependents guard it, so a child created
+        under it after the subtree was read refuses the unit instead of outliving it (the
+        child's create requires only its direct parent)."""
+        record = to_record(schema, item)
+        guards = self.guards(schema, record, cascade=True)
+        uow.delete(schema, tenant, schema.key_of(item), guards=guards)
 
     async def children(
         self, relation: Relation, tenant: PartitionKey, record: dict[str, Any]

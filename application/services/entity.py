@@ -30,6 +30,7 @@ from aace.application.services.arguments import (
     checked_entry_points,
 )
 from aace.application.services.contention import (
+    LostRace,
     commit_or_lose,
     contention_policy,
     settle,
@@ -47,13 +48,19 @@ from aace.application.services.listing import Listing, listing_query
 from aace.application.services.views import public_view
 from aace.application.settings import Settings
 from aace.domain.entity_rules import EntityRules, as_given
-from aace.domain.errors import ConditionFailed, Forbidden, LimitExceeded, ValidationError
-from aace.domain.ports import ABSENT, ANY, Condition, Store, UnitOfWork
+from aace.domain.errors import (
+    ConditionFailed,
+    Forbidden,
+    LimitExceeded,
+    TransactionTooLarge,
+    ValidationError,
+)
+from aace.domain.ports import ABSENT, PRESENT, Condition, Store, UnitOfWork
 from aace.domain.query import Page
 from aace.domain.records import to_record
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey, PlatformContext, TenantContext, as_operator
-from aace.domain.unit_of_work import NO_TENANT
+from aace.domain.unit_of_work import NO_TENANT, DependentsArrived
 
 __all__ = ["EntityService", "ServiceSpec", "new_id", "tenant_of"]
 
@@ -292,40 +299,74 @@ class EntityService(Generic[E]):
             raise ValidationError("cascade", "must be a bool")
         checked = self._key(key)
         tenant = self._tenant(context)
-        current = await self._records.get(tenant, checked)
-        with writer(context):
-            await self._delete(tenant, current, cascade)
+
+        async def attempt() -> None:
+            current = await self._records.get(tenant, checked)
+            with writer(context):
+                await self._delete(tenant, current, cascade)
+
+        await settle(self._contention, attempt, f"{self.schema.name} {checked}")
 
     # -- the shared machinery ------------------------------------------------------------
 
     async def _delete(self, tenant: PartitionKey, current: Any, cascade: bool) -> None:
-        """Delete ``current`` (guarded), first its subtree when ``cascade``."""
-        schema = self.schema
-        record = to_record(schema, current)
-        subtree = await self._dependents.subtree(schema, tenant, record) if cascade else []
-        batch = self._store.unit_of_work().max_actions
-        if len(subtree) >= batch:  # too many for one unit: deepest first, in batches
-            for start in range(0, len(subtree), batch):
-                async with self._store.unit_of_work() as uow:
-                    for child_schema, child in subtree[start : start + batch]:
-                        uow.delete(child_schema, tenant, child_schema.key_of(child), condition=ANY)
-            subtree = []
+        """Delete ``current`` (guarded); with ``cascade``, its owned subtree too: in the
+        same unit of work as far as it fits, the deepest rest first in units of their own,
+        so a crash between units leaves a parent with fewer descendants, never a
+        descendant without its parent. Each delete of a cascade is guarded by its own
+        dependents: one created while the cascade runs refuses the unit, and the cascade
+        reads its subtree again (``LostRace``), so nothing is left under a deleted parent."""
+        record = to_record(self.schema, current)
         uow = self._store.unit_of_work()
-        for child_schema, child in subtree:
-            uow.delete(child_schema, tenant, child_schema.key_of(child), condition=ANY)
-        self._delete_into(uow, tenant, current, record)
-        await uow.commit()
+        self._delete_into(uow, tenant, current, record, cascade=cascade)
+        if not cascade:
+            await commit_or_lose(uow)
+            return
+        deepest = await self._dependents.subtree(self.schema, tenant, record)
+        while deepest:  # the shallowest records go with the parent, as many as fit
+            schema, item = deepest[-1]
+            try:
+                self._dependents.delete_descendant(uow, schema, tenant, item)
+            except TransactionTooLarge:
+                break
+            deepest.pop()
+        batch = uow.max_actions
+        try:
+            for start in range(0, len(deepest), batch):
+                part = self._store.unit_of_work()
+                for schema, item in deepest[start : start + batch]:
+                    self._dependents.delete_descendant(part, schema, tenant, item)
+                await commit_or_lose(part)
+            await commit_or_lose(uow)
+        except DependentsArrived as exc:
+            raise LostRace(str(exc)) from exc
 
     def _delete_into(
-        self, uow: UnitOfWork, tenant: PartitionKey, current: Any, record: dict[str, Any]
+        self,
+        uow: UnitOfWork,
+        tenant: PartitionKey,
+        current: Any,
+        record: dict[str, Any],
+        *,
+        cascade: bool = False,
     ) -> None:
-        """Add the guarded delete of ``current`` to ``uow``."""
+        """Add the guarded delete of ``current`` to ``uow`` (``cascade``: the guards of
+        the dependents the cascade deletes itself), and what goes with it."""
         uow.delete(
             self.schema,
             tenant,
             self.schema.key_of(current),
-            guards=self._dependents.guards(self.schema, record),
+            condition=self._delete_condition(current),
+            guards=self._dependents.guards(self.schema, record, cascade=cascade),
         )
+        self._also_on_delete(uow, tenant)
+
+    def _delete_condition(self, current: Any) -> Condition:
+        """What the record must still be when its delete commits (there, by default)."""
+        return PRESENT
+
+    def _also_on_delete(self, uow: UnitOfWork, tenant: PartitionKey) -> None:
+        """Further actions of the unit of work that deletes the record (a counter)."""
 
     def _key(self, key: Sequence[Any]) -> EntityKey:
         return self.schema.check_key(tuple(key))

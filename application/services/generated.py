@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from aace.application.services.arguments import Actor, Input, checked_entry_points
 from aace.application.services.contention import LostRace, settle
 from aace.application.services.entity import EntityService, ServiceSpec, tenant_of
-from aace.domain.errors import Conflict, ValidationError
+from aace.domain.errors import Conflict, NotFound, ValidationError
 
 __all__ = ["NaturalKeyService", "generated_service"]
 
@@ -22,7 +22,9 @@ class NaturalKeyService(EntityService[E]):
 
     async def upsert(self, context: Actor, data: Input) -> E:
         """Create the record ``data`` names, or update the one that exists (only the given
-        fields change, as in ``update``)."""
+        fields change, as in ``update``). A key that another tenant's record holds (tables
+        whose key has no tenant: fine-tuning messages) cannot be this tenant's: ``Conflict``
+        at once, the same error ``create`` gives, saying nothing of that record."""
         schema = self.schema
         for name in schema.key_fields:
             if data.get(name) is None:
@@ -30,13 +32,20 @@ class NaturalKeyService(EntityService[E]):
         key = self._key([data[name] for name in schema.key_fields])
         changes = {k: v for k, v in data.items() if k not in schema.key_fields}
 
+        tenant = tenant_of(context)
+
         async def attempt() -> E:
-            if await self._records.find(tenant_of(context), key) is None:
+            if await self._records.find(tenant, key) is None:
                 try:
                     return await self._create(context, data, None)
-                except Conflict as exc:  # created meanwhile: update it instead
-                    raise LostRace(str(exc)) from exc
-            return await self.update(context, *key, changes)
+                except Conflict as exc:
+                    if await self._records.find(tenant, key) is None:
+                        raise  # another tenant's key: refused at once, as create is
+                    raise LostRace(str(exc)) from exc  # created meanwhile: update it
+            try:
+                return await self.update(context, *key, changes)
+            except NotFound as exc:  # deleted meanwhile: create it instead
+                raise LostRace(str(exc)) from exc
 
         return await settle(self._contention, attempt, f"{schema.name} {key}")
 

@@ -31,7 +31,7 @@ from aace.domain.fields import utc_now
 from aace.domain.ports import ABSENT, Condition, Store, UnitOfWork, read_all
 from aace.domain.query import Page, Query, RangeCondition
 from aace.domain.records import to_record
-from aace.domain.tenancy import PartitionKey, TenantContext
+from aace.domain.tenancy import TenantContext
 
 __all__ = ["Versioning", "VersionedService"]
 
@@ -228,18 +228,9 @@ class VersionedService(EntityService[E]):
 
         await settle(self._contention, attempt, f"version {version_id}")
 
-    def _delete_into(
-        self, uow: UnitOfWork, tenant: PartitionKey, current: Any, record: dict[str, Any]
-    ) -> None:
-        """The last version's delete: guarded by the entity's dependents."""
-        uow.delete(
-            self.schema,
-            tenant,
-            self.schema.key_of(current),
-            condition=unchanged(current),
-            guards=self._dependents.guards(self.schema, record, last_version=True),
-        )
-        self._also_on_last_delete(uow, tenant)
+    def _delete_condition(self, current: Any) -> Condition:
+        """The last version's delete (``_delete_into``): still as it was read."""
+        return unchanged(current)
 
     # -- helpers and hooks ---------------------------------------------------------------
 
@@ -266,9 +257,6 @@ class VersionedService(EntityService[E]):
                     ),
                     condition=unchanged(version),
                 )
-
-    def _also_on_last_delete(self, uow: UnitOfWork, tenant: PartitionKey) -> None:
-        """Further actions when an entity's last version goes (a counter)."""
 
     async def _after_version_change(self, context: TenantContext, old: Any, new: Any) -> None:
         """Called once a new version became active (re-pointing dependents)."""
