@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 from aiodataloader import DataLoader
@@ -32,6 +32,9 @@ from aace.domain.records import to_record
 from aace.domain.relations import Link, Relation, children_of, parents_of
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
+
+if TYPE_CHECKING:
+    from aace.domain.serialization import JsonOptions
 
 __all__ = ["Loaded", "Loader", "Related", "check_includes"]
 
@@ -47,6 +50,30 @@ class Loaded(Generic[E]):
 
     record: E
     related: Related
+
+    def __json_data__(self, options: JsonOptions) -> dict[str, Any]:
+        """The web shape (:mod:`aace.domain.serialization`)."""
+        return {
+            options.name("record"): options.data(self.record),
+            options.name("related"): options.related(self.related),
+        }
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> dict[str, Any]:
+        """``Loaded[E]`` as a pydantic type: the record through ``E``'s schema."""
+        from aace.domain.core_schemas import (
+            container_core_schema,
+            related_core_schema,
+            related_data,
+        )
+
+        return container_core_schema(
+            cls,
+            source,
+            handler,
+            lambda record: {"record": record, "related": related_core_schema()},
+            lambda loaded: {"record": loaded.record, "related": related_data(loaded.related)},
+        )
 
 
 class Loader:

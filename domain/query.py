@@ -10,7 +10,7 @@ import hmac
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
@@ -18,6 +18,9 @@ from aace.domain.errors import InvalidCursor, ValidationError
 from aace.domain.filters import Filter, FilterTarget, as_filter, check_key_text
 from aace.domain.schema import AttrKind, EntitySchema, IndexSpec
 from aace.domain.tenancy import PartitionKey
+
+if TYPE_CHECKING:
+    from aace.domain.serialization import JsonOptions
 
 __all__ = [
     "MAX_PAGE_SIZE",
@@ -131,6 +134,40 @@ class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None = None
     related: Mapping[str, Mapping[tuple[str, ...], Any]] = attrs.field(factory=dict)
+
+    def __json_data__(self, options: JsonOptions) -> dict[str, Any]:
+        """The web shape (:mod:`aace.domain.serialization`)."""
+        return {
+            options.name("items"): options.data(self.items),
+            options.name("next_cursor"): self.next_cursor,
+            options.name("related"): options.related(self.related),
+        }
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> dict[str, Any]:
+        """``Page[T]`` as a pydantic type: items through ``T``'s schema (no pydantic import
+        here: :mod:`aace.domain.core_schemas`)."""
+        from aace.domain.core_schemas import (
+            container_core_schema,
+            related_core_schema,
+            related_data,
+        )
+
+        return container_core_schema(
+            cls,
+            source,
+            handler,
+            lambda item: {
+                "items": {"type": "list", "items_schema": item},
+                "next_cursor": {"type": "nullable", "schema": {"type": "str"}},
+                "related": related_core_schema(),
+            },
+            lambda page: {
+                "items": list(page.items),
+                "next_cursor": page.next_cursor,
+                "related": related_data(page.related),
+            },
+        )
 
 
 @attrs.frozen

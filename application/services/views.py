@@ -3,18 +3,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
 from aace.domain.entities import McpServer
+from aace.domain.entities.base import WebRecord
 
 __all__ = ["McpServerView", "public_view"]
 
 
 @attrs.frozen(kw_only=True)
-class McpServerView:
-    """What callers see of an MCP server: everything but its ``headers``."""
+class McpServerView(WebRecord):
+    """What callers see of an MCP server: everything but its ``headers`` (a pydantic type
+    as :class:`McpServer` is, which a route annotated ``-> McpServer`` also accepts)."""
+
+    __aace_view_of__: ClassVar[type[Any]] = McpServer
 
     partition_key: Any
     mcp_server_uuid: str

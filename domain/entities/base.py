@@ -19,6 +19,7 @@ __all__ = [
     "AuditedEntity",
     "AuditedPlatformEntity",
     "Entity",
+    "WebRecord",
     "epoch_seconds",
     "flag",
     "gsi",
@@ -47,8 +48,24 @@ def updated_by_field() -> Any:
     return attrs.field(validator=_updated_by)
 
 
+class WebRecord:
+    """A record class that is a pydantic v2 type as it is: a route annotated ``-> Agent``
+    returns its web shape (no tenant, no secrets) and the OpenAPI document describes it.
+    pydantic asks for the core schema; nothing here imports pydantic
+    (:mod:`aace.domain.core_schemas`). A public view of a record says which entity it shows
+    with ``__aace_view_of__``."""
+
+    __slots__ = ()
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> dict[str, Any]:
+        from aace.domain.core_schemas import record_core_schema
+
+        return record_core_schema(cls)
+
+
 @attrs.frozen(kw_only=True)
-class Entity:
+class Entity(WebRecord):
     """A stored record. ``partition_key`` is the one tenant field; adapters flatten it into
     the three tenant attributes, so they can never disagree."""
 
@@ -65,7 +82,7 @@ class AuditedEntity(Entity):
 
 
 @attrs.frozen(kw_only=True)
-class AuditedPlatformEntity:
+class AuditedPlatformEntity(WebRecord):
     """A record of a platform registry: no tenant (it belongs to the platform), with
     ``updated_by``, ``created_at`` and ``updated_at``. Its schema says ``platform=True``."""
 
