@@ -10,6 +10,7 @@ wait (``sleep``) and the clock the deadline is measured on (``clock``).
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 
 import tenacity
 
+from aace.adapters.observing import RETRIES, report
 from aace.domain.retry import RetryPolicy
 
 __all__ = ["Clock", "Sleep", "call", "retrying"]
@@ -27,6 +29,30 @@ T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 #: The seconds a deadline is measured in (tests substitute a clock moved by their sleep).
 Clock = Callable[[], float]
+
+log = logging.getLogger(__name__)
+
+
+def _retrying_after(error: BaseException | None, tries: int) -> None:
+    """Log (INFO) and count one more try after ``error``, the ``tries``-th try's failure."""
+    kind = type(error).__name__
+    report(
+        log,
+        logging.INFO,
+        f"try {tries} failed with {kind}: retrying",
+        RETRIES,
+        {"error.type": kind},
+    )
+
+
+def _gave_up(error: BaseException | None, tries: int) -> None:
+    """Log (WARNING) that a retried call gave up: ``tries`` tries all failed."""
+    kind = type(error).__name__
+    if log.isEnabledFor(logging.WARNING):
+        log.warning(
+            f"gave up after {tries} tries failing with {kind}",
+            extra={"aace_event": "aace.retries.exhausted", "error.type": kind, "tries": tries},
+        )
 
 
 def retrying(
@@ -65,16 +91,36 @@ async def call(
     try:
         return await function(*args)
     except Exception as error:
-        if not retry_on(error) or policy.attempts == 1:
+        if not retry_on(error):
             raise
         ceiling = policy.ceiling(0)
         wait = ceiling / 2 + random.uniform(0, ceiling / 2)
-        if policy.deadline is not None and clock() - started + wait >= policy.deadline:
+        if policy.attempts == 1 or (
+            policy.deadline is not None and clock() - started + wait >= policy.deadline
+        ):
+            _gave_up(error, 1)
             raise
+        _retrying_after(error, 1)
     await (sleep or asyncio.sleep)(wait)
     controller = _controller(policy, retry_on, sleep, clock, tries_done=1, started=started)
     result: T = await controller(function, *args)
     return result
+
+
+class _ReportedStop(tenacity.stop.stop_base):
+    """``inner``, logging when it stops (tenacity asks only when a retry is wanted, so a
+    stop is a retried call giving up) and counting each retry it allows."""
+
+    def __init__(self, inner: tenacity.stop.stop_base, tries_done: int) -> None:
+        self.inner, self.tries_done = inner, tries_done
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        stop = self.inner(retry_state)
+        outcome = retry_state.outcome
+        error = None if outcome is None else outcome.exception()
+        tries = self.tries_done + retry_state.attempt_number
+        (_gave_up if stop else _retrying_after)(error, tries)
+        return stop
 
 
 class _StopBeforeDeadline(tenacity.stop.stop_base):
@@ -109,7 +155,7 @@ def _controller(
         multiplier=half_base, max=half_cap
     ) + tenacity.wait_random_exponential(multiplier=half_base, max=half_cap)
     return tenacity.AsyncRetrying(
-        stop=tenacity.stop_any(*stops),
+        stop=_ReportedStop(tenacity.stop_any(*stops), tries_done),
         wait=wait,
         retry=tenacity.retry_if_exception(retry_on),
         reraise=True,

@@ -3,7 +3,8 @@
 Injector has no async support, so the store is created and prepared here, before the
 injector exists, and bound as an instance; providers do no I/O. Each service is a
 singleton of its store's injector, built by injector from its ``@inject`` constructor
-(the store, the settings, or a service it calls): two stores share no service.
+(the store, the settings, or a service it calls): two stores share no service. Each
+service gets its telemetry here, decided once per opening (``aace.application.telemetry``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from injector import Binder, Injector, InstanceProvider, Module, singleton
 from aace.application.roster import service_types
 from aace.application.settings import Settings
 from aace.application.storage import adapter_for, build_store, store_config
+from aace.application.telemetry import attach, telemetry_for
 from aace.domain.ports import Store
 
 __all__ = ["CoreModule", "ServicesModule", "open_store", "wire_services"]
@@ -66,4 +68,6 @@ async def open_store(settings: Settings) -> Store:
 def wire_services(settings: Settings, store: Store) -> dict[str, Any]:
     """The services over ``store``, by attribute name: one injector of their own."""
     container = Injector([CoreModule(settings, store), ServicesModule()], auto_bind=False)
-    return {name: container.get(service) for name, service in service_types().items()}
+    services = {name: container.get(service) for name, service in service_types().items()}
+    attach(services, telemetry_for(settings, store.adapter))
+    return services

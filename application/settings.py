@@ -28,6 +28,7 @@ __all__ = [
     "ENVIRONMENT_PREFIX",
     "InitializeMode",
     "Settings",
+    "TelemetryMode",
     "UnknownSettingWarning",
 ]
 
@@ -39,6 +40,12 @@ _TEST_PREFIX = "AACE_TEST_"
 
 InitializeMode = Literal["create", "verify", "off"]
 _MODES: tuple[str, ...] = get_args(InitializeMode)
+TelemetryMode = Literal["on", "off", "tenant"]
+_TELEMETRY_WORDS = {
+    **dict.fromkeys(("on", "true", "yes", "1"), "on"),
+    **dict.fromkeys(("off", "false", "no", "0"), "off"),
+    "tenant": "tenant",
+}
 
 
 class UnknownSettingWarning(UserWarning):
@@ -163,6 +170,16 @@ def _iterations(value: Any) -> int:
     return value
 
 
+def _telemetry(value: Any) -> TelemetryMode:
+    """``on``, ``off`` or ``tenant``; a bool (code, TOML) or on/off words (environment)."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    mode = _TELEMETRY_WORDS.get(value.strip().lower()) if isinstance(value, str) else None
+    if mode is None:
+        raise ValidationError("telemetry", f"must be on, off or tenant, got {value!r}")
+    return mode  # type: ignore[return-value]
+
+
 def _check_mode(_: Any, __: Any, value: Any) -> None:
     if value is not None and value not in _MODES:
         raise ValidationError("initialize", f"must be one of {', '.join(_MODES)}, got {value!r}")
@@ -206,6 +223,10 @@ class Settings:
       tenant (``{endpoint_id}`` in the URL is the tenant's; ``None``: there is none).
       Environment: ``AACE_INTERNAL_MCP_URL``, ``AACE_INTERNAL_MCP_HEADER_<NAME>``,
       ``AACE_INTERNAL_MCP_BEARER_TOKEN``.
+    - ``telemetry``: OpenTelemetry spans and metrics, on (the default) whenever
+      ``opentelemetry-api`` is installed and a tracer or meter provider is set when the store
+      opens; ``off`` (or ``False``) never; ``tenant`` also records the tenant of each call
+      (``aace.tenant``). ``AACE_TELEMETRY=off``.
     """
 
     storage_url: str = attrs.field(default=DEFAULT_STORAGE_URL, validator=_text("storage_url"))
@@ -239,6 +260,7 @@ class Settings:
     internal_mcp_bearer_token: str | None = attrs.field(
         default=None, validator=_optional_text("internal_mcp_bearer_token"), repr=False
     )
+    telemetry: TelemetryMode = attrs.field(default="on", converter=_telemetry)
 
     @classmethod
     def load(

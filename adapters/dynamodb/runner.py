@@ -13,6 +13,7 @@ error naming the endpoint (see :func:`translate_edge`); callers only ever see bo
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from functools import partial
@@ -26,12 +27,14 @@ from pynamodb.connection import Connection
 from aace.adapters import retrying
 from aace.adapters.dynamodb.errors import (
     CONNECTION_ATTEMPTS,
+    error_code,
     is_connection_failure,
     is_transient,
     translate,
     translate_edge,
 )
 from aace.adapters.dynamodb.settings import DynamoSettings
+from aace.adapters.observing import THROTTLES, report, request_started
 from aace.adapters.retrying import Sleep
 from aace.adapters.scheduling import SOLE_BLOCKING_CALLER, fanning_out
 from aace.domain.errors import StorageUnavailable, first_error
@@ -40,6 +43,19 @@ from aace.domain.retry import RetryPolicy
 __all__ = ["Runner", "run_concurrently"]
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+#: The ``db.system.name`` of the requests this runner sends.
+SYSTEM = "aws.dynamodb"
+#: Error codes of a request DynamoDB refused for want of capacity (or request rate).
+THROTTLING_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "Throttling",
+        "RequestLimitExceeded",
+        "LimitExceededException",
+    }
+)
 
 #: botocore must not retry on its own: this adapter owns retries (and their backoff).
 _NO_BOTOCORE_RETRIES = {"total_max_attempts": 1, "mode": "standard"}
@@ -69,15 +85,26 @@ async def run_concurrently(calls: Sequence[Callable[[], Coroutine[Any, Any, None
         raise first_error(failures) from None
 
 
-def _request_retry_rule() -> Callable[[BaseException], bool]:
+def _request_retry_rule(operation: str, kwargs: dict[str, Any]) -> Callable[[BaseException], bool]:
     """Whether one request is tried again after ``error``: while it fails transiently, but
-    after :data:`CONNECTION_ATTEMPTS` failed connections no more (one rule per request)."""
+    after :data:`CONNECTION_ATTEMPTS` failed connections no more (one rule per request).
+    A throttled try is logged (WARNING, naming the tables) and counted."""
     connection_failures = 0
 
     def retry_on(error: BaseException) -> bool:
         nonlocal connection_failures
         if not isinstance(error, Exception) or not is_transient(error):
             return False
+        if isinstance(error, ClientError) and error_code(error) in THROTTLING_CODES:
+            tables = ",".join(table_names(kwargs))
+            fields = {"db.operation.name": operation, "db.collection.name": tables}
+            report(
+                log,
+                logging.WARNING,
+                f"DynamoDB throttled {operation} on {tables}",
+                THROTTLES,
+                fields,
+            )
         if is_connection_failure(error):
             connection_failures += 1
             return connection_failures < CONNECTION_ATTEMPTS
@@ -129,6 +156,17 @@ class Runner:
         return await anyio.to_thread.run_sync(partial(function, *args), limiter=self._limiter)
 
     def _dispatch(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """One try of one request (a client span when a service call is traced)."""
+        finish = request_started(SYSTEM, operation, table_names(kwargs))
+        try:
+            result = self._send(operation, kwargs)
+        except BaseException as error:
+            finish(error)
+            raise
+        finish(None)
+        return result
+
+    def _send(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         client = self.client  # created under the lock before the first request
         method = _WITHOUT_CAPACITY.get(operation)
         if method is not None:
@@ -163,7 +201,11 @@ class Runner:
         """
         try:
             result: dict[str, Any] = await self.retry(
-                _request_retry_rule(), self.in_worker, self._dispatch, operation, kwargs
+                _request_retry_rule(operation, kwargs),
+                self.in_worker,
+                self._dispatch,
+                operation,
+                kwargs,
             )
         except (ClientError, BotoCoreError) as exc:
             edge = translate_edge(exc, self.settings)
@@ -181,6 +223,21 @@ class Runner:
             return await self.call(operation, kwargs)
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, table=_tables(kwargs)) from exc
+
+
+def table_names(kwargs: dict[str, Any]) -> tuple[str, ...]:
+    """The tables a request names: its ``TableName``, its ``RequestItems``' keys, or those
+    of its transaction's items."""
+    if "TableName" in kwargs:
+        return (str(kwargs["TableName"]),)
+    if "RequestItems" in kwargs:
+        return tuple(kwargs["RequestItems"])
+    names: dict[str, None] = {}
+    for item in kwargs.get("TransactItems", ()):
+        for action in item.values():
+            if isinstance(action, dict) and "TableName" in action:
+                names[str(action["TableName"])] = None
+    return tuple(names)
 
 
 def _tables(kwargs: dict[str, Any]) -> str:

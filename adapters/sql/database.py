@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Select, Table
+from sqlalchemy import Row, Select, Table, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -32,6 +32,7 @@ from aace.adapters.sql.errors import (
     translate_errors,
 )
 from aace.adapters.sql.scope import NOBODY, SCOPE_OPTION, Scope
+from aace.adapters.sql.telemetry import observe_statements
 from aace.domain.errors import StorageMisconfigured, StorageUnavailable
 from aace.domain.retry import RetryPolicy
 
@@ -60,6 +61,7 @@ class Database:
         self.scoped = self.dialect == "postgresql" and settings.row_level_security
         #: How a transaction is retried: ``settings.retries`` tries in all (at least one).
         self.retry_policy = RetryPolicy(attempts=max(1, settings.retries))
+        observe_statements(engine.sync_engine, self.dialect)
         if self.dialect == "sqlite":
             self._reader = engine.execution_options(**{BEGIN_OPTION: "none"})
         else:
@@ -173,6 +175,19 @@ class Database:
         assumed to be (connecting tells)."""
         path = self._sqlite_file()
         return path is None or await asyncio.to_thread(path.exists)
+
+    async def ping(self) -> None:
+        """One ``SELECT 1`` on a pooled connection, tried once (a health check reports a
+        failure rather than retrying it). Nothing for a SQLite file that does not exist:
+        connecting would create it."""
+        if not await self.exists():
+            return
+
+        async def select_one(connection: AsyncConnection) -> None:
+            await connection.execute(text("SELECT 1"))
+
+        with translate_errors(self.where):
+            await self._autocommit(select_one)
 
     async def dispose(self) -> None:
         with translate_errors(self.where):

@@ -285,13 +285,19 @@ def _checked(method: Callable[..., Any]) -> Callable[..., Any]:
             start, name, rule = rest
             for number, value in enumerate(args[start:]):
                 rule(f"{name}[{number}]", value)
-        return await method(*args, **kwargs)
+        telemetry = args[0]._aace_telemetry  # set at wiring (aace.application.telemetry)
+        if telemetry is None:
+            return await method(*args, **kwargs)
+        return await telemetry.call(method, args, kwargs)
 
     return checked
 
 
 def checked_entry_points(service: C) -> C:
-    """Class decorator: every public coroutine method checks its annotated arguments."""
+    """Class decorator: every public coroutine method checks its annotated arguments, and
+    runs in its span when the wiring gave the service telemetry."""
+    if not hasattr(service, "_aace_telemetry"):
+        service._aace_telemetry = None  # type: ignore[attr-defined]
     for name, member in list(vars(service).items()):
         if not name.startswith("_") and inspect.iscoroutinefunction(member):
             setattr(service, name, _checked(member))

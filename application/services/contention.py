@@ -7,6 +7,7 @@ than race, so only writers in other processes make a write retry.
 
 from __future__ import annotations
 
+import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Hashable
@@ -15,6 +16,7 @@ from typing import TypeVar
 import anyio
 
 from aace.adapters import retrying
+from aace.adapters.observing import LOST_RACES, report
 from aace.adapters.retrying import Clock, Sleep
 from aace.application.settings import DEFAULT_CONTENTION_DEADLINE
 from aace.domain.errors import ConditionFailed, NotFound
@@ -29,6 +31,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+log = logging.getLogger("aace.contention")
 
 
 class LostRace(ConditionFailed):
@@ -51,6 +54,13 @@ async def commit_or_lose(uow: UnitOfWork) -> None:
     try:
         await uow.commit()
     except (ConditionFailed, NotFound) as exc:
+        report(
+            log,
+            logging.INFO,
+            "a concurrent writer came first: reading again",
+            LOST_RACES,
+            {"error.type": type(exc).__name__},
+        )
         raise LostRace(str(exc)) from exc
 
 

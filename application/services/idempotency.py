@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from aace.adapters.observing import IDEMPOTENT_REPLAYS, report
 from aace.domain.entities import IDEMPOTENCY, IdempotencyRecord, schema_for, schema_named
 from aace.domain.errors import Conflict, IdempotencyConflict, LimitExceeded
 from aace.domain.ports import ABSENT, Store, UnitOfWork
@@ -16,6 +18,7 @@ from aace.domain.tenancy import TenantContext
 __all__ = ["Idempotency", "fingerprint"]
 
 E = TypeVar("E")
+log = logging.getLogger("aace.idempotency")
 
 
 def fingerprint(operation: str, data: Mapping[str, Any]) -> str:
@@ -44,6 +47,13 @@ class Idempotency:
                 f"idempotency key {key!r} was used for a different {record.operation} input"
             )
         schema = schema_named(record.entity_name)
+        report(
+            log,
+            logging.INFO,
+            f"{operation}: idempotency key seen before, answering with the earlier result",
+            IDEMPOTENT_REPLAYS,
+            {"aace.operation": operation},
+        )
         return await self._store.repository(schema).get(
             context.partition_key, tuple(record.entity_key)
         )
