@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from anyio.from_thread import start_blocking_portal
 
@@ -17,6 +18,9 @@ from aace.application.blocking_base import Blocking, Traffic
 from aace.application.blocking_services import BLOCKING_CLASSES, BlockingServices
 from aace.application.facade import Aace
 from aace.application.settings import Settings
+
+if TYPE_CHECKING:
+    from aace.domain.ports import Health
 
 __all__ = ["Blocking", "BlockingAace"]
 
@@ -33,10 +37,14 @@ class BlockingAace(BlockingServices):
             self._exit.close()
             raise
         self._exit.callback(portal.call, self._app.close)
-        traffic = Traffic(portal)
+        traffic = self._traffic = Traffic(portal)
         for name, blocking_class in BLOCKING_CLASSES.items():
             setattr(self, name, blocking_class(traffic, getattr(self._app, name)))
         self.settings = self._app.settings
+
+    def ping(self) -> Health:
+        """:meth:`Aace.ping`, blocking: the store's (and cache's) health, never raised."""
+        return self._traffic.call(self._app.ping)
 
     def close(self) -> None:
         """Close the store and stop the background loop; calling it again does nothing."""

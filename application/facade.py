@@ -17,7 +17,7 @@ from aace.application.settings import Settings
 if TYPE_CHECKING:
     from aace.application.blocking import BlockingAace
     from aace.application.loader import Loader
-    from aace.domain.ports import Store
+    from aace.domain.ports import Health, Store
     from aace.domain.tenancy import TenantContext
 
 __all__ = ["Aace"]
@@ -67,6 +67,13 @@ class Aace(Services):
         from aace.application.services.views import public_view
 
         return Loader(self.store, context.partition_key, public_view)
+
+    async def ping(self) -> Health:
+        """Whether the store is reachable and initialised, and the cache (where configured)
+        reachable, each check timed and limited in time: what a health route reports. A
+        backend that fails is reported (``ok`` false, its ``detail`` says why), never raised.
+        """
+        return await self.store.ping()
 
     async def close(self) -> None:
         """Release the store's connections; calling it again does nothing."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import secrets
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import attrs
 
 from aace.adapters.config import StoreConfig, scheme_of
+from aace.adapters.extras import requires_extra
 from aace.application.settings import InitializeMode, Settings
 from aace.domain.errors import ValidationError
 from aace.domain.ports import Store
@@ -36,18 +38,22 @@ class AdapterEntry:
     uses DynamoDB never imports PynamoDB). ``initialize`` is what ``Settings.initialize=None``
     means for it. ``in_process`` adapters keep their data in this process or on this machine,
     so a cursor secret drawn per process is acceptable; server adapters need a configured one.
+    ``extra`` is the extra of aace-core that installs its drivers (``None``: the core's).
     """
 
     factory: str
     initialize: InitializeMode
     in_process: bool
+    extra: str | None = None
 
 
 ADAPTERS: dict[str, AdapterEntry] = {
     "memory": AdapterEntry("aace.adapters.memory.factory:open_store", "create", True),
-    "sqlite": AdapterEntry("aace.adapters.sql.factory:open_store", "create", True),
-    "postgresql": AdapterEntry("aace.adapters.sql.factory:open_store", "off", False),
-    "dynamodb": AdapterEntry("aace.adapters.dynamodb.factory:open_store", "off", False),
+    "sqlite": AdapterEntry("aace.adapters.sql.factory:open_store", "create", True, "sqlite"),
+    "postgresql": AdapterEntry("aace.adapters.sql.factory:open_store", "off", False, "postgres"),
+    "dynamodb": AdapterEntry(
+        "aace.adapters.dynamodb.factory:open_store", "off", False, "dynamodb"
+    ),
 }
 
 
@@ -96,13 +102,17 @@ def table_names_of(settings: Settings) -> TableNames:
 
 
 def build_store(config: StoreConfig) -> Store:
-    """The store for ``config.url``. Building does no I/O."""
-    module_name, function_name = adapter_for(config.url).factory.split(":")
-    factory = cast(
-        Callable[[StoreConfig], Store],
-        getattr(importlib.import_module(module_name), function_name),
-    )
-    return factory(config)
+    """The store for ``config.url``. Building does no I/O; it imports the adapter and its
+    driver, so a driver that is not installed is ``StorageMisconfigured`` naming the extra."""
+    entry = adapter_for(config.url)
+    module_name, function_name = entry.factory.split(":")
+    what = f"a {scheme_of(config.url)}:// store"
+    with requires_extra(entry.extra, what) if entry.extra else contextlib.nullcontext():
+        factory = cast(
+            Callable[[StoreConfig], Store],
+            getattr(importlib.import_module(module_name), function_name),
+        )
+        return factory(config)
 
 
 def redacted(url: str) -> str:

@@ -28,8 +28,10 @@ __all__ = [
     "ABSENT",
     "ANY",
     "PRESENT",
+    "CheckResult",
     "Condition",
     "ConditionKind",
+    "Health",
     "Repository",
     "ScanPage",
     "Store",
@@ -264,6 +266,30 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
 
+@attrs.frozen
+class CheckResult:
+    """One health check: whether it passed, how long it took, and what it found or why it
+    failed (never a password, a record or a secret)."""
+
+    ok: bool
+    seconds: float
+    detail: str
+
+
+@attrs.frozen
+class Health:
+    """What a ping found: the store (reachable and initialised) and the cache where one is
+    configured; ``ok`` when every check passed."""
+
+    store: CheckResult
+    cache: CheckResult | None = None
+    ok: bool = attrs.field(init=False)
+
+    @ok.default
+    def _every_check_passed(self) -> bool:
+        return self.store.ok and (self.cache is None or self.cache.ok)
+
+
 class Store(Protocol):
     """One configured backend: hands out repositories and units of work."""
 
@@ -285,6 +311,12 @@ class Store(Protocol):
         Missing tables, an outdated schema or a table that differs is
         ``StorageMisconfigured`` naming what is wrong.
         """
+        ...
+
+    async def ping(self) -> Health:
+        """Check, with one cheap request per backend and a time limit, that the store is
+        reachable and initialised (and the cache, where one is in front); never raises for
+        a backend that fails: the result says what failed."""
         ...
 
     async def close(self) -> None: ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aace.adapters.cache.memory import MemoryCache
 from aace.adapters.cache.store import CachedStore
+from aace.adapters.extras import requires_extra
 from aace.domain.cache import Cache
 from aace.domain.errors import ValidationError
 
@@ -17,7 +18,8 @@ def open_cache(url: str) -> Cache:
     if scheme == "memory":
         return MemoryCache()
     if scheme in ("redis", "rediss"):
-        from aace.adapters.cache.redis import RedisCache
+        with requires_extra("redis", f"a {scheme}:// cache"):
+            from aace.adapters.cache.redis import RedisCache
 
         return RedisCache(url)
     raise ValidationError("cache_url", f"must be memory:// or redis://…, got {url!r}")

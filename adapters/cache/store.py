@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
@@ -31,11 +32,22 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from aace.adapters.health import timed_check
+from aace.adapters.observing import CACHE_LOOKUPS, report
 from aace.domain.cache import Cache
 from aace.domain.entities import TENANT_COUNTERS, schema_for
 from aace.domain.errors import NotFound
 from aace.domain.filters import as_filter
-from aace.domain.ports import ANY, PRESENT, Condition, Repository, ScanPage, Store, UnitOfWork
+from aace.domain.ports import (
+    ANY,
+    PRESENT,
+    Condition,
+    Health,
+    Repository,
+    ScanPage,
+    Store,
+    UnitOfWork,
+)
 from aace.domain.query import Page, Query
 from aace.domain.records import from_record, to_record
 from aace.domain.schema import AttrKind, EntityKey, EntitySchema, IndexKind
@@ -49,6 +61,13 @@ Touched = tuple[EntitySchema[Any], PartitionKey, EntityKey]
 _NOT_CACHED = frozenset({"idempotency", "tenant_counters"})
 #: How long a store that lost its cache waits before trying to bump the epoch again.
 _RETRY_SECONDS = 1.0
+log = logging.getLogger(__name__)
+
+
+def _looked_up(outcome: str, amount: int) -> None:
+    """Count cache lookups: ``hit``, ``miss`` or ``fallback`` (served by storage)."""
+    if amount:
+        report(None, 0, "", CACHE_LOOKUPS, {"aace.cache.outcome": outcome}, amount=amount)
 
 
 def _typed(value: Any) -> Any:
@@ -78,6 +97,11 @@ class Gate:
         self.misses = 0
 
     def fail(self) -> None:
+        if self._healthy:
+            log.warning(
+                "the cache failed: reads go to storage until it answers again",
+                extra={"aace_event": "aace.cache.down", "cache": type(self.cache).__name__},
+            )
         self._healthy = False
         self._retry_at = time.monotonic() + _RETRY_SECONDS
 
@@ -85,13 +109,19 @@ class Gate:
         if self._healthy:
             return True
         if time.monotonic() < self._retry_at:
+            _looked_up("fallback", 1)
             return False
         try:
             await self.cache.incr(self._epoch)
         except Exception:
             self.fail()
+            _looked_up("fallback", 1)
             return False
         self._healthy = True
+        log.info(
+            "the cache answers again (epoch bumped)",
+            extra={"aace_event": "aace.cache.up", "cache": type(self.cache).__name__},
+        )
         return True
 
     async def prefix(self, schema: EntitySchema[Any], tenant: PartitionKey) -> str | None:
@@ -103,6 +133,7 @@ class Gate:
             epoch, current = await self.cache.get_many([self._epoch, generation])
         except Exception:
             self.fail()
+            _looked_up("fallback", 1)
             return None
         owner = _owner(schema, tenant)
         return f"{self.namespace}:{_number(epoch)}:{schema.name}:{owner}:{_token(current)}"
@@ -119,6 +150,7 @@ class Gate:
             epoch, *generations = await self.cache.get_many([self._epoch, *names])
         except Exception:
             self.fail()
+            _looked_up("fallback", 1)
             return None
         owner = _owner(schema, tenant)
         return [
@@ -139,10 +171,13 @@ class Gate:
             found = await self.cache.get_many(keys)
         except Exception:
             self.fail()
+            _looked_up("fallback", len(keys))
             return [None] * len(keys)
         hits = sum(value is not None for value in found)
         self.hits += hits
         self.misses += len(found) - hits
+        _looked_up("hit", hits)
+        _looked_up("miss", len(found) - hits)
         return found
 
     async def put(self, values: Mapping[str, bytes]) -> None:
@@ -480,6 +515,15 @@ class CachedStore:
 
     async def verify(self) -> None:
         await self.inner.verify()
+
+    async def ping(self) -> Health:
+        """The inner store's ping, and one read of the cache (its epoch), timed."""
+        found = await self.inner.ping()
+        return Health(store=found.store, cache=await timed_check(self._probe_cache))
+
+    async def _probe_cache(self) -> str:
+        await self.gate.cache.get_many([f"{self.gate.namespace}:epoch"])
+        return f"{type(self.gate.cache).__name__} answered"
 
     async def close(self) -> None:
         try:

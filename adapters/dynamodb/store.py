@@ -14,7 +14,9 @@ from aace.adapters.dynamodb.repository import DynamoRepository
 from aace.adapters.dynamodb.runner import Runner
 from aace.adapters.dynamodb.settings import DynamoSettings
 from aace.adapters.dynamodb.unit_of_work import DynamoUnitOfWork
+from aace.adapters.health import timed_check
 from aace.domain.entities import ALL_SCHEMAS
+from aace.domain.ports import Health
 from aace.domain.query import CursorCodec
 from aace.domain.schema import EntitySchema
 
@@ -63,6 +65,16 @@ class DynamoStore:
         """Describe the table of every schema, creating nothing: missing tables are
         ``StorageMisconfigured`` naming them all, tables that differ ``TableLayoutMismatch``."""
         await check(self.runner, [self.model(schema) for schema in ALL_SCHEMAS])
+
+    async def ping(self) -> Health:
+        """One DescribeTable (the first schema's table, compared with the layout), tried
+        once per connection attempt and timed; a failure is reported, never raised."""
+        return Health(store=await timed_check(self._probe))
+
+    async def _probe(self) -> str:
+        schema = ALL_SCHEMAS[0]
+        await check(self.runner, [self.model(schema)])
+        return f"table {self.settings.table_name(schema)} at {self.settings.address}"
 
     async def close(self) -> None:
         """Release the HTTP connections (the store must not be used afterwards)."""

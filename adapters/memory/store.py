@@ -15,9 +15,10 @@ from typing import Any, Generic, TypeVar, assert_never
 
 import attrs
 
+from aace.adapters.health import timed_check
 from aace.domain.bulk import BulkInput, put_in_chunks
 from aace.domain.errors import ConditionFailed, Conflict, NotFound
-from aace.domain.ports import ANY, PRESENT, Condition, ConditionKind, ScanPage
+from aace.domain.ports import ANY, PRESENT, Condition, ConditionKind, Health, ScanPage
 from aace.domain.query import CursorCodec, Page, Query, ResolvedQuery, next_cursor, resolve
 from aace.domain.records import from_record
 from aace.domain.scan import ScanRequest, bucket
@@ -43,6 +44,10 @@ Tables = dict[str, dict[str, dict[str, Record]]]
 PUT_MANY_CHUNK = 500
 
 
+async def _in_memory() -> str:
+    return "in memory"
+
+
 class MemoryStore:
     """All tables in one process's memory; a lock makes each unit of work atomic."""
 
@@ -64,6 +69,10 @@ class MemoryStore:
 
     async def verify(self) -> None:
         """Memory always holds the layout."""
+
+    async def ping(self) -> Health:
+        """Memory is always reachable and initialised (the check is timed like the others)."""
+        return Health(store=await timed_check(_in_memory))
 
     async def close(self) -> None:
         self.tables.clear()

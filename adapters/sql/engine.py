@@ -17,7 +17,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from aace.adapters.config import StoreConfig
 from aace.adapters.sql.scan import BUCKET_FUNCTION
-from aace.adapters.sql.scope import ScopedConnection, scope_statements
+from aace.adapters.sql.scope import scope_statements
 from aace.domain.errors import ValidationError
 from aace.domain.scan import bucket
 
@@ -148,6 +148,8 @@ def _sqlite_engine(url: URL, settings: EngineSettings) -> AsyncEngine:
 
 
 def _postgresql_engine(url: URL, settings: EngineSettings) -> AsyncEngine:
+    from aace.adapters.sql.scoped_connection import ScopedConnection  # imports asyncpg
+
     server_settings = {"search_path": settings.search_path} if settings.search_path else {}
     connect_args = {"server_settings": server_settings, "connection_class": ScopedConnection}
     engine = create_async_engine(

@@ -1,18 +1,18 @@
-"""Running the shipped Alembic migrations, and comparing a database with the models."""
+"""Running the shipped Alembic migrations, and comparing a database with the models.
+
+Alembic is imported only to create, migrate or compare: checking the revision (``verify``,
+``ping``) reads the version table and the shipped revisions' files with SQLAlchemy alone.
+"""
 
 from __future__ import annotations
 
+import ast
 import functools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import String, column, inspect, select, table, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -28,6 +28,9 @@ from aace.adapters.sql.tables import build_metadata
 from aace.domain.errors import StorageMisconfigured
 from aace.domain.schema import TableNames
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 __all__ = [
     "MIGRATIONS",
     "Shipped",
@@ -42,6 +45,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def _config(connection: Connection, names: TableNames, version_table: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes[CONNECTION_ATTRIBUTE] = connection
@@ -62,16 +67,38 @@ class Shipped:
         return [revision for revision in heads if revision not in self.known]
 
 
+def _identifiers(path: Path) -> dict[str, Any]:
+    """The ``revision`` and ``down_revision`` a revision file assigns (parsed, not run)."""
+    found: dict[str, Any] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+            found[target.id] = ast.literal_eval(value)
+    return found
+
+
 @functools.cache
 def shipped() -> Shipped:
-    """The shipped migrations (read from ``migrations/versions`` once per process)."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    script = ScriptDirectory.from_config(config)
-    head = script.get_current_head()
-    if head is None:  # pragma: no cover - the package always ships a revision
-        raise RuntimeError(f"no migrations in {MIGRATIONS}")
-    return Shipped(head, frozenset(r.revision for r in script.walk_revisions()))
+    """The shipped migrations (read from ``migrations/versions`` once per process, without
+    importing Alembic: the head is the one revision no other revises)."""
+    known: set[str] = set()
+    revised: set[str] = set()
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        identifiers = _identifiers(path)
+        if "revision" not in identifiers:
+            continue
+        known.add(identifiers["revision"])
+        down = identifiers.get("down_revision")
+        revised.update([down] if isinstance(down, str) else down or ())
+    heads = known - revised
+    if len(heads) != 1:  # pragma: no cover - the package ships one line of revisions
+        raise RuntimeError(f"expected one head revision in {MIGRATIONS}, found {sorted(heads)}")
+    return Shipped(heads.pop(), frozenset(known))
 
 
 def _refuse_newer(where: Endpoint, heads: tuple[str, ...]) -> None:
@@ -85,14 +112,21 @@ def _refuse_newer(where: Endpoint, heads: tuple[str, ...]) -> None:
 
 
 def _heads(connection: Connection, version_table: str) -> tuple[str, ...]:
-    context = MigrationContext.configure(connection, opts={"version_table": version_table})
-    return context.get_current_heads()
+    """The revisions in the version table (none when it is missing), read as Alembic
+    writes them: one row per head, column ``version_num``."""
+    if not inspect(connection).has_table(version_table):
+        return ()
+    version_num = column("version_num", String)
+    query = select(version_num).select_from(table(version_table))
+    return tuple(connection.execute(query).scalars())
 
 
 async def upgrade(db: Database, names: TableNames, version_table: str) -> None:
     """Migrate to the newest revision in one transaction; concurrent callers queue up
     (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-scoped advisory lock). A database
     migrated by a newer release is refused, untouched."""
+
+    from alembic import command
 
     def migrate(sync: Connection) -> None:
         _refuse_newer(db.where, _heads(sync, version_table))
@@ -138,6 +172,8 @@ async def check_revision(db: Database, version_table: str) -> None:
 
 
 def _revision(connection: Connection, version_table: str) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     context = MigrationContext.configure(connection, opts={"version_table": version_table})
     return context.get_current_revision()
 
@@ -150,6 +186,9 @@ async def current_revision(db: Database, version_table: str) -> str | None:
 
 
 def _differences(connection: Connection, names: TableNames, version_table: str) -> list[Any]:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
     metadata, tables = build_metadata(names)
     ours = {table.name for table in tables.values()}
     context = MigrationContext.configure(

@@ -10,8 +10,9 @@ is a transaction-local setting, never a session's, and costs no extra round trip
   WHERE (SELECT set_config(…, true)) IS NOT NULL``. PostgreSQL runs the uncorrelated
   ``set_config`` as an init plan, checked as a one-time filter by the top node before the
   read below it starts, so the policies see the setting.
-- a transaction sets it in the message that opens it (:class:`ScopedConnection`): the
-  driver's ``BEGIN`` and a ``SET LOCAL`` travel as one simple query.
+- a transaction sets it in the message that opens it
+  (:class:`~.scoped_connection.ScopedConnection`): the driver's ``BEGIN`` and a
+  ``SET LOCAL`` travel as one simple query.
 
 ``SET LOCAL`` and ``set_config(…, true)`` last until the transaction ends (an autocommit
 statement is a transaction of its own), so a pooled connection carries nothing to its next
@@ -23,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import asyncpg
 import attrs
 from sqlalchemy import event
 
@@ -36,7 +36,6 @@ __all__ = [
     "SCOPE_OPTION",
     "TENANT_SETTING",
     "Scope",
-    "ScopedConnection",
     "scope_for",
     "scope_statements",
     "write_scope",
@@ -120,22 +119,3 @@ def scope_statements(engine: Any) -> None:
             return statement, parameters
         values = (*parameters, scope.value)
         return scoped_sql(statement, scope.setting, f"${len(values)}"), values
-
-
-class ScopedConnection(asyncpg.Connection):  # type: ignore[misc]
-    """The asyncpg connection of a PostgreSQL store: the next ``BEGIN`` it sends carries the
-    scope set by :meth:`begin_as` (one simple query, so no extra round trip)."""
-
-    _aace_scope: Scope | None = None
-
-    def begin_as(self, scope: Scope | None) -> None:
-        """Make the next ``BEGIN`` set ``scope`` (``None``: clear a scope not yet used)."""
-        self._aace_scope = scope
-
-    async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:  # noqa: ASYNC109 - asyncpg's signature
-        scope = self._aace_scope
-        if scope is not None and not args and query.startswith("BEGIN"):
-            self._aace_scope = None
-            query = query + scope.prologue()
-        result: str = await super().execute(query, *args, timeout=timeout)
-        return result

@@ -6,12 +6,14 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Table
 
+from aace.adapters.health import timed_check
 from aace.adapters.sql.database import Database
 from aace.adapters.sql.entity_table import EntityTable
-from aace.adapters.sql.migrate import check_revision, upgrade
+from aace.adapters.sql.migrate import check_revision, shipped, upgrade
 from aace.adapters.sql.repository import SqlRepository
 from aace.adapters.sql.roles import grant_app_role
 from aace.adapters.sql.unit_of_work import SqlUnitOfWork
+from aace.domain.ports import Health
 from aace.domain.query import CursorCodec
 from aace.domain.schema import EntitySchema, TableNames
 
@@ -67,6 +69,16 @@ class SqlStore:
         """Check, creating nothing, that the database is at the newest shipped migration
         (``StorageMisconfigured`` naming the revision found and what to run otherwise)."""
         await check_revision(self.database, self.version_table)
+
+    async def ping(self) -> Health:
+        """``SELECT 1``, then the revision check of :meth:`verify` (the version table's one
+        row), timed; a failure is reported, never raised."""
+        return Health(store=await timed_check(self._probe))
+
+    async def _probe(self) -> str:
+        await self.database.ping()
+        await check_revision(self.database, self.version_table)
+        return f"{self.database.where} at revision {shipped().head}"
 
     async def close(self) -> None:
         """Close every pooled connection; the store is unusable afterwards."""

@@ -3,8 +3,6 @@ so the configured :class:`TableNames` decide what is created."""
 
 from __future__ import annotations
 
-from alembic import op
-
 from aace.adapters.sql import tables
 from aace.domain.entities import schema_named
 from aace.domain.schema import TableNames
@@ -25,6 +23,8 @@ VERSION_TABLE_ATTRIBUTE = "aace_version_table"
 
 
 def _names() -> TableNames:
+    from alembic import op  # only while migrating: checking a revision never imports it
+
     config = op.get_context().config
     names = None if config is None else config.attributes.get(TABLE_NAMES_ATTRIBUTE)
     return names if isinstance(names, TableNames) else TableNames()
