@@ -25,7 +25,7 @@ from aace.application.migration.bulk import (
     refuse_unresumed,
     run_segments,
 )
-from aace.application.migration.endpoints import open_target
+from aace.application.migration.endpoints import open_target, target_store
 from aace.application.migration.report import Report
 from aace.application.migration.sinks import CopySink, DrySink
 from aace.application.migration.state import OPERATOR, JobState
@@ -90,16 +90,29 @@ async def copy_store(
     *,
     tenant: PartitionKey | None = None,
     progress: Progress | None = None,
+    store: Store | None = None,
 ) -> Report:
-    """Copy every table (or one tenant's records) from ``source`` to ``target``."""
+    """Copy every table (or one tenant's records) from ``source`` to ``target`` (``store``:
+    the target already open, which the caller closes)."""
     if source.storage_url == target.storage_url and source.table_names == target.table_names:
         raise ValidationError("to", "is the source itself")
     source_store = await open_target(source, create=False)
     try:
-        target_store = await open_target(target, create=not options.dry_run)
-    except BaseException:
+        async with target_store(target, store, create=not options.dry_run) as opened:
+            return await _copy(source_store, opened, source, target, options, tenant, progress)
+    finally:
         await source_store.close()
-        raise
+
+
+async def _copy(
+    source_store: Store,
+    store: Store,
+    source: Settings,
+    target: Settings,
+    options: BulkOptions,
+    tenant: PartitionKey | None,
+    progress: Progress | None,
+) -> Report:
     report, description = new_job(
         "copy",
         options,
@@ -108,26 +121,22 @@ async def copy_store(
         [schema.name for schema in copied_schemas(tenant)],
         None if tenant is None else str(tenant),
     )
-    state = JobState(target_store, options.job, dry=options.dry_run)
-    try:
-        jobs = [
-            _scan_job(
-                schema,
-                source_store.repository(schema),
-                DrySink() if options.dry_run else CopySink(target_store.repository(schema)),
-                options,
-                tenant,
-                "copy",
-            )
-            for schema in copied_schemas(tenant)
-        ]
-        with as_operator(OPERATOR):
-            await begin_job(state, options, description)
-            await refuse_unresumed(jobs, options, state)
-            await run_segments(jobs, options, state, report, progress)
-    finally:
-        await source_store.close()
-        await target_store.close()
+    state = JobState(store, options.job, dry=options.dry_run)
+    jobs = [
+        _scan_job(
+            schema,
+            source_store.repository(schema),
+            DrySink() if options.dry_run else CopySink(store.repository(schema)),
+            options,
+            tenant,
+            "copy",
+        )
+        for schema in copied_schemas(tenant)
+    ]
+    with as_operator(OPERATOR):
+        await begin_job(state, options, description)
+        await refuse_unresumed(jobs, options, state)
+        await run_segments(jobs, options, state, report, progress)
     return report
 
 

@@ -76,9 +76,8 @@ class JobState:
                 if item.startswith(prefix):
                     yield item, self._memory[item]
             return
-        query = Query(
-            parent=self.job, range=RangeCondition.begins_with(prefix), limit=MAX_PAGE_SIZE
-        )
+        within = RangeCondition.begins_with(prefix) if prefix else None  # "": every item
+        query = Query(parent=self.job, range=within, limit=MAX_PAGE_SIZE)
         while True:
             with as_operator(OPERATOR):
                 page = await self._repo.query(NO_TENANT, query)

@@ -15,7 +15,7 @@ from aace.domain.errors import ValidationError
 from aace.domain.tenancy import PartitionKey, as_operator
 from tests.backends import TEST_SECRET
 from tests.factories import sample
-from tests.migration.conftest import options
+from tests.migration.conftest import opened, options
 from tests.migration.legacy import new_endpoint
 from tests.migration.stores import contents
 
@@ -118,3 +118,24 @@ async def test_a_job_resumed_with_other_segments_or_another_tenant_is_refused(
         )
     assert tenant.value.field == "job"
     assert "was begun with tenant" in str(tenant.value)
+
+
+async def test_one_tenant_then_the_whole_store_are_copied_into_every_adapter(
+    tmp_path: Path, target: Settings
+) -> None:
+    """One tenant's copy holds that tenant's records only; the whole store's, everything;
+    newer wins on a second copy (equal records rewritten)."""
+    source = sqlite(tmp_path / "source.db")
+    tenants = _tenants()
+    await filled(source, tenants)
+    original = await contents(source)
+    async with opened(target) as store:
+        alone = options(job="alone", segments=2)
+        await copy_store(source, target, alone, tenant=tenants[1], store=store)
+        copied = await contents(store)
+        assert {r["partition_key"] for t in copied.values() for r in t} == {str(tenants[1])}
+        report = await copy_store(source, target, options(segments=2, page_size=7), store=store)
+        assert report.ok, report.to_json()
+        assert await contents(store) == original
+        again = await copy_store(source, target, options(job="again"), store=store)
+        assert again.total.written == report.total.written
