@@ -22,6 +22,7 @@ from aace.domain.tenancy import PartitionKey
 
 __all__ = [
     "MAX_ITEM_BYTES",
+    "check_field",
     "check_item_size",
     "from_record",
     "input_errors",
@@ -152,10 +153,25 @@ def _checked_value(field: attrs.Attribute[Any], value: Any) -> Any:
     return converter(value) if callable(converter) else value
 
 
+def check_field(entity: type[Any], name: str, value: Any) -> None:
+    """``ValidationError`` unless ``value`` passes the rules of ``entity``'s field ``name``
+    on its own: the entity's own validator, so a rule is written once (request models
+    call this too)."""
+    field = attrs.fields_dict(entity)[name]
+    if field.validator is None:
+        return
+    try:
+        field.validator(None, field, _checked_value(field, value))
+    except ValidationError:
+        raise
+    except Exception:  # a rule that needs the whole record: it runs on building
+        return
+
+
 def input_errors(entity: type[Any], data: Mapping[str, Any]) -> list[ValidationError]:
-    """Each field of ``data`` checked alone by the entity's own validators (a rule is
-    written once), and the required fields it lacks and the names the entity does not
-    have: one error per bad field, in field order, unknown names last as given."""
+    """Each field of ``data`` checked alone (:func:`check_field`), and the required fields
+    it lacks and the names the entity does not have: one error per bad field, in field
+    order, unknown names last as given."""
     fields = attrs.fields(entity)
     errors: list[ValidationError] = []
     for field in fields:
@@ -163,14 +179,10 @@ def input_errors(entity: type[Any], data: Mapping[str, Any]) -> list[ValidationE
             if field.default is attrs.NOTHING and field.init:
                 errors.append(ValidationError(field.name, "is required"))
             continue
-        if field.validator is None:
-            continue
         try:
-            field.validator(None, field, _checked_value(field, data[field.name]))
+            check_field(entity, field.name, data[field.name])
         except ValidationError as exc:
             errors.append(exc)
-        except Exception:  # a rule that needs the whole record: it runs on building
-            continue
     names = {field.name for field in fields}
     errors.extend(
         ValidationError(str(name), f"is not a field of {entity.__name__}")

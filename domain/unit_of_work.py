@@ -31,6 +31,7 @@ from aace.domain.query import Query
 from aace.domain.records import to_record
 from aace.domain.schema import AttrKind, EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey, current_operator, sole_tenant
+from aace.domain.usage_rules import over_limit
 from aace.domain.values import check_id
 
 __all__ = [
@@ -182,12 +183,17 @@ class IncrementAction:
     def key(self) -> EntityKey:
         return (self.counter_name,)
 
+    def refusal(self, message: str) -> LimitExceeded:
+        """The error of a step past the limit: ``QuotaExceeded`` for a usage total of a
+        period that ends (its ``extra`` names the period), else ``LimitExceeded``."""
+        return over_limit(message, self.extra.get("period"), self.extra.get("period_start"))
+
     def applied_to(self, current: int | None) -> dict[str, Any]:
         """The counter's new record given its ``current`` value (``None``: no record yet);
         ``LimitExceeded`` past the limit, ``ConditionFailed`` below zero."""
         value = (current or 0) + self.by
         if self.limit is not None and self.by > 0 and value > self.limit:
-            raise LimitExceeded(
+            raise self.refusal(
                 f"{self.counter_name} would reach {value}, over the limit of {self.limit}"
             )
         if value < 0:

@@ -4,12 +4,12 @@ are keyed, which limits bind, and when a quota refuses."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aace.domain.entities import PERIODS, UsageLimit
 from aace.domain.entity_rules import EntityRules
-from aace.domain.errors import LimitExceeded, ValidationError
+from aace.domain.errors import LimitExceeded, QuotaExceeded, ValidationError
 
 __all__ = [
     "MAX_USAGE_KEY",
@@ -18,6 +18,8 @@ __all__ = [
     "check_period",
     "check_usage_key",
     "limit_key",
+    "over_limit",
+    "period_end",
     "period_start",
     "refuse_at_ceiling",
     "summary_key",
@@ -52,6 +54,27 @@ def period_start(period: str, now: datetime) -> datetime | None:
     return None
 
 
+def period_end(period: str, start: datetime | None) -> datetime | None:
+    """When the period starting at ``start`` ends (the next one starts); ``None`` for all
+    time."""
+    if start is None or period not in ("day", "month"):
+        return None
+    if period == "day":
+        return start + timedelta(days=1)
+    if start.month == 12:
+        return start.replace(year=start.year + 1, month=1)
+    return start.replace(month=start.month + 1)
+
+
+def over_limit(message: str, period: object, start: object) -> LimitExceeded:
+    """The refusal of a quota: ``QuotaExceeded`` (with when it resets) for a period that
+    ends, ``LimitExceeded`` for all time or a count."""
+    end = period_end(period, start) if isinstance(period, str) else None
+    if end is None or not isinstance(period, str):
+        return LimitExceeded(message)
+    return QuotaExceeded(message, period=period, resets_at=end)
+
+
 def summary_key(usage_key: str, period: str, start: datetime | None) -> str:
     """The key of ``usage_key``'s total over the period starting at ``start``."""
     return f"{usage_key}#{period}#{start.isoformat() if start else '-'}"
@@ -82,11 +105,13 @@ def ceiling(limit: UsageLimit | None) -> int | None:
     return None if limit is None or limit.allow_overage else limit.limit
 
 
-def refuse_at_ceiling(usage_key: str, period: str, used: int, most: int) -> None:
+def refuse_at_ceiling(
+    usage_key: str, period: str, used: int, most: int, start: datetime | None = None
+) -> None:
     """The quota bites before work starts: ``LimitExceeded`` once ``used`` reaches
-    ``most``."""
+    ``most`` (``QuotaExceeded`` when the period starting at ``start`` ends)."""
     if used >= most:
-        raise LimitExceeded(f"{usage_key} is at {used} of {most} this {period} period")
+        raise over_limit(f"{usage_key} is at {used} of {most} this {period} period", period, start)
 
 
 USAGE_LIMIT_RULES: EntityRules[UsageLimit] = EntityRules(changed=usage_limit_changed)

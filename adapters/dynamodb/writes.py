@@ -17,7 +17,7 @@ from aace.adapters.dynamodb.conditions import (
     unmarked,
     write_condition,
 )
-from aace.domain.errors import AaceError, ConditionFailed, LimitExceeded
+from aace.domain.errors import AaceError, ConditionFailed
 from aace.domain.ports import ConditionKind
 from aace.domain.schema import EntitySchema
 from aace.domain.unit_of_work import (

@@ -11,7 +11,7 @@ import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Hashable
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 import anyio
 
@@ -35,7 +35,12 @@ log = logging.getLogger("aace.contention")
 
 
 class LostRace(ConditionFailed):
-    """A conditional write found that a concurrent writer changed what it had read."""
+    """A conditional write found that a concurrent writer changed what it had read.
+
+    Over HTTP a 409 (the state changed under the call), not its parent's 412: the caller
+    gave no precondition."""
+
+    status: ClassVar[int] = 409
 
 
 def _lost(error: BaseException) -> bool:

@@ -154,8 +154,8 @@ class Metering:
                 most = ceiling(limit)
                 if most is None:
                     continue
-                used = (await self.check(tenant, usage_key, period, by_period)).used
-                refuse_at_ceiling(usage_key, period, used, most)
+                checked = await self.check(tenant, usage_key, period, by_period)
+                refuse_at_ceiling(usage_key, period, checked.used, most, checked.period_start)
 
 
 def _reader(context: Any) -> PartitionKey:
