@@ -31,7 +31,6 @@ __all__ = [
     "history_voice",
     "milliseconds_between",
     "run_changed",
-    "token_filters",
     "tokens_gained",
     "tool_call_message",
 ]
@@ -92,21 +91,6 @@ def tokens_gained(current: Run, changed: Run) -> int:
     """The tokens an update adds to a run's total (recorded under ``tokens``); never less
     than 0."""
     return max(0, changed.total_tokens - current.total_tokens)
-
-
-def token_filters(options: Mapping[str, Any]) -> dict[str, Any]:
-    """``token_type`` (completion, prompt or total; default total) with ``min_tokens`` /
-    ``max_tokens`` as the range keywords of that count (``min_total_tokens``, …)."""
-    options = dict(options)
-    token_type = options.pop("token_type", None)
-    token_type = "total" if token_type is None else token_type
-    if not isinstance(token_type, str) or token_type not in TOKEN_TYPES:
-        raise ValidationError("token_type", f"must be one of {', '.join(TOKEN_TYPES)}")
-    for bound in ("min", "max"):
-        value = options.pop(f"{bound}_tokens", None)
-        if value is not None:
-            options[f"{bound}_{token_type}_tokens"] = value
-    return options
 
 
 def completed(current: Any, changed: Any, changes: Mapping[str, Any] | None = None) -> Any:

@@ -14,7 +14,7 @@ from aace.application.services.arguments import (
     checked_entry_points,
 )
 from aace.application.services.entity import EntityService, ServiceSpec, tenant_of
-from aace.application.services.listing import Listing, at_least, at_most, eq, one_of
+from aace.application.services.listing import Choice, Listing, at_least, at_most, eq, one_of
 from aace.application.services.usage import Metering
 from aace.application.settings import Settings
 from aace.domain.conversation_rules import (
@@ -23,7 +23,6 @@ from aace.domain.conversation_rules import (
     RUN_RULES,
     TOKEN_TYPES,
     TOOL_CALL_RULES,
-    token_filters,
     tokens_gained,
 )
 from aace.domain.entities import (
@@ -47,6 +46,9 @@ __all__ = [
     "ToolCallService",
 ]
 
+#: The count ``min_tokens`` / ``max_tokens`` bound, picked by ``token_type``.
+_TOKEN_COUNT = Choice("token_type", TOKEN_TYPES, default="total")
+
 
 @checked_entry_points
 class RunService(EntityService[Run]):
@@ -61,6 +63,8 @@ class RunService(EntityService[Run]):
             {
                 "thread_uuid": eq("thread_uuid"),
                 "run_id": eq("run_id"),
+                "min_tokens": at_least(_TOKEN_COUNT),
+                "max_tokens": at_most(_TOKEN_COUNT),
                 **{f"min_{t}_tokens": at_least(f"{t}_tokens") for t in TOKEN_TYPES},
                 **{f"max_{t}_tokens": at_most(f"{t}_tokens") for t in TOKEN_TYPES},
             },
@@ -68,7 +72,6 @@ class RunService(EntityService[Run]):
         ),
         managed=frozenset({"total_tokens", "time_spent"}),
         rules=RUN_RULES,
-        keywords=token_filters,
     )
 
     @inject

@@ -24,7 +24,6 @@ from aace.domain.conversation_rules import (
     history_voice,
     milliseconds_between,
     run_changed,
-    token_filters,
     tokens_gained,
     tool_call_message,
 )
@@ -82,30 +81,6 @@ def test_spent_tokens_never_go_down(name: str) -> None:
 def test_tokens_gained_is_never_negative(before: int, after: int) -> None:
     gained = tokens_gained(_run(total_tokens=before), _run(total_tokens=after))
     assert gained == max(0, after - before)
-
-
-@pytest.mark.parametrize(
-    ("options", "keywords"),
-    [
-        ({}, {}),
-        ({"min_tokens": 5}, {"min_total_tokens": 5}),
-        ({"token_type": "prompt", "max_tokens": 9}, {"max_prompt_tokens": 9}),
-        (
-            {"token_type": "completion", "min_tokens": 1, "max_tokens": 2, "thread_uuid": "t"},
-            {"min_completion_tokens": 1, "max_completion_tokens": 2, "thread_uuid": "t"},
-        ),
-        ({"token_type": None, "max_tokens": None}, {}),
-    ],
-)
-def test_token_filters_name_one_count(options: dict[str, Any], keywords: dict[str, Any]) -> None:
-    assert token_filters(options) == keywords
-
-
-@pytest.mark.parametrize("token_type", ["cached", 3])
-def test_an_unknown_token_type_is_refused(token_type: Any) -> None:
-    with pytest.raises(ValidationError) as caught:
-        token_filters({"token_type": token_type})
-    assert caught.value.field == "token_type"
 
 
 def test_completing_a_tool_call_sets_its_time_once() -> None:
