@@ -69,7 +69,8 @@ def period_end(period: str, start: datetime | None) -> datetime | None:
 def over_limit(message: str, period: object, start: object) -> LimitExceeded:
     """The refusal of a quota: ``QuotaExceeded`` (with when it resets) for a period that
     ends, ``LimitExceeded`` for all time or a count."""
-    end = period_end(period, start) if isinstance(period, str) else None
+    moment = start if isinstance(start, datetime) else None
+    end = period_end(period, moment) if isinstance(period, str) else None
     if end is None or not isinstance(period, str):
         return LimitExceeded(message)
     return QuotaExceeded(message, period=period, resets_at=end)
