@@ -24,6 +24,7 @@ __all__ = [
     "THROTTLES",
     "Finish",
     "Observer",
+    "error_type",
     "report",
     "request_started",
 ]
@@ -54,6 +55,17 @@ class Observer(Protocol):
 
 #: The observer of the service call running in this context (``None``: nothing observes).
 OBSERVER: ContextVar[Observer | None] = ContextVar("aace_observer", default=None)
+
+
+def error_type(error: BaseException | None) -> str:
+    """An error's ``error.type``: the service's error code where it gives one (DynamoDB's
+    ``ThrottlingException``), else the class name; never the message."""
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        if isinstance(code, str) and code:
+            return code
+    return type(error).__qualname__
 
 
 def _ignore(_: BaseException | None) -> None:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import tenacity
 
-from aace.adapters.observing import RETRIES, report
+from aace.adapters.observing import RETRIES, error_type, report
 from aace.domain.retry import RetryPolicy
 
 __all__ = ["Clock", "Sleep", "call", "retrying"]
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 def _retrying_after(error: BaseException | None, tries: int) -> None:
     """Log (INFO) and count one more try after ``error``, the ``tries``-th try's failure."""
-    kind = type(error).__name__
+    kind = error_type(error)
     report(
         log,
         logging.INFO,
@@ -47,7 +47,7 @@ def _retrying_after(error: BaseException | None, tries: int) -> None:
 
 def _gave_up(error: BaseException | None, tries: int) -> None:
     """Log (WARNING) that a retried call gave up: ``tries`` tries all failed."""
-    kind = type(error).__name__
+    kind = error_type(error)
     if log.isEnabledFor(logging.WARNING):
         log.warning(
             f"gave up after {tries} tries failing with {kind}",

@@ -28,6 +28,7 @@ from aace.adapters.observing import (
     RETRIES,
     THROTTLES,
     Finish,
+    error_type,
 )
 from aace.domain.tenancy import PlatformContext, TenantContext
 
@@ -162,7 +163,7 @@ def _failed(span: Any, error: BaseException) -> None:
     """Mark ``span`` failed with the error's class (never its message)."""
     from opentelemetry.trace import Status, StatusCode
 
-    kind = type(error).__qualname__
+    kind = error_type(error)
     span.set_attribute("error.type", kind)
     span.set_status(Status(StatusCode.ERROR, kind))
 
