@@ -77,6 +77,12 @@ class VersionedService(EntityService[E]):
         super().__init__(store, settings)
         self._writers = WriterQueues()
 
+    @property
+    def _positional_names(self) -> Mapping[str, str]:
+        """How a positional ``stable_id`` / ``version_id`` is named in errors: as the entity
+        names it (agents: ``agent_uuid``, ``agent_version_uuid``), see ``arguments``."""
+        return {"stable_id": self.versioning.stable_id, "version_id": self.schema.range_key}
+
     def _managed_names(self) -> set[str]:
         return {*super()._managed_names(), self.versioning.stable_id, "status"}
 

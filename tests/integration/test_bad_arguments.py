@@ -65,8 +65,18 @@ async def test_a_malformed_id_argument_is_refused_by_name_before_any_io(
         values["data"] = AGENT if entry.service == "agents" else {}
     with pytest.raises(ValidationError) as caught:
         await entry.call(service, values)
-    assert caught.value.field == argument
+    assert caught.value.field == _caller_name(service, entry, argument)
     await _nothing_written(store, tenant)
+
+
+def _caller_name(service: Any, entry: EntryPoint, argument: str) -> str:
+    """What an error calls an argument: its keyword; by position, a versioned service's
+    generic ``stable_id`` / ``version_id`` as its entity names it (``agent_uuid``, …)."""
+    versioning = getattr(service, "versioning", None)
+    if versioning is None or argument in entry.keyword_only:
+        return argument
+    entity_names = {"stable_id": versioning.stable_id, "version_id": service.schema.range_key}
+    return entity_names.get(argument, argument)
 
 
 @pytest.mark.parametrize("bad", ["", "x\nb", 17, None])
