@@ -135,9 +135,11 @@ class AgentService(VersionedService[Agent]):
         while True:
             sources = await self._sources(tenant, route.target)
             snippet = sources[0]
+            if snippet is not None:
+                route.snippet_uuid = snippet.flow_snippet_uuid
             if not route.follow_active or (snippet is not None and snippet.status == "active"):
                 break
-            if not await self._follow(tenant, route, snippet):
+            if not await self._follow(tenant, route):
                 return 0  # the snippet has no version left: nothing to point at
         for version in route.sources:
             page = await self.list(
@@ -154,17 +156,17 @@ class AgentService(VersionedService[Agent]):
                 return len(page.items)
         return 0
 
-    async def _follow(self, tenant: PartitionKey, route: _Route, snippet: Any) -> bool:
+    async def _follow(self, tenant: PartitionKey, route: _Route) -> bool:
         """Re-aim ``route`` at its snippet's active version (``False`` when there is none)."""
-        stable = route.snippet_uuid if snippet is None else snippet.flow_snippet_uuid
+        stable = route.snippet_uuid
         active = None
         if stable is not None:
             active = await find_active(self._snippets, tenant, "flow_snippet_uuid", stable)
         if active is None:
             return False
-        route.sources.append(route.target)
+        if route.target not in route.sources:
+            route.sources.append(route.target)
         route.target = active.flow_snippet_version_uuid
-        route.snippet_uuid = stable
         return True
 
     async def _repoint_batch(
@@ -208,7 +210,8 @@ class AgentService(VersionedService[Agent]):
 @attrs.define
 class _Route:
     """Where a re-pointing moves agents: from the ``sources`` versions to ``target``
-    (``follow_active``: to whichever version of the target's snippet is active)."""
+    (``follow_active``: to whichever version of the target's snippet, ``snippet_uuid`` once
+    read, is active)."""
 
     sources: list[str]
     target: str
