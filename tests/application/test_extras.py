@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import re
 import subprocess
 import sys
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -109,6 +111,17 @@ def test_a_missing_driver_is_storage_misconfigured_naming_its_extra(
     assert f"needs the {extra} extra of aace-core" in reported["message"]
     assert repr(blocked[0]) in reported["message"]
     assert reported["hint"] == f"pip install 'aace-core[{extra}]'"
+
+
+def test_the_all_extra_is_every_extra_of_the_package() -> None:
+    """Derived from pyproject.toml: a new extra (graphql, secrets, …) cannot be left out."""
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    extras = tomllib.loads(pyproject.read_text())["project"]["optional-dependencies"]
+    (everything,) = extras["all"]
+    named = re.fullmatch(r"aace-core\[(?P<names>[\w,-]+)\]", everything)
+    assert named is not None, everything
+    tooling = {"all", "test", "dev"}
+    assert sorted(named["names"].split(",")) == sorted(set(extras) - tooling)
 
 
 def test_the_aace_command_without_its_extra_prints_one_line_naming_it(tmp_path: Path) -> None:
