@@ -46,8 +46,13 @@ __all__ = [
     "ToolCallService",
 ]
 
-#: The count ``min_tokens`` / ``max_tokens`` bound, picked by ``token_type``.
-_TOKEN_COUNT = Choice("token_type", TOKEN_TYPES, default="total")
+#: ``min_tokens`` / ``max_tokens`` bound the count ``token_type`` picks (total by default).
+_TOKEN_TYPE = Choice(
+    "token_type",
+    tuple(TOKEN_TYPES),
+    default="total",
+    stands_for={"min_tokens": "min_{}_tokens", "max_tokens": "max_{}_tokens"},
+)
 
 
 @checked_entry_points
@@ -63,12 +68,11 @@ class RunService(EntityService[Run]):
             {
                 "thread_uuid": eq("thread_uuid"),
                 "run_id": eq("run_id"),
-                "min_tokens": at_least(_TOKEN_COUNT),
-                "max_tokens": at_most(_TOKEN_COUNT),
                 **{f"min_{t}_tokens": at_least(f"{t}_tokens") for t in TOKEN_TYPES},
                 **{f"max_{t}_tokens": at_most(f"{t}_tokens") for t in TOKEN_TYPES},
             },
             descending=True,
+            choices=(_TOKEN_TYPE,),
         ),
         managed=frozenset({"total_tokens", "time_spent"}),
         rules=RUN_RULES,

@@ -222,8 +222,18 @@ class EntityService(Generic[E]):
         return await self._create(context, data, idempotency_key)
 
     async def _create(self, context: Context, data: Any, idempotency_key: str | None) -> E:
+        """Create once; a required parent that changed after it was read (an agent's
+        active version replaced by a new one) is read again, so the create lands under
+        the parent as it now is, or is ``NotFound`` once the parent is gone."""
+
+        async def attempt() -> E:
+            try:
+                return await self._create_once(context, data, idempotency_key)
+            except ConditionFailed as exc:
+                raise LostRace(str(exc)) from exc
+
         try:
-            return await self._create_once(context, data, idempotency_key)
+            return await settle(self._contention, attempt, f"{self.schema.name} create")
         except LimitExceeded:
             # A quota checked before the commit (a run's) must not hide the first result of
             # a retried create: the key's record says what it made.

@@ -41,35 +41,35 @@ __all__ = [
 
 @attrs.frozen
 class Choice:
-    """A keyword that picks the attribute other keywords read: runs' ``token_type``
-    (``completion``, ``prompt`` or ``total``) picks the count ``min_tokens`` bounds."""
+    """A keyword that picks what other keywords stand for: runs' ``token_type``
+    (``completion``, ``prompt`` or ``total``, the default) makes ``min_tokens`` the keyword
+    ``min_prompt_tokens`` when it is ``prompt``. A refusal still names what the caller wrote."""
 
     keyword: str
-    attributes: Mapping[str, str]
+    options: tuple[str, ...]
     default: str
+    #: keyword -> the keyword it stands for, ``{}`` where the chosen option goes
+    stands_for: Mapping[str, str]
 
     def pick(self, keywords: Mapping[str, Any]) -> str:
-        """The attribute the call's keywords pick; a value not offered is refused by name."""
+        """The option the call's keywords choose; one not offered is refused by name."""
         chosen = keywords.get(self.keyword)
         chosen = self.default if chosen is None else chosen
-        if not isinstance(chosen, str) or chosen not in self.attributes:
-            raise ValidationError(self.keyword, f"must be one of {', '.join(self.attributes)}")
-        return self.attributes[chosen]
+        if not isinstance(chosen, str) or chosen not in self.options:
+            raise ValidationError(self.keyword, f"must be one of {', '.join(self.options)}")
+        return chosen
+
+    def keyword_for(self, name: str, keywords: Mapping[str, Any]) -> str:
+        """The keyword ``name`` stands for in a call with ``keywords``."""
+        return self.stands_for[name].format(self.pick(keywords))
 
 
 @attrs.frozen
 class FilterArg:
-    """One keyword filter: the attribute it reads (or the :class:`Choice` that picks it)
-    and the filter a value makes."""
+    """One keyword filter: the attribute it reads and the filter a value makes."""
 
-    attribute: str | Choice
+    attribute: str
     make: Callable[[Any], Any]
-
-    def attribute_for(self, keywords: Mapping[str, Any]) -> str:
-        """The attribute this keyword reads in a call with ``keywords``."""
-        if isinstance(self.attribute, Choice):
-            return self.attribute.pick(keywords)
-        return self.attribute
 
 
 def eq(attribute: str) -> FilterArg:
@@ -101,12 +101,12 @@ def _before(attribute: str) -> FilterArg:
     return FilterArg(attribute, lambda value: TimeRange(before=value))
 
 
-def at_least(attribute: str | Choice) -> FilterArg:
+def at_least(attribute: str) -> FilterArg:
     """An inclusive lower bound on a number."""
     return FilterArg(attribute, lambda value: Between(low=value))
 
 
-def at_most(attribute: str | Choice) -> FilterArg:
+def at_most(attribute: str) -> FilterArg:
     """An inclusive upper bound on a number."""
     return FilterArg(attribute, lambda value: Between(high=value))
 
@@ -138,14 +138,15 @@ def _merge(first: Any, second: Any) -> Filter:
 
 @attrs.frozen
 class Listing:
-    """A service's listing: its keyword filters and its default order (``order`` names the
-    attribute, ``None`` for key order). Time-range keywords (``updated_after`` /
-    ``updated_before``, or ``created_*`` where records keep only ``created_at``) are added
-    from the schema."""
+    """A service's listing: its keyword filters, its default order (``order`` names the
+    attribute, ``None`` for key order) and the :class:`Choice` keywords that pick what other
+    keywords stand for. Time-range keywords (``updated_after`` / ``updated_before``, or
+    ``created_*`` where records keep only ``created_at``) are added from the schema."""
 
     filters: Mapping[str, FilterArg] = attrs.field(factory=dict)
     order: str | None = "updated_at"
     descending: bool = False
+    choices: tuple[Choice, ...] = ()
 
     def all_filters(self, schema: EntitySchema[Any]) -> dict[str, FilterArg]:
         kinds = schema.attribute_kinds
@@ -198,26 +199,26 @@ def listing_query(
     """The query one ``list`` / ``count`` call stands for. An unknown keyword, or a value
     its filter refuses, is ``ValidationError`` naming the keyword."""
     known = listing.all_filters(schema)
-    choices = {
-        a.keyword: a for a in (arg.attribute for arg in known.values()) if isinstance(a, Choice)
-    }
+    choosers = {choice.keyword: choice for choice in listing.choices}
+    standing = {name: choice for choice in listing.choices for name in choice.stands_for}
     filters: dict[str, Any] = {}
     for name, value in keywords.items():
-        if name in choices:
-            choices[name].pick(keywords)  # checked even when no keyword reads it
+        if name in choosers:
+            choosers[name].pick(keywords)  # checked even when no keyword reads it
             continue
-        if name not in known:
-            options = ", ".join(sorted({*known, *choices}))
+        real = standing[name].keyword_for(name, keywords) if name in standing else name
+        if real not in known:
+            options = ", ".join(sorted({*known, *choosers, *standing}))
             raise ValidationError(name, f"is not a filter of {schema.name} (known: {options})")
         if value is None:
             continue  # an unset keyword
-        arg = known[name]
-        attribute = arg.attribute_for(keywords)
-        made = _built(name, arg.make, value, FilterTarget.of(schema, attribute))
-        if attribute in filters:
-            made = _merge(filters[attribute], made)
-            as_filter(made).check(name, FilterTarget.of(schema, attribute))
-        filters[attribute] = made
+        arg = known[real]
+        target = FilterTarget.of(schema, arg.attribute)
+        made = _built(name, arg.make, value, target)
+        if arg.attribute in filters:
+            made = _merge(filters[arg.attribute], made)
+            as_filter(made).check(name, target)
+        filters[arg.attribute] = made
     parent = None
     if not schema.tenant_hashed and isinstance(filters.get(schema.hash_key), str):
         parent = filters.pop(schema.hash_key)

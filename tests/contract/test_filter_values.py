@@ -12,7 +12,7 @@ import pytest
 
 from aace.domain.entities import AGENTS, RUNS
 from aace.domain.errors import TooLarge, ValidationError
-from aace.domain.filters import All, Between, Contains, In, Nested
+from aace.domain.filters import All, Between, Contains, Equals, In, Nested
 from aace.domain.ports import Store
 from aace.domain.query import Query, RangeCondition
 from aace.domain.records import MAX_ITEM_BYTES
@@ -42,11 +42,11 @@ CASES: dict[str, tuple[Any, ...]] = {
     "equals-empty-on-a-key": (AGENTS, Query(filters={"agent_uuid": ""})),
     "equals-map-with-a-lone-surrogate": (
         AGENTS,
-        Query(filters={"configuration": {"model": SURROGATE}}),
+        Query(filters={"configuration": Equals({"model": SURROGATE})}),
     ),
     "equals-too-many-digits": (AGENTS, Query(filters={"num_of_messages": 10**40})),
     "equals-nan": (AGENTS, Query(filters={"num_of_messages": float("nan")})),
-    "equals-not-a-value": (AGENTS, Query(filters={"num_of_messages": object()})),
+    "equals-not-a-value": (AGENTS, Query(filters={"num_of_messages": Equals(object())})),
     "equals-naive-datetime": (AGENTS, Query(filters={"updated_at": NAIVE})),
     "in-lone-surrogate": (AGENTS, Query(filters={"llm_provider": In(["openai", SURROGATE])})),
     "in-nul-on-a-key": (AGENTS, Query(filters={"agent_uuid": In([NUL])})),

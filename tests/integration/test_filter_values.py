@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from aace.application.container import wire_services
-from aace.application.services.listing import Choice
 from aace.application.settings import Settings
 from aace.domain.errors import ValidationError
 from aace.domain.filters import FilterTarget, Nested
@@ -86,13 +85,19 @@ MALFORMED: dict[str, Any] = {
 NUL = "a\x00b"
 
 
-def _keywords(service: Any) -> dict[str, tuple[str | Choice, Callable[[Any], Any]]]:
-    spec = service.spec
-    known = spec.listing.all_filters(spec.schema)
-    found = {name: (arg.attribute, arg.make) for name, arg in known.items()}
-    for attribute, _ in list(found.values()):
-        if isinstance(attribute, Choice):
-            found[attribute.keyword] = (attribute, lambda value: value)
+def _keywords(service: Any) -> dict[str, tuple[str | None, Callable[[Any], Any]]]:
+    """Every keyword of the service's listing: its attribute (``None`` for a choice) and
+    what it makes of a value (as written with the default choice)."""
+    listing = service.spec.listing
+    known = listing.all_filters(service.spec.schema)
+    found: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
+        name: (arg.attribute, arg.make) for name, arg in known.items()
+    }
+    for choice in listing.choices:
+        found[choice.keyword] = (None, lambda value: value)
+        for name in choice.stands_for:
+            arg = known[choice.keyword_for(name, {})]
+            found[name] = (arg.attribute, arg.make)
     return found
 
 
@@ -100,11 +105,10 @@ def _refuses_nul(service: Any, keyword: str) -> bool:
     """Whether the keyword compares text with a key attribute or inside a map (where
     backends refuse NUL)."""
     attribute, make = _keywords(service)[keyword]
-    if isinstance(attribute, Choice):
+    if attribute is None:
         return False
     target = FilterTarget.of(service.spec.schema, attribute)
-    made = make("x")
-    return isinstance(made, Nested) or (target.keyed and target.kind is AttrKind.S)
+    return isinstance(make("x"), Nested) or (target.keyed and target.kind is AttrKind.S)
 
 
 def _filtered() -> list[tuple[EntryPoint, str]]:
