@@ -198,7 +198,8 @@ async def test_a_child_losing_to_its_parents_delete_is_not_found(
     """A thread created while its agent's last version is deleted, a run while its thread
     is, a message while its run is: either the child lands and the delete is
     ``HasDependents``, or the delete lands and the child is ``NotFound`` (never
-    ``ConditionFailed``); nothing is left without its parent."""
+    ``ConditionFailed``); nothing is left without its parent. A thread created while its
+    agent gets a new version lands (under the version active then)."""
     (app,) = aaces(1)
     outcomes: set[tuple[str, bool]] = set()
     for _ in range(KIND_ROUNDS):
@@ -225,10 +226,14 @@ async def test_a_child_losing_to_its_parents_delete_is_not_found(
             ),
         ]
         with anyio.fail_after(ROUND_LIMIT):
-            results = await asyncio.gather(
+            *results, versioned, threaded = await asyncio.gather(
                 *(call for _, delete, create in races for call in (delete, create)),
+                app.agents.new_version(context, agent.agent_uuid, {"instructions": "new"}),
+                app.threads.create(context, {"agent_uuid": agent.agent_uuid}),
                 return_exceptions=True,
             )
+        for landed in (versioned, threaded):
+            assert not isinstance(landed, BaseException), repr(landed)
         for (child, _, _), deleted, created in zip(
             races, results[::2], results[1::2], strict=True
         ):
@@ -239,8 +244,8 @@ async def test_a_child_losing_to_its_parents_delete_is_not_found(
                 assert isinstance(deleted, HasDependents), (child, repr(deleted))
             outcomes.add((child, isinstance(created, BaseException)))
         for gone in (agent, lone):
-            if await app.agents.find(context, gone.agent_version_uuid) is not None:
-                await app.agents.delete(context, gone.agent_version_uuid, cascade=True)
+            for version in (await app.agents.list(context, agent_uuid=gone.agent_uuid)).items:
+                await app.agents.delete(context, version.agent_version_uuid, cascade=True)
         threads = [thread.thread_uuid, bare_thread.thread_uuid]
         for gone in (agent, lone):
             left = await left_under(store, context.partition_key, gone.agent_uuid, threads)
