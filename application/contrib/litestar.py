@@ -1,0 +1,195 @@
+"""Litestar: one plugin opens and closes ``Aace`` with the app, provides ``aace`` and
+``tenant`` to handlers, renders errors (the package's and Litestar's own request-validation
+errors) as problem details, answers records and pages in the web shape (a page with a
+``Link`` to the next one) and adds a health route (extra ``litestar``).
+
+::
+
+    app = Litestar([get_agent], plugins=[AacePlugin(settings, tenant=tenant_of_user)])
+
+    @get("/agents/{agent_version_uuid:str}")
+    async def get_agent(agent_version_uuid: str, aace: AaceApp, tenant: Tenant) -> Agent:
+        return await aace.agents.get(tenant, agent_version_uuid)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, get
+from litestar import Response as LitestarResponse
+from litestar.config.app import AppConfig
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency, Provide
+from litestar.enums import MediaType
+from litestar.exceptions import ValidationException
+from litestar.plugins import InitPluginProtocol
+from litestar.response.base import ASGIResponse
+from litestar.serialization import default_serializer
+
+from aace.application.facade import Aace
+from aace.application.problems import problem, request_problem
+from aace.application.settings import Settings
+from aace.contrib.tenants import HeaderTenant, PlatformTenant, TenantResolver, resolve_tenant
+from aace.contrib.web import WebResponse, health_response, next_link, problem_response, web_data
+from aace.domain.errors import AaceError
+from aace.domain.query import Page
+from aace.domain.tenancy import TenantContext
+
+__all__ = ["AaceApp", "AacePlugin", "AaceResponse", "Tenant", "header_tenant", "platform_tenant"]
+
+_AACE = "aace"
+#: The open ``Aace``, as a handler parameter named ``aace``: ``aace: AaceApp``.
+AaceApp = NamedDependency[Aace]
+#: The request's tenant, as a handler parameter named ``tenant``: ``tenant: Tenant``.
+Tenant = NamedDependency[TenantContext]
+
+
+class AaceResponse(LitestarResponse[Any]):
+    """Records, pages and loaded records in the web shape (without the tenant or secrets);
+    a page with a ``next_cursor`` carries a ``Link`` to the next page."""
+
+    camel = False
+
+    def render(
+        self, content: Any, media_type: str, enc_hook: Callable[[Any], Any] = default_serializer
+    ) -> bytes:
+        return super().render(web_data(content, camel=self.camel), media_type, enc_hook)
+
+    def to_asgi_response(
+        self, app: Litestar | None, request: Request[Any, Any, Any], **options: Any
+    ) -> ASGIResponse:
+        if isinstance(self.content, Page) and self.content.next_cursor:
+            query = request.query_params.multi_items()
+            link = next_link(request.url.path, query, self.content.next_cursor)
+            self.headers.setdefault("Link", link)
+        return super().to_asgi_response(app, request, **options)
+
+
+class _CamelResponse(AaceResponse):
+    camel = True
+
+
+class AacePlugin(InitPluginProtocol):
+    """Everything the app needs, as one plugin: ``Litestar(plugins=[AacePlugin(...)])``.
+
+    ``settings``: what to open (``None``: :meth:`Settings.load`). ``tenant``: the resolver
+    of a request's tenant, behind the ``tenant`` dependency. ``health``: the health route's
+    path (``None``: none); ``health_details`` adds each check's detail (it may name a host).
+    ``camel``: camelCase names in responses. Handlers ask for ``aace: AaceApp`` and
+    ``tenant: Tenant`` (by these names).
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        tenant: TenantResolver[Request[Any, Any, Any]] | None = None,
+        health: str | None = "/health",
+        health_details: bool = False,
+        camel: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.tenant = tenant
+        self.health = health
+        self.health_details = health_details
+        self.camel = camel
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.lifespan.append(self._lifespan)
+        app_config.dependencies["aace"] = Provide(_current_aace, sync_to_thread=False)
+        app_config.dependencies["tenant"] = Provide(self._current_tenant)
+        app_config.exception_handlers[AaceError] = _render_error
+        app_config.exception_handlers[ValidationException] = _render_request_error
+        app_config.signature_namespace.update(Aace=Aace, TenantContext=TenantContext)
+        if app_config.response_class is None:
+            app_config.response_class = _CamelResponse if self.camel else AaceResponse
+        if self.health is not None:
+            app_config.route_handlers.append(self._health_route(self.health))
+        return app_config
+
+    @asynccontextmanager
+    async def _lifespan(self, app: Litestar) -> AsyncIterator[None]:
+        async with Aace.open(self.settings) as opened:
+            app.state[_AACE] = opened
+            try:
+                yield
+            finally:
+                del app.state[_AACE]
+
+    async def _current_tenant(self, request: Request[Any, Any, Any]) -> TenantContext:
+        if self.tenant is None:
+            raise RuntimeError("no tenant resolver: AacePlugin(tenant=...)")
+        return await resolve_tenant(self.tenant, request)
+
+    def _health_route(self, path: str) -> Any:
+        details = self.health_details
+
+        @get(path, include_in_schema=False)
+        async def health(request: Request[Any, Any, Any]) -> LitestarResponse[bytes]:
+            found = await _current_aace(request).ping()
+            return _litestar(health_response(found, details=details))
+
+        return health
+
+
+def _current_aace(request: Request[Any, Any, Any]) -> Aace:
+    opened = request.app.state.get(_AACE)
+    if not isinstance(opened, Aace):
+        raise RuntimeError("no Aace is open: add AacePlugin(...) to the app's plugins")
+    return opened
+
+
+def header_tenant(
+    endpoint_header: str = "X-Endpoint-ID",
+    part_header: str = "X-Part-ID",
+    actor_header: str | None = None,
+) -> Callable[[ASGIConnection[Any, Any, Any, Any]], TenantContext]:
+    """A resolver reading the tenant from two headers. **For a trusted gateway only**: any
+    client can send these headers; the gateway must set them and drop the client's own."""
+    preset = HeaderTenant(endpoint_header, part_header, actor_header)
+    return lambda request: preset.context(request.headers)
+
+
+def platform_tenant(
+    part_header: str = "Part-Id", actor_header: str | None = None
+) -> Callable[[ASGIConnection[Any, Any, Any, Any]], TenantContext]:
+    """A resolver for the platform's convention: endpoint id from the path (``endpoint_id``
+    path parameter, else the first segment), part id from ``Part-Id``. **Trusted gateway
+    only.**"""
+    preset = PlatformTenant(part_header, actor_header)
+    return lambda request: preset.context(request.headers, request.url.path, request.path_params)
+
+
+def _render_error(request: Request[Any, Any, Any], error: Exception) -> LitestarResponse[bytes]:
+    return _litestar(problem_response(problem(error)))
+
+
+def _render_request_error(
+    request: Request[Any, Any, Any], error: ValidationException
+) -> LitestarResponse[bytes]:
+    """Litestar's own request errors (``extra``: ``{key, message, source}`` or pydantic's
+    ``{loc, msg}``) as the 422 a ``ValidationError`` gives."""
+    extra = error.extra if isinstance(error.extra, list) else []
+    errors = [_pydantic_shape(item) for item in extra if isinstance(item, Mapping)]
+    if not errors:
+        errors = [{"loc": ("body",), "msg": error.detail or "is invalid"}]
+    return _litestar(problem_response(request_problem(errors)))
+
+
+def _pydantic_shape(item: Mapping[str, Any]) -> Mapping[str, Any]:
+    if "loc" in item:
+        return item
+    source = getattr(item.get("source"), "value", item.get("source"))
+    key = [part for part in str(item.get("key", "")).split(".") if part]
+    return {"loc": ([source] if source else []) + key, "msg": item.get("message", "is invalid")}
+
+
+def _litestar(response: WebResponse) -> LitestarResponse[bytes]:
+    headers = dict(response.headers)
+    media_type = headers.pop("Content-Type", MediaType.JSON)
+    return LitestarResponse(
+        response.body, status_code=response.status, headers=headers, media_type=media_type
+    )
