@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aace.application.sample_records import minimal_input
 from aace.domain.tenancy import PlatformContext, TenantContext
 
 OPERATOR = PlatformContext(updated_by="operator")
@@ -99,46 +100,15 @@ async def minimal(app: Any, context: TenantContext, service: str) -> dict[str, A
                 "content": "hi",
             },
         }[service]
-    return {
+    # The package's test kit holds the minimal input; these values are the suite's own.
+    own: dict[str, dict[str, Any]] = {
         "agents": AGENT,
-        "async_tasks": {"function_name": "summarise", "arguments": {"a": 1}},
-        "prompt_templates": {
-            "prompt_type": "system",
-            "prompt_name": "Greeter",
-            "template_context": "Be kind. {flow_snippet}",
-        },
-        "flow_snippets": {"prompt_uuid": "p-1", "flow_name": "Flow"},
-        "mcp_servers": {
-            "mcp_label": "search",
-            "mcp_server_url": "https://mcp.invalid/s",
-            "headers": {"Authorization": "Bearer s3cret"},
-        },
-        "elements": {
-            "data_type": "text",
-            "element_title": "Name",
-            "attribute_name": "name",
-            "attribute_type": "string",
-        },
-        "wizards": {
-            "wizard_title": "Setup",
-            "wizard_type": "onboarding",
-            "wizard_schema_type": "form",
-            "wizard_schema_name": "basic",
-        },
-        "wizard_groups": {"wizard_group_name": "Group"},
-        "wizard_group_filters": {"wizard_group_filter_name": "F", "region": "eu"},
-        "llms": {
-            "llm_provider": "openai",
-            "llm_name": f"model-{context.part_id}",
-            "module_name": "openai_agent",
-            "class_name": "OpenAIAgent",
-        },
-        "ui_components": {"ui_component_type": "form", "tag_name": f"t-{context.part_id}"},
-        "wizard_schemas": {
-            "wizard_schema_type": "form",
-            "wizard_schema_name": f"s-{context.part_id}",
-        },
-    }[service]
+        "mcp_servers": {"headers": {"Authorization": "Bearer s3cret"}},
+        "llms": {"llm_name": f"model-{context.part_id}"},
+        "ui_components": {"tag_name": f"t-{context.part_id}"},
+        "wizard_schemas": {"wizard_schema_name": f"s-{context.part_id}"},
+    }
+    return minimal_input(service, **own.get(service, {}))
 
 
 #: A field each service's ``update`` may change, with a new value.

@@ -42,7 +42,7 @@ class Sdk:
                     for point in metric.data.data_points:
                         found = point.attributes or {}
                         if all(found.get(k) == v for k, v in attributes.items()):
-                            total += int(point.value)
+                            total += int(point.value)  # type: ignore[union-attr]
         return total
 
     def metric_attributes(self) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
+from typing import Any
 
 import attrs
 import pytest
@@ -61,11 +62,12 @@ async def test_a_service_call_is_a_span_whose_children_are_its_storage_requests(
         assert request.attributes is not None
         assert request.attributes["db.system.name"] == system
         assert request.attributes["db.operation.name"]
-    tables = {r.attributes.get("db.collection.name") for r in requests if r.attributes}
-    tables |= {
-        t for r in requests for t in (r.attributes or {}).get("aws.dynamodb.table_names", ())
-    }
-    assert any(table and table.endswith("agents") for table in tables), tables
+    tables: set[str] = set()
+    for request in requests:
+        attributes: dict[str, Any] = dict(request.attributes or {})
+        tables.add(str(attributes.get("db.collection.name", "")))
+        tables.update(attributes.get("aws.dynamodb.table_names", ()))
+    assert any(table.endswith("agents") for table in tables), tables
 
 
 async def test_a_call_into_its_own_service_is_no_span_of_its_own(app: Aace, sdk: Sdk) -> None:
