@@ -185,6 +185,23 @@ class BlockingAgentService(Blocking):
         result: Agent = self._run('new_version', context, stable_id, changes)
         return result
 
+    def repoint(self, context: TenantContext, old_version_uuid: Id, new_version_uuid: Id, *, follow_active: Flag = False) -> int:
+        """Give every agent whose active version points at flow-snippet version
+        ``old_version_uuid`` a new active version pointing at ``new_version_uuid``,
+        recompiled: all of them, in units of work of at most :data:`REPOINT_BATCH` agents.
+        Returns how many it moved; calling it again after an interruption finishes the job
+        and changes nothing twice.
+
+        ``follow_active`` (the re-pointing of a version change): each unit also requires
+        the new version to be its snippet's active version when it commits; once a later
+        activation has replaced it, the agents on every version this call went from or to
+        go to the version active now. So whatever the interleaving of activations and new
+        versions (in one process or several), the last one's re-pointing leaves every agent
+        on the snippet's active version.
+        """
+        result: int = self._run('repoint', context, old_version_uuid, new_version_uuid, follow_active=follow_active)
+        return result
+
     def update(self, context: Actor, *key_and_changes: KeyAndChanges, expected_updated_at: OptionalMoment = None) -> Agent:
         """Change the given fields of the record (``None`` clears a nullable one); keys and
         managed fields cannot change. A stale ``expected_updated_at`` is
@@ -813,7 +830,8 @@ class BlockingFlowSnippetService(Blocking):
         """Give every agent whose active version points at ``old_version_uuid`` a new
         active version pointing at ``new_version_uuid``, recompiled: all of them, in units
         of work of at most the backend's atomic size. Returns how many it moved; calling
-        it again after an interruption finishes the job and changes nothing twice.
+        it again after an interruption finishes the job and changes nothing twice
+        (``agents.repoint``).
         """
         result: int = self._run('repoint', context, old_version_uuid, new_version_uuid)
         return result

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import attrs
+from injector import inject
 
 from aace.application.services.arguments import Flag, Id, checked_entry_points
 from aace.application.services.contention import commit_or_lose, settle
@@ -61,6 +62,7 @@ class AgentService(VersionedService[Agent]):
     spec: ClassVar[ServiceSpec[Any]] = ServiceSpec(AGENTS, AGENT_LISTING)
     versioning = Versioning("agent_uuid", "agent_name")
 
+    @inject
     def __init__(self, store: Store, settings: Settings) -> None:
         super().__init__(store, settings)
         self._limit = settings.max_agents_per_tenant

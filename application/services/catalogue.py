@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from injector import inject
+
 from aace.application.services.agents import AgentService
 from aace.application.services.arguments import Actor, Flag, Id, KeyPart, checked_entry_points
-from aace.application.services.entity import ServiceSpec, writer
-from aace.application.services.generated import NaturalKeyService, generated_service
+from aace.application.services.entity import EntityService, ServiceSpec, writer
+from aace.application.services.generated import NaturalKeyService
 from aace.application.services.listing import Listing, at_least, at_most, contains, eq, one_of
 from aace.application.services.versioned import VersionedService, Versioning
 from aace.application.settings import Settings
@@ -22,9 +24,13 @@ from aace.domain.entities import (
     PROMPT_TEMPLATES,
     UI_COMPONENTS,
     WIZARD_GROUP_FILTERS,
+    Element,
+    FineTuningMessage,
     FlowSnippet,
     Llm,
     PromptTemplate,
+    UiComponent,
+    WizardGroupFilter,
 )
 from aace.domain.errors import HasDependents
 from aace.domain.ports import Store
@@ -41,19 +47,22 @@ __all__ = [
 ]
 
 
-ElementService = generated_service(
-    "ElementService",
-    ServiceSpec(
+class ElementService(EntityService[Element]):
+    """The elements a wizard is built of."""
+
+    spec = ServiceSpec(
         ELEMENTS,
         Listing(
             {"data_type": eq("data_type"), "attribute_name": eq("attribute_name")},
             descending=True,
         ),
-    ),
-)
-UiComponentService = generated_service(
-    "UiComponentService",
-    ServiceSpec(
+    )
+
+
+class UiComponentService(EntityService[UiComponent]):
+    """The platform's UI components registry."""
+
+    spec = ServiceSpec(
         UI_COMPONENTS,
         Listing(
             {
@@ -61,11 +70,13 @@ UiComponentService = generated_service(
                 "tag_name_contains": contains("tag_name"),
             }
         ),
-    ),
-)
-WizardGroupFilterService = generated_service(
-    "WizardGroupFilterService",
-    ServiceSpec(
+    )
+
+
+class WizardGroupFilterService(EntityService[WizardGroupFilter]):
+    """Wizard group filters."""
+
+    spec = ServiceSpec(
         WIZARD_GROUP_FILTERS,
         Listing(
             {
@@ -75,11 +86,13 @@ WizardGroupFilterService = generated_service(
             },
             descending=True,
         ),
-    ),
-)
-FineTuningMessageService = generated_service(
-    "FineTuningMessageService",
-    ServiceSpec(
+    )
+
+
+class FineTuningMessageService(NaturalKeyService[FineTuningMessage]):
+    """Fine-tuning messages, keyed by the caller's agent and message ids."""
+
+    spec = ServiceSpec(
         FINE_TUNING_MESSAGES,
         Listing(
             {
@@ -94,8 +107,7 @@ FineTuningMessageService = generated_service(
         ),
         natural_key=True,
         managed=frozenset({"timestamp"}),  # epoch seconds, set by the package
-    ),
-)
+    )
 
 
 @checked_entry_points
@@ -168,6 +180,7 @@ class FlowSnippetService(VersionedService[FlowSnippet]):
     )
     versioning = Versioning("flow_snippet_uuid", "flow_name")
 
+    @inject
     def __init__(self, store: Store, settings: Settings, agents: AgentService) -> None:
         super().__init__(store, settings)
         self._agents = agents

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from datetime import datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
 import attrs
+from injector import inject
 
 from aace.application.loader import Loaded, Loader, check_includes
 from aace.application.services.arguments import (
@@ -123,6 +124,7 @@ class EntityService(Generic[E]):
 
     spec: ClassVar[ServiceSpec[Any]]
 
+    @inject
     def __init__(self, store: Store, settings: Settings) -> None:
         self._store = store
         self._settings = settings
@@ -148,13 +150,19 @@ class EntityService(Generic[E]):
 
     # -- reads ------------------------------------------------------------------------------
 
-    async def get(self, context: Actor, *key: KeyPart, include: Includes = None) -> Any:
-        """The record, or ``NotFound``; with ``include``, a :class:`Loaded` holding the
-        record and the related records it names."""
-        if include:
+    @overload
+    async def get(self, context: Actor, *key: KeyPart, include: None = None) -> E: ...
+
+    @overload
+    async def get(self, context: Actor, *key: KeyPart, include: Sequence[str]) -> Loaded[E]: ...
+
+    async def get(self, context: Actor, *key: KeyPart, include: Includes = None) -> E | Loaded[E]:
+        """The record, or ``NotFound``; with ``include`` (relation names), a
+        :class:`Loaded` holding the record and the related records it names."""
+        if include is not None:
             check_includes(self.schema, include)
         record = self._present(await self._records.get(self._tenant(context), self._key(key)))
-        if not include:
+        if include is None:
             return record
         related = await self.loader(context).related(self.schema, [record], include)
         return Loaded(record, related)

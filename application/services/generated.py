@@ -1,15 +1,15 @@
-"""Services that are their description alone, and natural-key services (``upsert``)."""
+"""Natural-key services: ``create`` refuses an existing key, ``upsert`` writes either way."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from aace.application.services.arguments import Actor, Input, checked_entry_points
 from aace.application.services.contention import LostRace, settle
-from aace.application.services.entity import EntityService, ServiceSpec, tenant_of
+from aace.application.services.entity import EntityService, tenant_of
 from aace.domain.errors import Conflict, NotFound, ValidationError
 
-__all__ = ["NaturalKeyService", "generated_service"]
+__all__ = ["NaturalKeyService"]
 
 E = TypeVar("E")
 
@@ -48,10 +48,3 @@ class NaturalKeyService(EntityService[E]):
                 raise LostRace(str(exc)) from exc
 
         return await settle(self._contention, attempt, f"{schema.name} {key}")
-
-
-def generated_service(name: str, spec: ServiceSpec[Any]) -> type[EntityService[Any]]:
-    """A service that is its description alone (with ``upsert`` on a natural key)."""
-    base = NaturalKeyService if spec.natural_key else EntityService
-    doc = f"The verbs of every service over {spec.schema.name} (docs/services.md)."
-    return checked_entry_points(type(name, (base,), {"spec": spec, "__doc__": doc}))

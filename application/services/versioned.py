@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
 import attrs
+from injector import inject
 
 from aace.application.services.arguments import (
     Actor,
@@ -73,6 +74,7 @@ class VersionedService(EntityService[E]):
 
     versioning: ClassVar[Versioning]
 
+    @inject
     def __init__(self, store: Store, settings: Settings) -> None:
         super().__init__(store, settings)
         self._writers = WriterQueues()
