@@ -159,6 +159,8 @@ class LambdaHandler:
     """A Lambda handler, ``(event, context) -> response``: what :func:`handler` makes.
     ``close()`` closes the container's ``Aace`` (tests; Lambda just freezes the process)."""
 
+    __name__: str  # the decorated function's, as Powertools' decorators read it
+
     def __init__(
         self,
         function: Callable[[Any], Any],

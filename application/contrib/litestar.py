@@ -184,6 +184,8 @@ def _pydantic_shape(item: Mapping[str, Any]) -> Mapping[str, Any]:
         return item
     source = getattr(item.get("source"), "value", item.get("source"))
     key = [part for part in str(item.get("key", "")).split(".") if part]
+    if source == "body" and key[:1] == ["data"]:  # the handler's ``data``: the body itself
+        key = key[1:]
     return {"loc": ([source] if source else []) + key, "msg": item.get("message", "is invalid")}
 
 
