@@ -8,6 +8,7 @@ argument or ``AACE_CONFIG``. Every error is a ``ValidationError`` naming the set
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tomllib
 import warnings
@@ -18,7 +19,9 @@ from typing import Any, Literal, get_args
 
 import attrs
 
+from aace.adapters.extras import install_command
 from aace.domain.errors import ValidationError
+from aace.domain.secrets import parse_key
 
 #: Seconds a contended write keeps retrying before it gives up with ``ConditionFailed``.
 DEFAULT_CONTENTION_DEADLINE = 10.0
@@ -78,6 +81,29 @@ def _secrets(value: Any) -> tuple[bytes, ...]:
             raise ValidationError("cursor_secret", "each secret must be at least 16 bytes")
         secrets.append(item)
     return tuple(secrets)
+
+
+def _secret_keys(value: Any) -> tuple[bytes, ...]:
+    """Keys that seal secrets at rest: one or a list, each 32 random bytes as URL-safe base64
+    (Fernet's format); the first seals, all open. Needs the ``secrets`` extra."""
+    if value is None or value == "":
+        return ()
+    items = [value] if isinstance(value, str | bytes) else value
+    if not isinstance(items, list | tuple):
+        raise ValidationError("secret_keys", "must be a key or a list of keys")
+    keys = tuple(parse_key(item, n) for n, item in enumerate(items))
+    if keys and importlib.util.find_spec("cryptography") is None:
+        raise ValidationError(
+            "secret_keys", f"needs the secrets extra ({install_command('secrets')})"
+        )
+    return keys
+
+
+def _key_provider(_: Any, __: Any, value: Any) -> None:
+    if value is not None and not all(
+        callable(getattr(value, name, None)) for name in ("sealing_key", "opening_key")
+    ):
+        raise ValidationError("key_provider", "must have sealing_key and opening_key methods")
 
 
 def _text_mapping(name: str) -> Callable[[Any], dict[str, str]]:
@@ -227,6 +253,11 @@ class Settings:
       ``opentelemetry-api`` is installed and a tracer or meter provider is set when the store
       opens; ``off`` (or ``False``) never; ``tenant`` also records the tenant of each call
       (``aace.tenant``). ``AACE_TELEMETRY=off``.
+    - ``secret_keys``: keys that seal secret attributes (MCP servers' ``headers``) at rest,
+      each 32 random bytes as URL-safe base64 (Fernet's format); the first seals, every one
+      opens (rotation). ``AACE_SECRET_KEYS`` is comma-separated. Empty: stored as given.
+      Needs the ``secrets`` extra. ``key_provider`` (code only): a
+      :class:`~aace.domain.secrets.KeyProvider` instead (a KMS).
     """
 
     storage_url: str = attrs.field(default=DEFAULT_STORAGE_URL, validator=_text("storage_url"))
@@ -261,6 +292,12 @@ class Settings:
         default=None, validator=_optional_text("internal_mcp_bearer_token"), repr=False
     )
     telemetry: TelemetryMode = attrs.field(default="on", converter=_telemetry)
+    secret_keys: tuple[bytes, ...] = attrs.field(default=(), converter=_secret_keys, repr=False)
+    key_provider: Any = attrs.field(default=None, repr=False, validator=_key_provider)
+
+    def __attrs_post_init__(self) -> None:
+        if self.secret_keys and self.key_provider is not None:
+            raise ValidationError("key_provider", "give secret_keys or key_provider, not both")
 
     @classmethod
     def load(
@@ -293,7 +330,7 @@ class Settings:
 
 _FIELDS = frozenset(field.name for field in attrs.fields(Settings))
 #: Settings only code can give (a callable): never from the environment or a file.
-_CODE_ONLY = frozenset({"clock"})
+_CODE_ONLY = frozenset({"clock", "key_provider"})
 _MAPPINGS = {
     "store_options": "AACE_STORE_",
     "table_names": "AACE_TABLE_NAME_",
@@ -342,7 +379,7 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
             values.setdefault(mapping, {})[key] = text
         elif name == "config":
             continue
-        elif name == "cursor_secret":
+        elif name in ("cursor_secret", "secret_keys"):
             values[name] = [part for part in text.split(",") if part]
         elif name == "max_agents_per_tenant":
             values[name] = _whole_number(variable, text)

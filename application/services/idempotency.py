@@ -22,9 +22,22 @@ log = logging.getLogger("aace.idempotency")
 
 
 def fingerprint(operation: str, data: Mapping[str, Any]) -> str:
-    """A stable digest of an operation's input."""
+    """A stable digest of an operation's input (``<table>.create``), without the values of
+    the table's secret attributes: an unkeyed digest of a credential would let anyone who
+    reads the idempotency table test guesses of it. Only their presence counts, so a
+    retry with other credentials replays the first call."""
+    secrets = _secrets_of(operation)
+    if secrets and isinstance(data, Mapping):
+        data = {k: ("<secret>" if k in secrets else v) for k, v in data.items()}
     text = json.dumps([operation, data], sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _secrets_of(operation: str) -> frozenset[str]:
+    try:
+        return schema_named(operation.partition(".")[0]).secrets
+    except KeyError:
+        return frozenset()
 
 
 class Idempotency:

@@ -1,19 +1,26 @@
 """MCP servers: their ``headers`` are credentials (behaviour.md §11), so every record a
 caller reads is the public view without them; only :meth:`McpServerService.credentials`
-returns them. :meth:`McpServerService.internal_mcp` gives the platform's internal MCP
-server as a tenant must call it."""
+returns them. With keys configured they are sealed before every write (a create, an update,
+whatever it changes) and opened only by ``credentials``. :meth:`McpServerService.internal_mcp`
+gives the platform's internal MCP server as a tenant must call it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import attrs
+from injector import inject
 
+from aace.application.secrets import SecretBox
 from aace.application.services.arguments import Id, checked_entry_points
-from aace.application.services.entity import EntityService, ServiceSpec
+from aace.application.services.entity import Context, EntityService, ServiceSpec
 from aace.application.services.listing import Listing, eq
 from aace.application.services.views import McpServerView
+from aace.application.settings import Settings
 from aace.domain.entities import MCP_SERVERS
+from aace.domain.ports import Store
+from aace.domain.secrets import refuse_reserved
 from aace.domain.tenancy import TenantContext
 
 __all__ = ["InternalMcp", "McpServerService", "McpServerView"]
@@ -36,10 +43,30 @@ class McpServerService(EntityService[McpServerView]):
         MCP_SERVERS, Listing({"mcp_label": eq("mcp_label")})
     )
 
+    @inject
+    def __init__(self, store: Store, settings: Settings) -> None:
+        super().__init__(store, settings)
+        self._box = SecretBox.of(settings)
+
     async def credentials(self, context: TenantContext, mcp_server_uuid: Id) -> dict[str, str]:
-        """The server's ``headers`` (``NotFound`` if the tenant has no such server)."""
+        """The server's ``headers`` (``NotFound`` if the tenant has no such server), opened
+        when sealed (``UnknownSecretKey`` naming the key id no configured key has,
+        ``SecretMoved`` for an envelope of another record)."""
         server = await self._records.get(context.partition_key, (mcp_server_uuid,))
-        return dict(server.headers)
+        return dict(await self._box.open(self.schema, server, "headers"))
+
+    def _build_plain(self, context: Context, data: Mapping[str, Any]) -> Any:
+        if isinstance(data, Mapping):
+            refuse_reserved("headers", data.get("headers"))
+        return super()._build_plain(context, data)
+
+    def _apply(self, context: Context, current: Any, changes: Mapping[str, Any]) -> Any:
+        refuse_reserved("headers", changes.get("headers"))
+        return super()._apply(context, current, changes)
+
+    async def _complete(self, context: Context, entity: Any) -> Any:
+        """Every write seals the headers (a clear record written earlier included)."""
+        return await self._box.seal(MCP_SERVERS, entity)
 
     async def internal_mcp(self, context: TenantContext) -> InternalMcp | None:
         """The configured internal MCP server for ``context``'s tenant (``None`` when none

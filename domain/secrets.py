@@ -1,0 +1,168 @@
+"""Secrets at rest, as rules: the envelope a secret attribute is stored as, what binds it
+to its record, key ids, and the key-provider port (behaviour.md §11).
+
+An envelope is a plain map of text to text, so every adapter stores it as it stores any
+map (DynamoDB keeps type ``M``, and the platform's models still load the record). Its
+names start with ``aace:``, which no HTTP header name holds (``:`` is not a token
+character), so a stored map is told apart from clear headers by its shape alone. The
+cryptography lives in :mod:`aace.adapters.secrets`; nothing here imports it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import attrs
+
+from aace.domain.errors import StorageError, StorageMisconfigured, ValidationError
+from aace.domain.schema import EntitySchema
+
+__all__ = [
+    "ENVELOPE_MARK",
+    "RESERVED_PREFIX",
+    "DataKey",
+    "Envelope",
+    "KeyProvider",
+    "SecretMoved",
+    "UnknownSecretKey",
+    "associated_data",
+    "is_envelope",
+    "key_id_of",
+    "parse_key",
+    "refuse_reserved",
+]
+
+#: Every name of an envelope starts with this (no header name can: ``:`` is not a token).
+RESERVED_PREFIX = "aace:"
+ENVELOPE_MARK = "aace:envelope"
+#: The one envelope format so far: AES-256-GCM under a per-key HKDF subkey.
+FORMAT = "1"
+KEY_BYTES = 32
+
+
+class UnknownSecretKey(StorageMisconfigured):
+    """A stored envelope names a key id no configured key has (the key that sealed it was
+    removed from ``secret_keys`` or the provider cannot find it)."""
+
+    def __init__(self, key_id: str) -> None:
+        super().__init__(
+            f"a stored secret is sealed under key id {key_id}, which no configured key has",
+            hint="add that key back to secret_keys (or the key provider)",
+        )
+        self.key_id = key_id
+
+
+class SecretMoved(StorageError):
+    """An envelope that does not open for the record, table and attribute it was read from:
+    moved from another record, or altered. Never a value."""
+
+
+@attrs.frozen
+class DataKey:
+    """A key that seals and opens envelopes: ``key_id`` is written in each envelope (text,
+    never the key), ``material`` the 32 secret bytes (never in a repr)."""
+
+    key_id: str
+    material: bytes = attrs.field(repr=False)
+
+
+class KeyProvider(Protocol):
+    """Where data keys come from (the local keys of ``secret_keys``, or a KMS). Async, and
+    expected to cache what it fetches for a bounded time."""
+
+    async def sealing_key(self) -> DataKey:
+        """The key new envelopes are sealed under (the first key, or the current data
+        key)."""
+        ...
+
+    async def opening_key(self, key_id: str) -> DataKey:
+        """The key ``key_id`` names; ``UnknownSecretKey`` when there is none."""
+        ...
+
+
+@attrs.frozen
+class Envelope:
+    """A sealed secret: the key id, the AEAD nonce and the ciphertext (with its tag)."""
+
+    key_id: str
+    nonce: bytes
+    ciphertext: bytes
+
+    def as_map(self) -> dict[str, str]:
+        """What is stored in place of the secret attribute."""
+        return {
+            ENVELOPE_MARK: FORMAT,
+            "aace:key": self.key_id,
+            "aace:nonce": _b64(self.nonce),
+            "aace:ciphertext": _b64(self.ciphertext),
+        }
+
+    @classmethod
+    def of(cls, stored: Mapping[str, Any]) -> Envelope:
+        """The envelope a stored map holds (``SecretMoved`` for a damaged one)."""
+        try:
+            if stored[ENVELOPE_MARK] != FORMAT:
+                raise SecretMoved(f"a stored secret has an unknown format {stored[ENVELOPE_MARK]}")
+            return cls(
+                key_id=str(stored["aace:key"]),
+                nonce=base64.urlsafe_b64decode(stored["aace:nonce"]),
+                ciphertext=base64.urlsafe_b64decode(stored["aace:ciphertext"]),
+            )
+        except (KeyError, TypeError, ValueError, binascii.Error):
+            raise SecretMoved("a stored secret is a damaged envelope") from None
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii")
+
+
+def is_envelope(value: object) -> bool:
+    """Whether a stored attribute value is an envelope (else: a secret stored in clear)."""
+    return isinstance(value, Mapping) and ENVELOPE_MARK in value
+
+
+def refuse_reserved(name: str, value: object) -> None:
+    """Refuse a secret a caller gives whose names start with ``aace:`` (an envelope's)."""
+    if isinstance(value, Mapping) and any(
+        isinstance(k, str) and k.startswith(RESERVED_PREFIX) for k in value
+    ):
+        raise ValidationError(name, f"names starting with {RESERVED_PREFIX!r} are reserved")
+
+
+def associated_data(schema: EntitySchema[Any], record: Mapping[str, Any], attribute: str) -> bytes:
+    """What an envelope is bound to: the table's base name, the record's key other than its
+    tenant (stable across the key migration's re-keying) and the attribute's name."""
+    parts = [schema.name, *(str(record[f]) for f in schema.key_fields), attribute]
+    return "\x1f".join(parts).encode("utf-8")
+
+
+def parse_key(text: object, position: int) -> bytes:
+    """The 32 bytes of a key written as URL-safe base64 (Fernet's format);
+    ``ValidationError`` naming ``secret_keys`` and the position, never the text."""
+    where = f"entry {position + 1}"
+    if isinstance(text, bytes):
+        text = text.decode("ascii", errors="replace")
+    if not isinstance(text, str):
+        raise ValidationError("secret_keys", f"{where} must be text, got {type(text).__name__}")
+    try:
+        material = base64.urlsafe_b64decode(text.strip().encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        material = b""
+    if len(material) != KEY_BYTES:
+        raise ValidationError(
+            "secret_keys",
+            f"{where} is not a key: 32 random bytes as URL-safe base64 "
+            "(python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)))')",
+        )
+    return material
+
+
+def key_id_of(material: bytes) -> str:
+    """A key's id: an HMAC of a fixed label under the key, so the id names the key without
+    revealing anything of it."""
+    return "k1-" + hmac.new(material, b"aace key id", hashlib.sha256).hexdigest()[:16]
