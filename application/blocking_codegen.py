@@ -121,6 +121,8 @@ def _annotation(
             return str(value.__name__)
         if head in _CONTAINERS:  # a method may be named ``list``: say which one is meant
             return f"builtins.{word}"
+        if head == "builtins":
+            return word
         if head in _BUILTINS or keyword.iskeyword(head):
             return word
         if head not in namespace:

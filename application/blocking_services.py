@@ -867,7 +867,10 @@ class BlockingMcpServerService(Blocking):
         return result
 
     def credentials(self, context: TenantContext, mcp_server_uuid: Id) -> builtins.dict[str, str]:
-        """The server's ``headers`` (``NotFound`` if the tenant has no such server)."""
+        """The server's ``headers`` (``NotFound`` if the tenant has no such server), opened
+        when sealed (``UnknownSecretKey`` naming the key id no configured key has,
+        ``SecretMoved`` for an envelope of another record).
+        """
         result: builtins.dict[str, str] = self._run('credentials', context, mcp_server_uuid)
         return result
 

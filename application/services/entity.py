@@ -6,6 +6,7 @@ entity subclasses it and overrides a hook (``_complete``, ``_also_on_create``,
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from datetime import datetime
@@ -172,7 +173,7 @@ class EntityService(Generic[E]):
         found = await self._records.find(self._tenant(context), self._key(key))
         return None if found is None else self._present(found)
 
-    async def get_many(self, context: Actor, keys: Keys) -> list[E | None]:
+    async def get_many(self, context: Actor, keys: Keys) -> builtins.list[E | None]:
         """One result per key (``None`` where missing), in the caller's order."""
         checked = [self._key(k if isinstance(k, tuple) else (k,)) for k in keys]
         found = await self._records.get_many(self._tenant(context), checked)
