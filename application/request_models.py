@@ -42,8 +42,7 @@ def _settable(service: str) -> tuple[type[Any], list[str], set[str]]:
     service_type: Any = service_types()[service]
     spec = service_type.spec
     schema = spec.schema
-    bare = service_type.__new__(service_type)  # class-level facts only: no store needed
-    managed = set(MANAGED_FIELDS) | set(bare._managed_names())
+    managed = set(MANAGED_FIELDS) | service_type.managed_fields()
     if not spec.natural_key:
         managed.add(schema.range_key)
     names = [f.name for f in attrs.fields(schema.entity) if f.name not in managed]

@@ -283,7 +283,7 @@ class EntityService(Generic[E]):
         key, changes = self._split(key_and_changes)
         if expected_updated_at is not None and not isinstance(expected_updated_at, datetime):
             raise ValidationError("expected_updated_at", "must be a datetime")
-        refuse_managed(changes, set(self.schema.key_fields) | self._managed_names())
+        refuse_managed(changes, set(self.schema.key_fields) | self.managed_fields())
         changes = self.spec.rules.normalise(changes)
         tenant = self._tenant(context)
 
@@ -399,9 +399,11 @@ class EntityService(Generic[E]):
                 raise ValidationError("changes", "field names must be strings")
         return self._key(key), changes
 
-    def _managed_names(self) -> set[str]:
-        """Fields the package sets (besides keys and audit fields)."""
-        return set(self.spec.managed)
+    @classmethod
+    def managed_fields(cls) -> set[str]:
+        """Fields only the package sets, besides keys and audit fields (a caller giving one
+        is refused by name); a fact of the class, so request models read it too."""
+        return set(cls.spec.managed)
 
     def _managed(self, context: Context, data: Mapping[str, Any]) -> dict[str, Any]:
         """The package's values for a new record: every key part the caller does not give
@@ -423,7 +425,7 @@ class EntityService(Generic[E]):
             tenant=None if self.schema.platform else self._tenant(context),
             updated_by=updated_by(context),
             managed=managed,
-            also_managed=self._managed_names(),
+            also_managed=self.managed_fields(),
         )
 
     def _apply(self, context: Context, current: E, changes: Mapping[str, Any]) -> E:

@@ -85,8 +85,10 @@ class VersionedService(EntityService[E]):
         names it (agents: ``agent_uuid``, ``agent_version_uuid``), see ``arguments``."""
         return {"stable_id": self.versioning.stable_id, "version_id": self.schema.range_key}
 
-    def _managed_names(self) -> set[str]:
-        return {*super()._managed_names(), self.versioning.stable_id, "status"}
+    @classmethod
+    def managed_fields(cls) -> set[str]:
+        """Also the stable id and ``status``: versions are activated, never given a status."""
+        return {*super().managed_fields(), cls.versioning.stable_id, "status"}
 
     def _managed(self, context: Any, data: Mapping[str, Any]) -> dict[str, Any]:
         return {
