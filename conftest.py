@@ -17,6 +17,9 @@ from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
 
 
 def _enter_scratch_folder(namespace: dict[str, Any]) -> None:
+    # As in a file run as a script: what blocks define belongs to __main__ (Litestar looks up
+    # a handler's module by its __module__).
+    namespace["__name__"] = "__main__"
     namespace["__docs_home__"] = os.getcwd()
     namespace["__docs_folder__"] = tempfile.mkdtemp(prefix="aace-docs-")
     os.chdir(namespace["__docs_folder__"])

@@ -22,6 +22,7 @@ Errors that are not the package's are raised, for Lambda (and Powertools) to rep
 from __future__ import annotations
 
 import asyncio
+import atexit
 import functools
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
@@ -133,18 +134,24 @@ class _Container(Generic[A]):
 
     def _blocking_app(self) -> BlockingAace:
         if self.app is None:
-            self.app = Aace.open_sync(self.settings)
-            self.opened += 1
+            self._opened(Aace.open_sync(self.settings))
         app: BlockingAace = self.app
         return app
 
     async def _run(self, work: Callable[[Aace], Awaitable[Any]]) -> Any:
         if self.app is None:
-            self.app = await Aace.open(self.settings)
-            self.opened += 1
+            self._opened(await Aace.open(self.settings))
         return await work(self.app)
 
+    def _opened(self, app: Aace | BlockingAace) -> None:
+        """Keep ``app`` for the container; a process that exits (a local run, a test
+        session) closes it, while Lambda freezes a container with it open."""
+        self.app = app
+        self.opened += 1
+        atexit.register(self.close)
+
     def close(self) -> None:
+        atexit.unregister(self.close)
         app, self.app = self.app, None
         if isinstance(app, BlockingAace):
             app.close()

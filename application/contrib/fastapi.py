@@ -84,7 +84,10 @@ def install(
 
 async def render_request_error(request: Request, error: Exception) -> StarletteResponse:
     """FastAPI's own request errors (query, path, body) in the problem shape."""
-    errors = error.errors() if isinstance(error, RequestValidationError) else []
+    errors = [
+        {**e, "loc": ("body",)} if e.get("type") == "json_invalid" else e  # not at a position
+        for e in (error.errors() if isinstance(error, RequestValidationError) else [])
+    ]
     found = problem_response(request_problem(errors))
     headers = dict(found.headers)
     media_type = headers.pop("Content-Type")

@@ -38,7 +38,7 @@ from aace.domain.errors import AaceError
 from aace.domain.query import Page
 from aace.domain.tenancy import TenantContext
 
-__all__ = ["AaceApp", "AacePlugin", "AaceResponse", "Tenant", "header_tenant", "platform_tenant"]
+__all__ = ["AaceApp", "AacePlugin", "Tenant", "header_tenant", "platform_tenant"]
 
 _AACE = "aace"
 #: The open ``Aace``, as a handler parameter named ``aace``: ``aace: AaceApp``.
@@ -47,7 +47,7 @@ AaceApp = NamedDependency[Aace]
 Tenant = NamedDependency[TenantContext]
 
 
-class AaceResponse(LitestarResponse[Any]):
+class _WebShapeResponse(LitestarResponse[Any]):
     """Records, pages and loaded records in the web shape (without the tenant or secrets);
     a page with a ``next_cursor`` carries a ``Link`` to the next page."""
 
@@ -68,7 +68,7 @@ class AaceResponse(LitestarResponse[Any]):
         return super().to_asgi_response(app, request, **options)
 
 
-class _CamelResponse(AaceResponse):
+class _CamelResponse(_WebShapeResponse):
     camel = True
 
 
@@ -105,7 +105,7 @@ class AacePlugin(InitPluginProtocol):
         app_config.exception_handlers[ValidationException] = _render_request_error
         app_config.signature_namespace.update(Aace=Aace, TenantContext=TenantContext)
         if app_config.response_class is None:
-            app_config.response_class = _CamelResponse if self.camel else AaceResponse
+            app_config.response_class = _CamelResponse if self.camel else _WebShapeResponse
         if self.health is not None:
             app_config.route_handlers.append(self._health_route(self.health))
         return app_config

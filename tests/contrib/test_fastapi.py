@@ -39,6 +39,16 @@ async def test_request_model_errors_and_service_errors_are_one_shape(
     assert len(fields) == 4
 
 
+async def test_a_body_that_is_not_json_is_a_422_naming_the_body(
+    client: httpx.AsyncClient,
+) -> None:
+    alice, _ = fresh_tenants()
+    sent = {**alice, "Content-Type": "application/json"}
+    response = await client.post("/agents", content=b"{oops", headers=sent)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "body", "message": "JSON decode error"}]
+
+
 async def test_fastapis_own_query_errors_list_every_field(client: httpx.AsyncClient) -> None:
     alice, _ = fresh_tenants()
     response = await client.get(
