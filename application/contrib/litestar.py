@@ -21,7 +21,6 @@ from typing import Any
 from litestar import Litestar, Request, get
 from litestar import Response as LitestarResponse
 from litestar.config.app import AppConfig
-from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
 from litestar.enums import MediaType
 from litestar.exceptions import ValidationException
@@ -32,7 +31,7 @@ from litestar.serialization import default_serializer
 from aace.application.facade import Aace
 from aace.application.problems import problem, request_problem
 from aace.application.settings import Settings
-from aace.contrib.tenants import HeaderTenant, PlatformTenant, TenantResolver, resolve_tenant
+from aace.contrib.tenants import TenantResolver, header_tenant, platform_tenant, resolve_tenant
 from aace.contrib.web import WebResponse, health_response, next_link, problem_response, web_data
 from aace.domain.errors import AaceError
 from aace.domain.query import Page
@@ -140,27 +139,6 @@ def _current_aace(request: Request[Any, Any, Any]) -> Aace:
     if not isinstance(opened, Aace):
         raise RuntimeError("no Aace is open: add AacePlugin(...) to the app's plugins")
     return opened
-
-
-def header_tenant(
-    endpoint_header: str = "X-Endpoint-ID",
-    part_header: str = "X-Part-ID",
-    actor_header: str | None = None,
-) -> Callable[[ASGIConnection[Any, Any, Any, Any]], TenantContext]:
-    """A resolver reading the tenant from two headers. **For a trusted gateway only**: any
-    client can send these headers; the gateway must set them and drop the client's own."""
-    preset = HeaderTenant(endpoint_header, part_header, actor_header)
-    return lambda request: preset.context(request.headers)
-
-
-def platform_tenant(
-    part_header: str = "Part-Id", actor_header: str | None = None
-) -> Callable[[ASGIConnection[Any, Any, Any, Any]], TenantContext]:
-    """A resolver for the platform's convention: endpoint id from the path (``endpoint_id``
-    path parameter, else the first segment), part id from ``Part-Id``. **Trusted gateway
-    only.**"""
-    preset = PlatformTenant(part_header, actor_header)
-    return lambda request: preset.context(request.headers, request.url.path, request.path_params)
 
 
 def _render_error(request: Request[Any, Any, Any], error: Exception) -> LitestarResponse[bytes]:

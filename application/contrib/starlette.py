@@ -26,7 +26,7 @@ from starlette.responses import Response
 from aace.application.facade import Aace
 from aace.application.problems import problem
 from aace.application.settings import Settings
-from aace.contrib.tenants import HeaderTenant, PlatformTenant, TenantResolver, resolve_tenant
+from aace.contrib.tenants import TenantResolver, header_tenant, platform_tenant, resolve_tenant
 from aace.contrib.web import (
     WebResponse,
     health_response,
@@ -111,27 +111,6 @@ async def current_tenant(request: Request) -> TenantContext:
     if resolver is None:
         raise RuntimeError("no tenant resolver: call install(app, tenant=...)")
     return await resolve_tenant(resolver, request)
-
-
-def header_tenant(
-    endpoint_header: str = "X-Endpoint-ID",
-    part_header: str = "X-Part-ID",
-    actor_header: str | None = None,
-) -> Callable[[Request], TenantContext]:
-    """A resolver reading the tenant from two headers. **For a trusted gateway only**: any
-    client can send these headers; the gateway must set them and drop the client's own."""
-    preset = HeaderTenant(endpoint_header, part_header, actor_header)
-    return lambda request: preset.context(request.headers)
-
-
-def platform_tenant(
-    part_header: str = "Part-Id", actor_header: str | None = None
-) -> Callable[[Request], TenantContext]:
-    """A resolver for the platform's convention: endpoint id from the path (``endpoint_id``
-    path parameter, else the first segment), part id from ``Part-Id``. **Trusted gateway
-    only.**"""
-    preset = PlatformTenant(part_header, actor_header)
-    return lambda request: preset.context(request.headers, request.url.path, request.path_params)
 
 
 def page_params(request: Request) -> tuple[int, str | None]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
@@ -23,7 +23,10 @@ __all__ = [
     "HeaderTenant",
     "PlatformTenant",
     "TenantResolver",
+    "WebRequest",
+    "header_tenant",
     "header_value",
+    "platform_tenant",
     "resolve_tenant",
 ]
 
@@ -116,6 +119,45 @@ class ClaimsTenant:
         return TenantContext.from_request(
             str(endpoint), str(part) if part else None, updated_by=str(actor or "system")
         )
+
+
+class _Url(Protocol):
+    @property
+    def path(self) -> str: ...
+
+
+class WebRequest(Protocol):
+    """What the presets read of a request: Starlette's and Litestar's requests have it."""
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def url(self) -> _Url: ...
+
+    @property
+    def path_params(self) -> Mapping[str, Any]: ...
+
+
+def header_tenant(
+    endpoint_header: str = "X-Endpoint-ID",
+    part_header: str = "X-Part-ID",
+    actor_header: str | None = None,
+) -> Callable[[WebRequest], TenantContext]:
+    """A resolver reading the tenant from two headers. **For a trusted gateway only**: any
+    client can send these headers; the gateway must set them and drop the client's own."""
+    preset = HeaderTenant(endpoint_header, part_header, actor_header)
+    return lambda request: preset.context(request.headers)
+
+
+def platform_tenant(
+    part_header: str = "Part-Id", actor_header: str | None = None
+) -> Callable[[WebRequest], TenantContext]:
+    """A resolver for the platform's convention: endpoint id from the path (``endpoint_id``
+    path parameter, else the first segment), part id from ``Part-Id``. **Trusted gateway
+    only.**"""
+    preset = PlatformTenant(part_header, actor_header)
+    return lambda request: preset.context(request.headers, request.url.path, request.path_params)
 
 
 def _actor(headers: Mapping[str, str], name: str | None) -> str:
