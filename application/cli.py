@@ -166,6 +166,62 @@ app.add_typer(migrate_app, name="migrate")
 app.add_typer(tenant_app, name="tenant")
 app.command("copy")(copy_command)
 
+secrets_app = typer.Typer(
+    help="Secrets at rest: seal them under the first of AACE_SECRET_KEYS, count them.",
+    no_args_is_help=True,
+)
+app.add_typer(secrets_app, name="secrets")
+
+
+@secrets_app.command("rotate")
+def secrets_rotate(
+    context: typer.Context,
+    storage: StorageOption = None,
+    page_size: Annotated[int, typer.Option(min=1, max=1000, help="records per page")] = 100,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="start over instead of resuming")
+    ] = False,
+) -> None:
+    """Seal every secret under the first key (resumable; run it again after a stop)."""
+    from aace.application.secrets import SecretBox
+    from aace.application.secrets_rotation import rotate_secrets
+
+    settings = _settings(context, storage)
+
+    async def work() -> Any:
+        store = await open_store(attrs.evolve(settings, cache_url=None, initialize="verify"))
+        try:
+            return await rotate_secrets(
+                store, SecretBox.of(settings), page_size=page_size, restart=restart
+            )
+        finally:
+            await store.close()
+
+    done = asyncio.run(work())
+    for table, counts in done.tables.items():
+        shown = ", ".join(f"{name} {count}" for name, count in counts.items())
+        typer.echo(f"{table}: {shown} (now under {done.key_id})")
+    typer.echo(done.note)
+
+
+@secrets_app.command("status")
+def secrets_status_command(context: typer.Context, storage: StorageOption = None) -> None:
+    """How many records hold secrets under which key id, and how many in clear."""
+    from aace.application.secrets_rotation import secrets_status
+
+    settings = _settings(context, storage)
+
+    async def work() -> dict[str, dict[str, int]]:
+        store = await open_store(attrs.evolve(settings, cache_url=None, initialize="verify"))
+        try:
+            return await secrets_status(store)
+        finally:
+            await store.close()
+
+    for table, counts in asyncio.run(work()).items():
+        shown = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
+        typer.echo(f"{table}: {shown or 'none'}")
+
 
 def _fail(message: str, hint: str, code: int) -> None:
     if message:  # empty when the help was shown instead (``aace`` alone)

@@ -142,9 +142,12 @@ def associated_data(schema: EntitySchema[Any], record: Mapping[str, Any], attrib
 
 
 def parse_key(text: object, position: int) -> bytes:
-    """The 32 bytes of a key written as URL-safe base64 (Fernet's format);
-    ``ValidationError`` naming ``secret_keys`` and the position, never the text."""
+    """The 32 bytes of a key written as URL-safe base64 (Fernet's format), or given as
+    its 32 bytes; ``ValidationError`` naming ``secret_keys`` and the position, never the
+    text."""
     where = f"entry {position + 1}"
+    if isinstance(text, bytes) and len(text) == KEY_BYTES:
+        return text  # already the key's bytes (settings evolved from parsed ones)
     if isinstance(text, bytes):
         text = text.decode("ascii", errors="replace")
     if not isinstance(text, str):

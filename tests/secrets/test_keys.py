@@ -1,0 +1,87 @@
+"""``secret_keys``: parsed from code, ``AACE_SECRET_KEYS`` and TOML; a malformed key is a
+``ValidationError`` naming the setting without echoing it; keys never show in reprs; key
+ids reveal nothing of the key; a cached provider asks its source once per period."""
+
+from __future__ import annotations
+
+import base64
+import os
+
+import pytest
+
+from aace.adapters.secrets import LocalKeys
+from aace.application.secrets import CachedKeys
+from aace.application.settings import Settings
+from aace.domain.errors import ValidationError
+from aace.domain.secrets import DataKey, UnknownSecretKey, key_id_of
+from tests.secrets.conftest import new_key
+
+pytestmark = pytest.mark.anyio
+
+
+def test_keys_come_from_code_the_environment_and_toml(tmp_path: os.PathLike[str]) -> None:
+    first, second = new_key(), new_key()
+    expected = (base64.urlsafe_b64decode(first), base64.urlsafe_b64decode(second))
+    assert Settings(secret_keys=[first, second]).secret_keys == expected
+    assert Settings(secret_keys=first).secret_keys == expected[:1]
+    loaded = Settings.load(environ={"AACE_SECRET_KEYS": f"{first},{second}"})
+    assert loaded.secret_keys == expected
+    path = os.path.join(tmp_path, "aace.toml")
+    with open(path, "w") as file:
+        file.write(f'secret_keys = ["{first}", "{second}"]\n')
+    assert Settings.load(config=path, environ={}).secret_keys == expected
+
+
+@pytest.mark.parametrize(
+    "bad", ["not-a-key-at-all-but-long-enough", base64.urlsafe_b64encode(b"x" * 31).decode(), 7]
+)
+def test_a_malformed_key_is_refused_by_name_without_echoing_it(bad: object) -> None:
+    with pytest.raises(ValidationError) as raised:
+        Settings(secret_keys=[new_key(), bad])
+    assert raised.value.field == "secret_keys"
+    assert "entry 2" in str(raised.value)
+    assert str(bad) not in str(raised.value)
+
+
+def test_keys_never_show_in_reprs() -> None:
+    key = new_key()
+    settings = Settings(secret_keys=[key])
+    provider = LocalKeys(settings.secret_keys)
+    material = base64.urlsafe_b64decode(key)
+    for shown in (repr(settings), repr(provider), repr(DataKey("id", material))):
+        assert key not in shown
+        assert repr(material) not in shown
+
+
+def test_a_key_id_is_stable_and_not_the_key() -> None:
+    material = os.urandom(32)
+    assert key_id_of(material) == key_id_of(material)
+    assert material.hex()[:16] not in key_id_of(material)
+    assert key_id_of(material) != key_id_of(os.urandom(32))
+
+
+async def test_a_cached_provider_fetches_once_per_period_and_names_unknown_ids() -> None:
+    calls: list[str] = []
+    inner = LocalKeys([os.urandom(32)])
+    now = [0.0]
+
+    class Counting:
+        async def sealing_key(self) -> DataKey:
+            calls.append("seal")
+            return await inner.sealing_key()
+
+        async def opening_key(self, key_id: str) -> DataKey:
+            calls.append(key_id)
+            return await inner.opening_key(key_id)
+
+    cached = CachedKeys(Counting(), seconds=60, clock=lambda: now[0])
+    key = await cached.sealing_key()
+    assert await cached.opening_key(key.key_id) == key
+    await cached.sealing_key()
+    assert calls == ["seal"]
+    now[0] = 61.0
+    await cached.opening_key(key.key_id)
+    assert calls == ["seal", key.key_id]
+    with pytest.raises(UnknownSecretKey) as raised:
+        await cached.opening_key("k1-0000000000000000")
+    assert "k1-0000000000000000" in str(raised.value)
