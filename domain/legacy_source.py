@@ -91,10 +91,16 @@ class TableInfo:
 
 @attrs.frozen
 class LegacyPage:
-    """One page of a segment's scan, and the position after it (None at the end)."""
+    """One page of a segment's scan, and the position after it (None at the end).
 
-    records: tuple[SourceRecord, ...]
+    ``wire``: the same records as the source sent them (DynamoDB's attribute-value maps), in
+    the same order, when the source has such a form; a target in the same form may take the
+    records that only need re-keying as they are. ``records`` may then decode each record
+    on first access only."""
+
+    records: Sequence[SourceRecord]
     position: str | None
+    wire: Sequence[Mapping[str, Any]] | None = None
 
 
 @attrs.frozen

@@ -49,11 +49,14 @@ __all__ = [
     "LEGACY_TABLES",
     "LegacyTable",
     "ParentLink",
+    "Rekeying",
     "Treatment",
     "Unreadable",
     "legacy_key",
     "legacy_tenant",
     "migrated",
+    "rekeyed_attributes",
+    "rekeying",
     "parent_tenant",
     "parents_tenants",
     "segments_of",
@@ -247,6 +250,46 @@ def parents_tenants(found: Mapping[EntityKey, Mapping[str, Any]]) -> dict[Entity
         if tenant is not None:
             tenants[key] = tenant
     return tenants
+
+
+@attrs.frozen
+class Rekeying:
+    """When a legacy record needs nothing but its tenant attributes: it was written by the
+    old code (``endpoint_id``, no ``partition_key`` nor ``part_id``), holds only attributes
+    of the new layout, and every attribute the new layout would write (each field without a
+    ``None`` default, and the dates that version it). Such a record may skip the entity round
+    trip: decoding it in the new layout gives the entity :func:`migrated` would build. Any
+    other record (another writer's, incomplete, with unknown attributes) takes that round
+    trip and is validated, or refused with the reason."""
+
+    known: frozenset[str]
+    required: frozenset[str]
+
+    def applies(self, names: frozenset[str] | set[str]) -> bool:
+        """Whether a record with these attribute names only needs re-keying."""
+        return (
+            "partition_key" not in names
+            and "part_id" not in names
+            and self.required <= names
+            and names <= self.known
+        )
+
+
+def rekeying(table: LegacyTable) -> Rekeying | None:
+    """The :class:`Rekeying` rule of ``table`` (None for a platform registry: no tenant)."""
+    if table.treatment is Treatment.REGISTRY:
+        return None
+    schema = table.schema
+    fields = attrs.fields(schema.entity)
+    required = {f.name for f in fields if f.default is not None or f.name in DATES}
+    required = (required - {"partition_key", "part_id"}) | {"endpoint_id"}
+    known = frozenset(schema.attribute_kinds) - {"partition_key", "part_id"}
+    return Rekeying(known, frozenset(required & known | {"endpoint_id"}))
+
+
+def rekeyed_attributes(endpoint_id: str) -> dict[str, str]:
+    """The attributes a legacy record of ``endpoint_id`` gains: its tenant's key and part."""
+    return {"partition_key": f"{endpoint_id}#{endpoint_id}", "part_id": endpoint_id}
 
 
 def segments_of(worker: int, workers: int, segments: int) -> Sequence[int]:

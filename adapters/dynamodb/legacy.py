@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 import botocore.session
 from botocore.config import Config
@@ -114,9 +114,10 @@ class DynamoLegacySource:
         if position is not None:
             request["ExclusiveStartKey"] = _position(position)
         response = await self.runner.send("Scan", request)
-        records = tuple(self.decode(table, item) for item in response.get("Items", []))
+        items: list[Item] = response.get("Items", [])
         last = response.get("LastEvaluatedKey")
-        return LegacyPage(records, json.dumps(last, sort_keys=True) if last else None)
+        position = json.dumps(last, sort_keys=True) if last else None
+        return LegacyPage(_Decoded(self, table, items), position, wire=items)
 
     def decode(self, table: LegacyTable, item: Item) -> SourceRecord:
         """One item as a record; an item that does not decode is :class:`Unreadable`."""
@@ -314,6 +315,33 @@ class DynamoLegacySource:
         for client in (botocore_client(self.runner.connection), self._streams):
             if client is not None:
                 client.close()
+
+
+class _Decoded(Sequence[SourceRecord]):
+    """A page's items, each decoded on first access: a bulk copy that takes an item as it
+    is never decodes it."""
+
+    def __init__(self, source: DynamoLegacySource, table: LegacyTable, items: list[Item]):
+        self._source, self._table, self._items = source, table, items
+        self._decoded: dict[int, SourceRecord] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> SourceRecord: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[SourceRecord]: ...
+
+    def __getitem__(self, index: int | slice) -> SourceRecord | Sequence[SourceRecord]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._items)))]
+        found = self._decoded.get(index)
+        if found is None:
+            item = self._items[index]
+            found = self._decoded[index] = self._source.decode(self._table, item)
+        return found
 
 
 def _typed(value: Any) -> Any:

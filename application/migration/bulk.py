@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from functools import partial
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import anyio
 import attrs
@@ -33,6 +33,7 @@ from aace.domain.records import item_size
 __all__ = [
     "BulkOptions",
     "Outcome",
+    "PageSink",
     "Pager",
     "Prepared",
     "Progress",
@@ -64,8 +65,17 @@ class Prepared:
     size: int = 1024
 
 
+@runtime_checkable
 class Sink(Protocol):
     async def write(self, prepared: Prepared) -> Outcome: ...
+
+
+class PageSink(Protocol):
+    """Writes a page's prepared records at once (in bulk requests), counting each."""
+
+    async def write_page(
+        self, prepared: Sequence[Prepared], report: TableReport, budget: WriteBudget
+    ) -> None: ...
 
 
 #: A record as a job's source gives it (a legacy record, an entity of the new layout).
@@ -116,12 +126,21 @@ class WriteBudget:
         self.last = 0.0
         self.lock = anyio.Lock()
 
+    @staticmethod
+    def units(size: int, copies: int = 1) -> int:
+        """The units a write of ``size`` bytes to ``copies`` places costs."""
+        return max(1, math.ceil(size / 1024)) * copies
+
     async def spend(self, size: int, copies: int = 1) -> None:
         """Wait until a write of ``size`` bytes to ``copies`` places (the table and each
         index the record is projected into) fits the budget."""
+        if self.rate is not None:
+            await self.take(float(self.units(size, copies)))
+
+    async def take(self, units: float) -> None:
+        """Wait until ``units`` (an estimate, settled later) fit the budget."""
         if self.rate is None:
             return
-        units = max(1, math.ceil(size / 1024)) * copies
         async with self.lock:
             now = anyio.current_time()
             self.tokens = min(self.rate, self.tokens + (now - self.last) * self.rate)
@@ -129,6 +148,12 @@ class WriteBudget:
             self.tokens -= units
             if self.tokens < 0:
                 await anyio.sleep(-self.tokens / self.rate)
+
+    def settle(self, estimated: float, consumed: float) -> None:
+        """A request said what it consumed: the difference from what was taken for it
+        comes off (or back to) the next requests' share."""
+        if self.rate is not None:
+            self.tokens = min(self.rate, self.tokens + estimated - consumed)
 
 
 class Progress(Protocol):
@@ -144,12 +169,19 @@ def size_of(record: Any) -> int:
 
 async def _write_all(
     prepared: list[Prepared],
-    sink: Sink,
+    sink: Sink | PageSink,
     report: TableReport,
     budget: WriteBudget,
     limit: int,
     copies: int = 1,
 ) -> None:
+    if not isinstance(sink, Sink):
+        for item in prepared:
+            report.count(item.tenant, "read")
+            if item.error is not None:
+                report.fail(item.tenant, item.key, item.error)
+        await sink.write_page([p for p in prepared if p.error is None], report, budget)
+        return
     slots = anyio.Semaphore(limit)
 
     async def one(item: Prepared) -> None:
@@ -180,7 +212,7 @@ class TableJob(Generic[R]):
     target: str
     pager: Pager[R]
     prepare: Prepare[R]
-    sink: Sink
+    sink: Sink | PageSink
     #: Where one write lands: the table and every index (each projects all attributes).
     copies: int = 1
 
@@ -303,14 +335,12 @@ async def begin_job(
     return saved
 
 
-async def refuse_unresumed(
-    tables: Sequence[TableJob[Any]], options: BulkOptions, state: JobState
-) -> None:
+async def refuse_unresumed(tables: Sequence[str], options: BulkOptions, state: JobState) -> None:
     """Without ``resume``, a job whose segments (this worker's) have checkpoints is refused:
     starting it again would recount what was done; resuming continues it."""
     if options.resume or options.dry_run:
         return
-    mine = {f"segment/{t.name}/{n}" for t in tables for n in options.my_segments}
+    mine = {f"segment/{name}/{n}" for name in tables for n in options.my_segments}
     async for item, _ in state.items("segment/"):
         if item in mine:
             raise ValidationError(

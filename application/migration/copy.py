@@ -135,7 +135,7 @@ async def _copy(
     ]
     with as_operator(OPERATOR):
         await begin_job(state, options, description)
-        await refuse_unresumed(jobs, options, state)
+        await refuse_unresumed([job.name for job in jobs], options, state)
         await run_segments(jobs, options, state, report, progress)
     return report
 
@@ -182,7 +182,7 @@ async def delete_tenant(
         ]
         with as_operator(OPERATOR):
             await begin_job(state, options, description)
-            await refuse_unresumed(jobs, options, state)
+            await refuse_unresumed([job.name for job in jobs], options, state)
             await run_segments(jobs, options, state, report, progress)
     finally:
         if store is None:

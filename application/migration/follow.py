@@ -259,6 +259,24 @@ class _Follower:
             if len(self.parents) > MAX_PARENTS:
                 self.parents.pop(next(iter(self.parents)))
 
+    async def replay_bulk_copies(self, segments: int) -> None:
+        """A table copied in bulk (unconditional writes behind the job's write fence) may
+        have overwritten a change applied here meanwhile with the older record the copy
+        had read: once its copy is done, its stream is read again from its oldest record
+        (newer wins), once. The shards' positions are reset before the fence is marked, so
+        a follow stopped in between replays again rather than not at all."""
+        async for item, saved in self.state.items("fence/"):
+            table = item.split("/", 1)[1]
+            if not saved.get("bulk") or saved.get("replayed"):
+                continue
+            if not await all_done(self.state, table, segments):
+                continue
+            shards = [name async for name, _ in self.state.items(f"shard/{table}/")]
+            for name in shards:
+                await self.state.put(name, {"after": None, "closed": False})
+                self.iterators.pop(name, None)
+            await self.state.put(item, {**saved, "replayed": True})
+
     async def settle_tombstones(self) -> int:
         """Once the bulk copy is done: every tombstone applied again, then dropped."""
         settled = 0
@@ -358,6 +376,7 @@ async def _follow(
     with as_operator(OPERATOR):
         notes: list[str] = []
         while True:
+            await follower.replay_bulk_copies(segments)
             applied = await follower.drain(plans)
             copied = all([await all_done(state, t, segments) for t in tables])
             if copied:

@@ -15,8 +15,17 @@ from typing import Any
 
 import attrs
 
+from aace.application.migration.batched import (
+    PageRecords,
+    bulk_allowed,
+    page_sink,
+    page_writer,
+    prepare_wire,
+    wire_rekey,
+)
 from aace.application.migration.bulk import (
     BulkOptions,
+    PageSink,
     Prepared,
     Progress,
     Sink,
@@ -291,8 +300,8 @@ async def _run(
     state = JobState(store, options.job, dry=options.dry_run)
     with as_operator(OPERATOR):
         await begin_job(state, options, description)
-        jobs = [_table_job(legacy, store, p, options) for p in present]
-        await refuse_unresumed(jobs, options, state)
+        await refuse_unresumed([p.table.name for p in present], options, state)
+        jobs = [await _table_job(legacy, store, p, options, state) for p in present]
         await run_segments(jobs, options, state, report, progress)
         if not options.dry_run and any(p.table.name == "agents" for p in present):
             if await all_done(state, "agents", options.segments):
@@ -305,12 +314,17 @@ async def _run(
     return report
 
 
-def _table_job(
-    legacy: LegacySource, store: Store, p: TablePlan, options: BulkOptions
+async def _table_job(
+    legacy: LegacySource, store: Store, p: TablePlan, options: BulkOptions, state: JobState
 ) -> TableJob[SourceRecord]:
+    """How one table is read, prepared and written: in bulk where :mod:`.batched` says it
+    is safe (a SQL target; a DynamoDB target behind the job's write fence), else one
+    conditional write per record."""
     table = p.table
     in_place = p.in_place
-    sink: Sink
+    copies = 1 + len(table.schema.indexes)
+    sink: Sink | PageSink
+    rekey = None
     if table.treatment is Treatment.REGISTRY and in_place:
         sink = SkipSink()
     elif options.dry_run:
@@ -319,15 +333,27 @@ def _table_job(
         sink = BackfillSink(legacy, table)
     else:
         sink = CopySink(store.repository(table.schema))
+        in_flight = max(1, options.concurrency // 4)
+        writer = page_writer(store, table.schema, copies, in_flight)
+        if writer is not None and (
+            not hasattr(writer, "codec") or await bulk_allowed(state, table.name, writer.is_empty)
+        ):
+            sink = page_sink(store, table, writer, copies)
+            rekey = wire_rekey(table, writer)
 
     async def pager(
         segment: int, segments: int, position: str | None
     ) -> tuple[Sequence[SourceRecord], str | None]:
         page = await legacy.page(table, segment, segments, position, options.page_size)
-        return page.records, page.position
+        return (PageRecords(page) if page.wire is not None else page.records), page.position
 
     async def prepare(records: Sequence[SourceRecord]) -> list[Prepared]:
-        return await prepare_page(legacy, table, records, in_place=in_place)
+        if rekey is None or not isinstance(records, PageRecords):
+            return await prepare_page(legacy, table, records, in_place=in_place)
+        ready, others = prepare_wire(table, records, rekey)
+        if others:
+            rest = [records.records[i] for i in others]
+            ready += await prepare_page(legacy, table, rest, in_place=in_place)
+        return ready
 
-    copies = 1 + len(table.schema.indexes)
     return TableJob(table.name, p.action, p.target, pager, prepare, sink, copies)
