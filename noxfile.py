@@ -98,7 +98,7 @@ def fast(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """The API reference, built by pdoc from the docstrings into build/api; strict: any
     warning (a module that fails to import, a broken docstring) fails the session."""
-    session.install("-e", ".[all]", "pdoc>=15")
+    session.install("-e", ".[all]", "pdoc>=15", "pytest")  # aace.testing is a pytest plugin
     output = ROOT / "build" / "api"
     shutil.rmtree(output, ignore_errors=True)
     session.run("python", "-W", "error", "-c", BUILD_API_REFERENCE, str(output), *session.posargs)
