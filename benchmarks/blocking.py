@@ -126,7 +126,9 @@ def _raw_dynamodb(store: DynamoStore, agent: Agent) -> Calls:
         item = model.from_raw_data(codec.encode(to_record(AGENTS, fresh)))
         with TransactWrite(connection=connection) as transaction:
             transaction.save(item, condition=getattr(model, AGENTS.range_key).does_not_exist())
-            transaction.update(counters(tenant, "agents"), actions=[counters.value.add(1)])
+            transaction.update(
+                counters(tenant, "agents"), actions=[counters.get_attributes()["value"].add(1)]
+            )
 
     return {"get": get, "put": put, "create": create}
 

@@ -17,6 +17,7 @@ import attrs
 from sqlalchemy.dialects import postgresql, sqlite
 
 from aace import Aace, TenantContext
+from aace.adapters.dynamodb import DynamoStore
 from aace.adapters.sql import SqlStore
 from aace.application.services.agents import AGENT_COUNTER
 from aace.domain.entities import AGENTS, IDEMPOTENCY, TENANT_COUNTERS, Agent
@@ -127,14 +128,13 @@ async def _sql(backend: Backend, store: SqlStore, records: Records) -> AsyncIter
 
 
 @asynccontextmanager
-async def _dynamodb(backend: Backend, store: Store, records: Records) -> AsyncIterator[Plain]:
+async def _dynamodb(
+    backend: Backend, store: DynamoStore, records: Records
+) -> AsyncIterator[Plain]:
     """Plain boto3: ``put_item`` of the agent item with ``attribute_not_exists``, or one
     ``transact_write_items`` with the three actions the adapter sends."""
     client = boto3_client(backend.endpoint)
-    (codec, agents), (key_codec, keys), (_, counters) = (
-        store.target(s)  # type: ignore[attr-defined]
-        for s in WRITTEN
-    )
+    (codec, agents), (key_codec, keys), (_, counters) = (store.target(s) for s in WRITTEN)
     agent, key = codec.encode(records[0]), key_codec.encode(records[1])
     counter = records[2]
     bump = {
@@ -188,6 +188,7 @@ def _plain(backend: Backend, store: Store, records: Records) -> AbstractAsyncCon
     """The baselines for ``store``, writing ``records`` with fresh ids."""
     if isinstance(store, SqlStore):
         return _sql(backend, store, records)
+    assert isinstance(store, DynamoStore)
     return _dynamodb(backend, store, records)
 
 

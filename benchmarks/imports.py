@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import aace
 from benchmarks.report import Report
 
 ROUNDS = 9
@@ -46,7 +47,8 @@ def _modules_loaded(statement: str) -> int:
 
 
 async def run(report: Report) -> None:
-    package = Path(__import__("aace").__file__).parent
+    assert aace.__file__ is not None  # a regular package, not a namespace one
+    package = Path(aace.__file__).parent
     compileall.compile_dir(str(package.resolve().parent.parent), quiet=1)  # the checkout
     compileall.compile_dir(str(package), quiet=1)
     times: dict[str, list[float]] = {s: [] for s in [BASELINE, *SUBJECTS]}

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 
 from aace import Aace
+from aace.adapters.dynamodb import DynamoStore
 from aace.adapters.sql import SqlStore
 from aace.domain.entities import TENANT_COUNTERS, TenantCounter
 from aace.domain.ports import Store
@@ -90,9 +91,9 @@ async def _plain_sql(backend: Backend, store: SqlStore) -> AsyncIterator[Load]:
 
 
 @asynccontextmanager
-async def _plain_dynamodb(backend: Backend, store: Store) -> AsyncIterator[Load]:
+async def _plain_dynamodb(backend: Backend, store: DynamoStore) -> AsyncIterator[Load]:
     client = boto3_client(backend.endpoint)
-    _, table = store.target(TENANT_COUNTERS)  # type: ignore[attr-defined]
+    _, table = store.target(TENANT_COUNTERS)
     updated_at = NOW.strftime(DYNAMODB_TIME)
 
     def item(row: dict[str, Any]) -> dict[str, Any]:
@@ -115,6 +116,7 @@ async def _plain_dynamodb(backend: Backend, store: Store) -> AsyncIterator[Load]
 def _plain(backend: Backend, store: Store) -> AbstractAsyncContextManager[Load]:
     if isinstance(store, SqlStore):
         return _plain_sql(backend, store)
+    assert isinstance(store, DynamoStore)
     return _plain_dynamodb(backend, store)
 
 

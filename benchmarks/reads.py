@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aace import Aace, Settings, TenantContext
+from aace.adapters.cache import CachedStore
 from aace.domain.entities import AGENTS, FLOW_SNIPPETS, MCP_SERVERS
 from aace.domain.query import Query
 from benchmarks.backends import Backend, breakdown, counting, for_each_backend, requests_of
@@ -44,7 +45,7 @@ async def _include(report: Report, backend: Backend, app: Aace, count: int) -> N
             index="updated_at-index", descending=True, filters={"status": "active"}, limit=count
         )
         page = await app.store.repository(AGENTS).query(tenant, listing)
-        snippets = [(a.flow_snippet_version_uuid,) for a in page.items]
+        snippets = [(s,) for a in page.items if (s := a.flow_snippet_version_uuid) is not None]
         servers = [(s,) for a in page.items for s in a.mcp_server_uuids or []]
         await app.store.repository(FLOW_SNIPPETS).get_many(tenant, snippets)
         await app.store.repository(MCP_SERVERS).get_many(tenant, servers)
@@ -103,7 +104,8 @@ async def _mixed(
     report: Report, kind: str, app: Aace, ctx: TenantContext, agents: list[Any]
 ) -> None:
     """2000 operations, 90 % reads (get or list) and 10 % updates, over 50 agents."""
-    gate = app.store.gate  # type: ignore[attr-defined]
+    assert isinstance(app.store, CachedStore)
+    gate = app.store.gate
     hits, misses = gate.hits, gate.misses
     chooser = random.Random(7)
     start = time.perf_counter()

@@ -130,11 +130,11 @@ async def _messages(operation: Callable[[], Awaitable[Any]]) -> int:
         sent += 1
         return await original(self, query, *args, **kwargs)
 
-    asyncpg.Connection.execute = counted  # type: ignore[method-assign]
+    asyncpg.Connection.execute = counted
     try:
         await operation()
     finally:
-        asyncpg.Connection.execute = original  # type: ignore[method-assign]
+        asyncpg.Connection.execute = original
     return sent
 
 

@@ -18,9 +18,11 @@ from typing import Any
 from sqlalchemy import select
 
 from aace import Aace, TenantContext
+from aace.adapters.dynamodb import DynamoStore
 from aace.adapters.sql import SqlStore
 from aace.domain.entities import AGENTS, MESSAGES, RUNS, TOOL_CALLS
 from aace.domain.ports import Store
+from aace.domain.schema import EntitySchema
 from benchmarks.backends import Backend, breakdown, counting, for_each_backend, requests_of
 from benchmarks.report import Report, interleaved_timing
 from tests.backends.dynamodb import boto3_client
@@ -81,9 +83,10 @@ async def _history(report: Report, backend: Backend, app: Aace, ctx: TenantConte
 
 def _raw_reader(backend: Backend, store: Store, thread: str) -> tuple[Any, Any]:
     """Reading the thread's runs, messages and tool calls as a user would, plainly."""
+    read: tuple[EntitySchema[Any], ...] = (RUNS, MESSAGES, TOOL_CALLS)
     if isinstance(store, SqlStore):
         engine = backend.plain_engine()
-        tables = [store.entity_table(s).table for s in (RUNS, MESSAGES, TOOL_CALLS)]
+        tables = [store.entity_table(s).table for s in read]
 
         async def sql() -> None:
             async with engine.connect() as connection:
@@ -96,7 +99,8 @@ def _raw_reader(backend: Backend, store: Store, thread: str) -> tuple[Any, Any]:
 
         return sql, engine.dispose
     client = boto3_client(backend.endpoint)
-    names = [store.target(s)[1] for s in (RUNS, MESSAGES, TOOL_CALLS)]  # type: ignore[attr-defined]
+    assert isinstance(store, DynamoStore)
+    names = [store.target(s)[1] for s in read]
 
     async def dynamodb() -> None:
         for name in names:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import update
 
 from aace import Aace, TenantContext
+from aace.adapters.dynamodb import DynamoStore
 from aace.adapters.sql import SqlStore
 from aace.domain.entities import USAGE_SUMMARIES
 from aace.domain.errors import LimitExceeded
@@ -45,7 +46,8 @@ async def _raw_update(backend: Backend, app: Aace, ctx: TenantContext) -> tuple[
 
         return sql, engine.dispose
     client = boto3_client(backend.endpoint)
-    _, table_name = store.target(USAGE_SUMMARIES)  # type: ignore[attr-defined]
+    assert isinstance(store, DynamoStore)
+    _, table_name = store.target(USAGE_SUMMARIES)
 
     async def dynamodb() -> None:
         client.update_item(

@@ -18,12 +18,13 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def sample(schema: EntitySchema[E], tenant: PartitionKey, **overrides: Any) -> E:
+def sample(schema: EntitySchema[E], tenant: PartitionKey | None, **overrides: Any) -> E:
     """An entity of ``schema`` for ``tenant``: required fields filled, ``overrides`` applied.
-    A platform record has no tenant (``tenant`` is then ignored)."""
+    A platform record has no tenant (``tenant`` is then ignored: ``None`` will do)."""
     kinds = schema.attribute_kinds
     values: dict[str, Any] = {} if schema.platform else {"partition_key": tenant}
-    for field in attrs.fields(schema.entity):  # type: ignore[misc]
+    entity: type[Any] = schema.entity  # every schema's entity is an attrs class
+    for field in attrs.fields(entity):
         name = field.name
         if name in overrides or name == "partition_key":
             continue

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from aace.domain.entities import PERIODS, McpServer
@@ -29,7 +30,7 @@ partition_keys = st.builds(PartitionKey, components, components)
 invalid_components = st.one_of(
     st.just(""),
     st.tuples(components, components).map(lambda p: f"{p[0]}{SEPARATOR}{p[1]}"),
-    st.tuples(components, st.characters(whitelist_categories=("Cc",))).map(lambda p: p[0] + p[1]),
+    st.tuples(components, st.characters(whitelist_categories=["Cc"])).map(lambda p: p[0] + p[1]),
     components.map(lambda s: f" {s}"),
     components.map(lambda s: f"{s}\t"),
 )
@@ -124,3 +125,11 @@ def later(moment: datetime) -> st.SearchStrategy[datetime]:
     return st.integers(min_value=1, max_value=10**9).map(
         lambda us: moment + timedelta(microseconds=us)
     )
+
+
+def fewer_examples(divisor: int, at_least: int) -> int:
+    """For a slow property: the loaded profile's ``max_examples`` divided by ``divisor``, and
+    at least ``at_least`` (the thorough profile still runs hundreds)."""
+    profile = settings.default
+    assert profile is not None  # tests/conftest.py loads a profile before collecting tests
+    return max(at_least, profile.max_examples // divisor)

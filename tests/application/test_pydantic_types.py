@@ -59,6 +59,7 @@ def _app(schema: EntitySchema[Any], record: Any) -> FastAPI:
         return Loaded(record, {"parent": {("k",): None}})
 
     one.__annotations__["return"] = entity
+    # The entity type is chosen at run time: no static type to write.
     page.__annotations__["return"] = Page[entity]  # type: ignore[valid-type]
     loaded.__annotations__["return"] = Loaded[entity]  # type: ignore[valid-type]
     app.get("/one")(one)
@@ -97,7 +98,7 @@ async def test_a_route_returns_any_entity_page_and_loaded_record(
 def test_type_adapters_dump_the_web_shape_and_refuse_other_types() -> None:
     schema = ALL_SCHEMAS[0]
     record = _record(schema)
-    adapter = TypeAdapter(Page[schema.entity])  # type: ignore[name-defined]
+    adapter = TypeAdapter(Page[schema.entity])  # type: ignore[name-defined]  # chosen at run time
     assert adapter.dump_python(Page([record])) == to_json_data(Page([record]))
     assert "$defs" in adapter.json_schema()
     with pytest.raises(PydanticError):

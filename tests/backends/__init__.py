@@ -43,7 +43,7 @@ def unavailable(reason: str) -> NoReturn:
 def opener(adapter: str) -> StoreOpener:
     """The ``open_store`` of ``tests/backends/<adapter>.py``."""
     module = importlib.import_module(f"tests.backends.{adapter}")
-    return module.open_store  # type: ignore[no-any-return]
+    return module.open_store
 
 
 @asynccontextmanager
@@ -60,7 +60,7 @@ def settings_opener(adapter: str) -> SettingsOpener:
     """The ``fresh_settings`` of ``tests/backends/<adapter>.py``: ``Settings`` naming a new,
     unprepared namespace of that backend (nothing created yet), cleaned up afterwards."""
     module = importlib.import_module(f"tests.backends.{adapter}")
-    return module.fresh_settings  # type: ignore[no-any-return]
+    return module.fresh_settings
 
 
 __all__ = [

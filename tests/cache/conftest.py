@@ -67,6 +67,6 @@ async def cached_store(request: pytest.FixtureRequest, anyio_backend: str) -> As
     cache = Switchable(await real_cache(request.param))
     async with sqlite.open_store(request) as inner:
         store = CachedStore(inner, cache, ttl=60, namespace=f"aace-test-{uuid.uuid4().hex[:10]}")
-        store.switch = cache  # type: ignore[attr-defined]
+        store.switch = cache  # type: ignore[attr-defined]  # for the tests only
         yield store
         await cache.close()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from aace.domain.entities import AGENTS, TOOL_CALLS
+from aace.domain.entities import AGENTS, TOOL_CALLS, Agent
 from aace.domain.errors import ValidationError
 from aace.domain.ports import Store
+from aace.domain.schema import EntityKey
 from aace.domain.tenancy import PartitionKey
 from tests.factories import new_id, sample
 
@@ -19,8 +20,8 @@ async def test_get_many_returns_results_in_the_callers_order_with_gaps(
     repo = store.repository(AGENTS)
     agents = [sample(AGENTS, tenant) for _ in range(250)]
     await repo.put_many(agents)
-    keys = []
-    expected = []
+    keys: list[EntityKey] = []
+    expected: list[Agent | None] = []
     for index, agent in enumerate(reversed(agents)):
         keys.append(AGENTS.key_of(agent))
         expected.append(agent)

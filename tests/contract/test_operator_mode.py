@@ -7,10 +7,18 @@ a call naming one tenant stays that tenant's."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 import pytest
 
-from aace.domain.entities import AGENTS, LLMS, MIGRATION_STATE, TASK_SCHEDULES, MigrationState
+from aace.domain.entities import (
+    AGENTS,
+    LLMS,
+    MIGRATION_STATE,
+    TASK_SCHEDULES,
+    Agent,
+    MigrationState,
+)
 from aace.domain.errors import Forbidden
 from aace.domain.ports import ABSENT, Store
 from aace.domain.query import Query
@@ -22,7 +30,7 @@ pytestmark = pytest.mark.anyio
 OPS = PlatformContext(updated_by="ops@example.com")
 
 
-async def _stored(store: Store, tenant: PartitionKey, agents: list[object]) -> int:
+async def _stored(store: Store, tenant: PartitionKey, agents: Sequence[Agent]) -> int:
     keys = [AGENTS.key_of(a) for a in agents]
     return sum(1 for a in await store.repository(AGENTS).get_many(tenant, keys) if a)
 

@@ -62,8 +62,8 @@ async def test_a_tenant_repository_write_of_a_registry_is_forbidden_and_writes_n
 
 
 def _unreadable() -> Iterator[Any]:
+    yield from ()  # a generator: the line below runs when its first item is read
     raise AssertionError("put_many read the input of a forbidden write")
-    yield  # pragma: no cover
 
 
 @every_registry

@@ -149,7 +149,7 @@ async def test_a_non_entity_is_refused_and_a_single_chunk_writes_nothing(
     """An input of at most 25 records (one chunk on every adapter) is all validated before
     anything is written."""
     entities = [*counters(tenant, 20), bad, *(counter(tenant, n) for n in range(20, 25))]
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ValidationError) as caught:  # a non-entity among them, on purpose
         await store.repository(TENANT_COUNTERS).put_many(entities)  # type: ignore[arg-type]
     assert caught.value.field == "entities"
     assert "item 20" in caught.value.message
@@ -159,7 +159,7 @@ async def test_a_non_entity_is_refused_and_a_single_chunk_writes_nothing(
 async def test_an_entity_of_another_schema_is_refused(store: Store, tenant: PartitionKey) -> None:
     entities = [sample(AGENTS, tenant), sample(RUNS, tenant)]
     with pytest.raises(ValidationError) as caught:
-        await store.repository(AGENTS).put_many(entities)  # type: ignore[arg-type]
+        await store.repository(AGENTS).put_many(entities)  # type: ignore[arg-type]  # a Run too
     assert caught.value.field == "entities"
     assert "Run" in caught.value.message
     assert await store.repository(AGENTS).count(tenant, Query()) == 0
@@ -194,13 +194,13 @@ async def test_bad_input_after_whole_chunks_leaves_exactly_those_chunks_written(
             yield entity
 
     repo = store.repository(TENANT_COUNTERS)
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ValidationError) as caught:  # a non-entity among them, on purpose
         await repo.put_many(async_entities() if asynchronous else entities())  # type: ignore[arg-type]
     assert "item 1010" in caught.value.message
     await assert_reads_back(store, tenant, 1_000, step=1)
 
 
 async def test_a_non_iterable_is_refused(store: Store) -> None:
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ValidationError) as caught:  # not iterable, on purpose
         await store.repository(TENANT_COUNTERS).put_many(5)  # type: ignore[arg-type]
     assert caught.value.field == "entities"

@@ -238,7 +238,8 @@ async def test_a_scan_of_every_tenant_outside_operator_mode_is_forbidden(
 
 async def test_a_registry_scan_needs_no_operator(store: Store) -> None:
     written = await write(store, LLMS, [PartitionKey("any", "tenant")], 3)
-    repo, found, position = store.repository(LLMS), set(), None
+    repo, position = store.repository(LLMS), None
+    found: set[Key] = set()
     while True:  # every tenant reads the registries: no operator mode
         page = await repo.scan(limit=50, position=position)
         found.update(key_of(LLMS, e) for e in page.items)

@@ -13,6 +13,7 @@ from aace.domain.entities import AGENTS, TENANT_COUNTERS
 from aace.domain.errors import ValidationError
 from aace.domain.ports import ABSENT, Store
 from aace.domain.query import Query
+from aace.domain.schema import EntitySchema
 from aace.domain.tenancy import PartitionKey, TenantContext
 from aace.domain.values import MAX_FIELD_NESTING
 from tests.factories import sample
@@ -57,7 +58,8 @@ async def test_a_value_some_backend_cannot_store_is_refused_by_name_everywhere(
             TenantContext(tenant), {**AGENT, "configuration": configuration}
         )
     assert caught.value.field.startswith(field), caught.value.field
-    for schema in (AGENTS, TENANT_COUNTERS):
+    written: tuple[EntitySchema[Any], ...] = (AGENTS, TENANT_COUNTERS)
+    for schema in written:
         assert await store.repository(schema).count(tenant, Query()) == 0
 
 

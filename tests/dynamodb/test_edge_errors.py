@@ -91,7 +91,7 @@ def tries_of(store: DynamoStore) -> list[str]:
         tries.append(operation)
         return dispatch(operation, kwargs)
 
-    store.runner._dispatch = counted  # type: ignore[method-assign]
+    store.runner._dispatch = counted  # type: ignore[method-assign]  # counts every try
     return tries
 
 

@@ -13,6 +13,7 @@ from aace.domain.entities import AGENTS, COORDINATIONS, IDEMPOTENCY, TENANT_COUN
 from aace.domain.errors import InvalidPartitionKey, ValidationError
 from aace.domain.ports import Store
 from aace.domain.query import Query
+from aace.domain.schema import EntitySchema
 from aace.domain.tenancy import PartitionKey, TenantContext
 from tests.integration.entry_points import EntryPoint, build_service, entry_points
 
@@ -31,7 +32,8 @@ AGENT = {"agent_name": "Support", "llm_provider": "openai", "llm_name": "gpt-4o"
 
 
 async def _nothing_written(store: Store, tenant: PartitionKey) -> None:
-    for schema in (AGENTS, COORDINATIONS, TENANT_COUNTERS, IDEMPOTENCY):
+    written: tuple[EntitySchema[Any], ...] = (AGENTS, COORDINATIONS, TENANT_COUNTERS, IDEMPOTENCY)
+    for schema in written:
         assert await store.repository(schema).count(tenant, Query()) == 0, schema.name
 
 

@@ -106,7 +106,8 @@ async def test_a_graph_larger_than_one_unit_is_refused_before_writing(
     app: Any, context: TenantContext, store: Store
 ) -> None:
     limit = store.unit_of_work().max_actions
-    graph = {f"a{i}": [] for i in range(limit)}  # limit agents + the session: one too many
+    # limit agents + the session: one too many
+    graph: dict[str, list[str]] = {f"a{i}": [] for i in range(limit)}
     c, s = await graph_session(app, context, graph)
     with pytest.raises(TransactionTooLarge):
         await app.session_agents.start(context, c, s)

@@ -14,7 +14,7 @@ from aace.domain.tenancy import TenantContext
 
 pytestmark = pytest.mark.anyio
 
-COORDINATION = {
+COORDINATION: dict[str, Any] = {
     "coordination_name": "Onboarding",
     "agents": [{"agent_uuid": "a1", "agent_name": "Helper", "agent_type": "task"}],
 }

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from aace.domain.entities import AGENTS, TENANT_COUNTERS
 from aace.domain.errors import FieldError, ValidationError
 from aace.domain.ports import Store
 from aace.domain.query import Query
+from aace.domain.schema import EntitySchema
 from aace.domain.tenancy import TenantContext
 
 pytestmark = pytest.mark.anyio
@@ -36,7 +38,8 @@ async def test_a_create_with_three_bad_fields_names_all_three_and_writes_nothing
     )
     assert error.field == "agent_name"
     assert str(error) == "agent_name: must not be blank"
-    for schema in (AGENTS, TENANT_COUNTERS):
+    written: tuple[EntitySchema[Any], ...] = (AGENTS, TENANT_COUNTERS)
+    for schema in written:
         assert await store.repository(schema).count(context.partition_key, Query()) == 0
 
 

@@ -15,7 +15,7 @@ from aace.application.container import wire_services
 from aace.application.settings import Settings
 from aace.domain.errors import ValidationError
 from aace.domain.filters import FilterTarget, Nested
-from aace.domain.ports import Store
+from aace.domain.ports import Health, Store
 from aace.domain.records import MAX_ITEM_BYTES
 from aace.domain.schema import AttrKind, EntitySchema
 from aace.domain.tenancy import PartitionKey, TenantContext
@@ -46,6 +46,9 @@ class CountingStore:
     async def verify(self) -> None:
         await self.inner.verify()
 
+    async def ping(self) -> Health:
+        return await self.inner.ping()
+
     async def close(self) -> None:
         await self.inner.close()
 
@@ -68,7 +71,7 @@ class _CountingRepository:
 
 def _services(store: Store) -> tuple[CountingStore, dict[str, Any]]:
     counting = CountingStore(store)
-    return counting, wire_services(Settings(), counting)  # type: ignore[arg-type]
+    return counting, wire_services(Settings(), counting)
 
 
 SURROGATE = "Bo\ud800t"
@@ -112,7 +115,7 @@ def _refuses_nul(service: Any, keyword: str) -> bool:
 
 
 def _filtered() -> list[tuple[EntryPoint, str]]:
-    services = wire_services(Settings(), _NoStore())  # type: ignore[arg-type]
+    services = wire_services(Settings(), _NoStore())  # type: ignore[arg-type]  # a partial Store
     return [
         (entry, keyword)
         for entry in entry_points()
@@ -122,7 +125,8 @@ def _filtered() -> list[tuple[EntryPoint, str]]:
 
 
 class _NoStore:
-    """Enough of a store to build the services and read their listings (no I/O)."""
+    """Enough of a store to build the services and read their listings (no I/O): not a
+    whole ``Store``, hence the ignore where it is passed as one."""
 
     adapter = "none"
 

@@ -17,6 +17,7 @@ from aace.application.settings import Settings
 from aace.domain.ports import Store
 from aace.domain.tenancy import PartitionKey, TenantContext
 from tests.integration.records import graph_session
+from tests.strategies import fewer_examples
 
 pytestmark = pytest.mark.anyio
 
@@ -32,7 +33,7 @@ def graphs(draw: st.DrawFn) -> dict[str, list[str]]:
     }
 
 
-@settings(max_examples=max(6, settings.default.max_examples // 3), deadline=None)
+@settings(max_examples=fewer_examples(3, at_least=6), deadline=None)
 @given(graph=graphs(), data=st.data())
 async def test_ready_is_exactly_the_agents_whose_predecessors_are_done(
     store: Store, graph: dict[str, list[str]], data: st.DataObject

@@ -24,7 +24,8 @@ T0 = datetime(2025, 1, 1, tzinfo=UTC)
 PROVIDERS = ("openai", "anthropic", "local")
 #: Few letters, both cases and the SQL wildcards, so substrings often hit and often miss.
 names = st.text(alphabet="aAb%_", min_size=1, max_size=4)
-model_values = st.sampled_from(["m", "M", "1", 1, 1.0, 2, True, False])
+MODEL_VALUES: list[str | int | float | bool] = ["m", "M", "1", 1, 1.0, 2, True, False]
+model_values = st.sampled_from(MODEL_VALUES)
 moments = st.integers(min_value=0, max_value=5).map(lambda m: T0 + timedelta(minutes=m))
 rows = st.lists(
     st.tuples(

@@ -20,6 +20,7 @@ from aace.domain.ports import Store
 from aace.domain.schema import AttrKind
 from aace.domain.tenancy import PartitionKey, PlatformContext, TenantContext, as_operator
 from tests.factories import sample
+from tests.strategies import fewer_examples
 
 pytestmark = pytest.mark.anyio
 
@@ -130,7 +131,7 @@ def _calls(name: str) -> st.SearchStrategy[tuple[list[dict[str, Any]], dict[str,
 
 
 @pytest.mark.parametrize("name", sorted(LISTED))
-@settings(max_examples=max(8, settings.default.max_examples // 3), deadline=None)
+@settings(max_examples=fewer_examples(3, at_least=8), deadline=None)
 @given(data=st.data())
 async def test_every_filter_agrees_with_the_model(
     store: Store, name: str, data: st.DataObject

@@ -29,6 +29,7 @@ from aace.application.settings import Settings
 from aace.domain.errors import HasDependents, NotFound
 from aace.domain.ports import Store
 from aace.domain.tenancy import PartitionKey, TenantContext
+from tests.strategies import fewer_examples
 
 pytestmark = pytest.mark.anyio
 
@@ -81,8 +82,8 @@ class ServiceMachine(RuleBasedStateMachine):
     @rule(tenant=st.sampled_from([0, 1]), data=st.data())
     def create_agent(self, tenant: int, data: st.DataObject) -> None:
         model = self.models[tenant]
-        snippet = None
-        if model.snippets and data.draw(st.booleans()):
+        snippet: str | None = None
+        if bool(model.snippets) and data.draw(st.booleans()):
             snippet = model.snippets[data.draw(st.sampled_from(list(model.snippets)))]
         agent = self.call(
             "agents",
@@ -310,12 +311,17 @@ class ServiceMachine(RuleBasedStateMachine):
 
 def run_machine(store: Any) -> None:
     """The machine over ``store``, in a worker thread of the caller's loop."""
+
+    class MachineOverStore(ServiceMachine):
+        def __init__(self) -> None:
+            super().__init__(store)
+
     budget = settings(
-        max_examples=max(12, settings.default.max_examples // 2),
+        max_examples=fewer_examples(2, at_least=12),
         stateful_step_count=25,
         deadline=None,
     )
-    run_state_machine_as_test(lambda: ServiceMachine(store), settings=budget)
+    run_state_machine_as_test(MachineOverStore, settings=budget)
 
 
 async def test_services_agree_with_the_model(store: Store) -> None:

@@ -21,6 +21,7 @@ from aace.domain.schema import EntitySchema
 from aace.domain.tenancy import PartitionKey
 from tests.backends import TEST_SECRET
 from tests.factories import sample
+from tests.strategies import fewer_examples
 
 TENANTS = (PartitionKey("ep", "a"), PartitionKey("ep", "b"))
 THREADS = ("thread-1", "thread-2")
@@ -148,7 +149,7 @@ class StoreMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def read_back(self, data: st.DataObject) -> None:
         name, _, key = data.draw(st.sampled_from(sorted(self.model, key=repr)))
-        schema = AGENTS if name == AGENTS.name else RUNS
+        schema: EntitySchema[Any] = AGENTS if name == AGENTS.name else RUNS
         for who in TENANTS:
             found = self.run(self.store.repository(schema).find(who, key))
             assert found == self.model.get((name, who, key))
@@ -201,4 +202,4 @@ TestMemoryStore = StoreMachine.TestCase
 TestSqliteStore = SqliteStoreMachine.TestCase
 # Each SQLite example migrates a new file: a third of the profile's examples keeps the default
 # run quick; the thorough profile still runs hundreds.
-TestSqliteStore.settings = settings(max_examples=max(8, settings.default.max_examples // 3))
+TestSqliteStore.settings = settings(max_examples=fewer_examples(3, at_least=8))

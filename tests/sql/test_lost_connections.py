@@ -39,7 +39,7 @@ HANG_GUARD = 60
 @pytest.fixture
 async def store(request: pytest.FixtureRequest, anyio_backend: str) -> AsyncIterator[SqlStore]:
     async with custom_store(request, "postgresql", options={"pool_size": "1"}) as opened:
-        assert opened.database.engine.pool._pre_ping is False  # type: ignore[attr-defined]
+        assert opened.database.engine.pool._pre_ping is False
         yield opened
 
 

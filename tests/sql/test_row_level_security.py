@@ -267,7 +267,7 @@ async def test_a_transaction_sets_its_scope_in_the_begin_it_sends(
 
     async def recording(self: Any, query: str, *args: Any, **kwargs: Any) -> str:
         sent.append(query)
-        return await original(self, query, *args, **kwargs)  # type: ignore[no-any-return]
+        return await original(self, query, *args, **kwargs)
 
     monkeypatch.setattr(asyncpg.Connection, "execute", recording)
     await store.repository(AGENTS).put(sample(AGENTS, A))

@@ -11,7 +11,7 @@ import attrs
 import pytest
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader, NumberDataPoint
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -42,7 +42,8 @@ class Sdk:
                     for point in metric.data.data_points:
                         found = point.attributes or {}
                         if all(found.get(k) == v for k, v in attributes.items()):
-                            total += int(point.value)  # type: ignore[union-attr]
+                            assert isinstance(point, NumberDataPoint)  # a counter's point
+                            total += int(point.value)
         return total
 
     def metric_attributes(self) -> list[dict[str, Any]]:

@@ -12,9 +12,10 @@ import attrs
 import pytest
 
 from aace import Aace, PartitionKey, Settings, StorageUnavailable, TenantContext
+from aace.adapters.dynamodb import DynamoStore
 from aace.adapters.observing import OBSERVER
 from aace.application.services.contention import commit_or_lose, contention_policy, settle
-from aace.application.telemetry import CallObserver, system_name
+from aace.application.telemetry import ATTRIBUTE, CallObserver, system_name
 from aace.domain.entities import schema_named
 from aace.domain.ports import PRESENT
 from tests.backends import settings_opener
@@ -77,7 +78,7 @@ async def test_a_lost_race_is_counted_retried_and_logged(
     async def no_wait(_: float) -> None:
         """The backoff, without waiting."""
 
-    observer = CallObserver(app.async_tasks._aace_telemetry)  # type: ignore[attr-defined]
+    observer = CallObserver(getattr(app.async_tasks, ATTRIBUTE))
     system = system_name(app.store.adapter)
     lost, retried = (
         sdk.count("aace.lost_races", **{"aace.adapter": system}),
@@ -150,7 +151,8 @@ async def dynamodb_app(
         options = {**base.store_options, "retry_attempts": "3"}
         settings = attrs.evolve(base, initialize="create", store_options=options)
         async with Aace.open(settings) as app:
-            runner = app.store.runner  # type: ignore[attr-defined]
+            assert isinstance(app.store, DynamoStore)
+            runner = app.store.runner
             runner.sleep = SleepRecorder()
             sdk.exporter.clear()
             yield app, Faults(runner.client)

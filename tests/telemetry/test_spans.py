@@ -15,7 +15,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
 from aace import Aace, NotFound, PartitionKey, Settings, TenantContext
-from aace.application.telemetry import system_name
+from aace.application.telemetry import ATTRIBUTE, system_name
 from tests.telemetry.conftest import Sdk
 
 pytestmark = pytest.mark.anyio
@@ -144,7 +144,7 @@ async def test_nothing_is_recorded_with_telemetry_off(sdk: Sdk, fresh: Settings)
     context = _context()
     replays = sdk.count("aace.idempotent_replays")
     async with Aace.open(attrs.evolve(fresh, telemetry=False)) as app:
-        assert app.agents._aace_telemetry is None  # type: ignore[attr-defined]
+        assert getattr(app.agents, ATTRIBUTE) is None
         await app.agents.create(context, AGENT, idempotency_key="k")
         await app.agents.create(context, AGENT, idempotency_key="k")  # a replay
     assert sdk.spans() == []

@@ -41,7 +41,7 @@ def _run(**fields: Any) -> Run:
     return sample(RUNS, TENANT, created_at=START, updated_at=START, **fields)
 
 
-def _update(current: Any, after: timedelta = timedelta(seconds=2), **changes: Any) -> Any:
+def _update(current: Any, after: timedelta = timedelta(seconds=2), /, **changes: Any) -> Any:
     """``current`` with ``changes`` applied at ``START + after``, as a service applies them."""
     return attrs.evolve(current, updated_at=START + after, **changes)
 

@@ -82,6 +82,7 @@ def test_every_error_renders_as_problem_details_without_its_message(cls: type[Aa
     error = _sample(cls)
     rendered = problem(error)
     body = rendered.body
+    # Every class tested declares its status; AaceError, the root, declares none.
     assert rendered.status == body["status"] == status_of(error) == cls.status  # type: ignore[attr-defined]
     assert re.fullmatch(r"urn:aace:error:[a-z]+(-[a-z]+)*", body["type"])
     assert body["title"]

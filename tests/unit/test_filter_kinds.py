@@ -59,7 +59,7 @@ def test_each_kind_is_a_frozen_value_with_its_reference_semantics(kind: type) ->
     sample, admitted, refused = SAMPLES[kind]
     assert attrs.has(kind)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
-        sample.extra = 1  # type: ignore[union-attr]
+        sample.extra = 1  # type: ignore[union-attr]  # the write refused
     assert sample.matches(admitted)
     assert not sample.matches(refused)
     assert not sample.matches(None)

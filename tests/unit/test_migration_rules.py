@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import anyio
 import pytest
 
-from aace.application.migration import bulk
 from aace.application.migration.bulk import BulkOptions, WriteBudget
 from aace.domain.entities import AGENTS, LLMS, MESSAGES
 from aace.domain.errors import ValidationError
@@ -80,7 +80,7 @@ def test_the_transform_adds_agreeing_tenant_attrs_and_refuses_unknown_attributes
         if k not in ("partition_key", "part_id", "endpoint_id")
     }
     assert migrated(table_named("messages"), bare, tenant) == message
-    llm = sample(LLMS, None)  # type: ignore[arg-type]
+    llm = sample(LLMS, None)
     assert migrated(table_named("llms"), to_record(LLMS, llm)) == llm
 
 
@@ -113,8 +113,9 @@ async def test_the_write_budget_spends_a_unit_per_started_kilobyte(
         waited.append(seconds)
         now[0] += seconds
 
-    monkeypatch.setattr(bulk.anyio, "current_time", lambda: now[0])
-    monkeypatch.setattr(bulk.anyio, "sleep", sleep)
+    # WriteBudget reads anyio's clock and waits with anyio.sleep: both are replaced.
+    monkeypatch.setattr(anyio, "current_time", lambda: now[0])
+    monkeypatch.setattr(anyio, "sleep", sleep)
     budget = WriteBudget(10)  # 10 units a second, a second's worth to start with
     for _ in range(10):
         await budget.spend(1000)  # one unit each

@@ -61,7 +61,13 @@ def test_fine_tuning_fields_follow_the_value_rules() -> None:
     assert isinstance(message.timestamp, int)
     assert message.timestamp > 1_700_000_000
     assert (message.weight, message.trained, message.tool_calls) == (0, False, None)
-    for field, value in [("trained", 1), ("timestamp", 1.5), ("timestamp", -1), ("role", " ")]:
+    wrong: list[tuple[str, Any]] = [
+        ("trained", 1),
+        ("timestamp", 1.5),
+        ("timestamp", -1),
+        ("role", " "),
+    ]
+    for field, value in wrong:
         with pytest.raises(ValidationError) as caught:
             attrs.evolve(message, **{field: value})
         assert caught.value.field == field
@@ -71,13 +77,13 @@ def test_a_platform_context_names_its_operator() -> None:
     assert PlatformContext("ops@example.com").updated_by == "ops@example.com"
     for bad in ("", "  ", 5):
         with pytest.raises(ValidationError):
-            PlatformContext(bad)  # type: ignore[arg-type]
+            PlatformContext(bad)  # type: ignore[arg-type]  # bad on purpose
     assert issubclass(Forbidden, AaceError)
 
 
 def test_only_a_platform_context_enters_the_writer_block() -> None:
     tenant = TenantContext.from_request("ep", "acme")
-    with pytest.raises(Forbidden), as_operator(tenant):  # type: ignore[arg-type]
+    with pytest.raises(Forbidden), as_operator(tenant):  # type: ignore[arg-type]  # on purpose
         pass
     assert current_operator() is None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import attrs
 import pytest
@@ -74,7 +75,7 @@ def test_mcp_server_headers_never_appear_in_repr_or_errors() -> None:
     assert caught.value.field == "headers.Authorization"
 
 
-def _fields(server: McpServer) -> dict[str, object]:
+def _fields(server: McpServer) -> dict[str, Any]:
     return attrs.asdict(server, recurse=False)
 
 

@@ -87,7 +87,7 @@ def _through_call(
 @pytest.fixture(params=[_through_tenacity, _through_call], ids=["retrying", "call"])
 def run(request: pytest.FixtureRequest) -> Run:
     """Both ways of running a policy: the same tries and waits."""
-    return request.param  # type: ignore[no-any-return]
+    return request.param
 
 
 async def test_waits_lie_between_half_and_all_of_a_doubling_capped_ceiling(run: Run) -> None:

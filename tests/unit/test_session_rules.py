@@ -173,6 +173,7 @@ def test_a_session_agents_action_merges_and_keeps_its_predecessors() -> None:
     current = _agent(agent_action={**default_agent_action(), "predecessors": ["a"]})
     changes = {"agent_action": {"primary_path": False}}
     changed = session_agent_changed(current, current, changes)
+    assert changed.agent_action is not None
     assert changed.agent_action["primary_path"] is False
     assert changed.agent_action["predecessors"] == ["a"]
     moved = {"agent_action": {"predecessors": ["b"]}}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,10 +50,10 @@ def test_explicit_settings_read_nothing_from_the_environment(
     ],
 )
 def test_a_bad_explicit_value_is_a_validation_error_naming_the_setting(
-    values: dict[str, object], field: str
+    values: dict[str, Any], field: str
 ) -> None:
     with pytest.raises(ValidationError) as caught:
-        Settings(**values)  # type: ignore[arg-type]
+        Settings(**values)
     assert caught.value.field == field
 
 

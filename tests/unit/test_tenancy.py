@@ -48,7 +48,7 @@ def test_parse_refuses_zero_or_several_separators() -> None:
 
 def test_a_non_string_component_is_refused() -> None:
     with pytest.raises(InvalidPartitionKey) as caught:
-        PartitionKey(42, "x")  # type: ignore[arg-type]
+        PartitionKey(42, "x")  # type: ignore[arg-type]  # a number, on purpose
     assert caught.value.field == "endpoint_id"
 
 

@@ -96,8 +96,9 @@ def test_a_limits_names_never_change(name: str) -> None:
     raised = attrs.evolve(current, limit=9)
     assert USAGE_LIMIT_RULES.changed(current, raised, {"limit": 9}) is raised
     other = {"usage_key": "runs", "period": "day"}[name]
+    changes: dict[str, Any] = {name: other}
     with pytest.raises(ValidationError) as caught:
-        USAGE_LIMIT_RULES.changed(current, attrs.evolve(current, **{name: other}), {name: other})
+        USAGE_LIMIT_RULES.changed(current, attrs.evolve(current, **changes), changes)
     assert caught.value.field == name
 
 
