@@ -158,4 +158,5 @@ async def test_two_stores_share_no_service(tmp_path: Path) -> None:
         # a service another calls is its own store's singleton
         assert one.flow_snippets._agents is one.agents
         assert two.flow_snippets._agents is two.agents
-        assert one.agents._store is one.store and two.agents._store is two.store
+        assert one.agents._store is one.store
+        assert two.agents._store is two.store

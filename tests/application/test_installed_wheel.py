@@ -144,12 +144,10 @@ def test_an_embedders_type_checker_sees_exact_types(installed: Path, tmp_path: P
     """One mypy run over both probes, against the installed wheel (as an embedder sees it)."""
     (tmp_path / "typed_cases.py").write_text(TYPED_CASES)
     (tmp_path / "mistyped_cases.py").write_text(MISTYPED_CASES)
+    mypy = ["mypy", "--strict", "--follow-imports=silent", "--no-incremental"]
+    options = ["--show-error-codes", "--no-error-summary", "typed_cases.py", "mistyped_cases.py"]
     result = subprocess.run(
-        [
-            sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent",
-            "--no-incremental", "--show-error-codes", "--no-error-summary",
-            "typed_cases.py", "mistyped_cases.py",
-        ],  # fmt: skip
+        [sys.executable, "-m", *mypy, *options],
         cwd=tmp_path,
         env={**os.environ, "MYPYPATH": str(installed)},
         capture_output=True,
