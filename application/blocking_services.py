@@ -8,6 +8,7 @@ import builtins
 from aace.application.loader import Loaded
 from aace.application.services.arguments import Actor, Amount, Cursor, Flag, Id, Includes, Input, Inputs, JsonValue, KeyAndChanges, KeyPart, Keys, OptionalFlag, OptionalId, OptionalMoment, OptionalPageSize, PageSize, Periods, Text, Window
 from aace.application.services.mcp_servers import InternalMcp
+from aace.application.services.public_ids import ResolvedAgent
 from aace.application.services.threads import HistoryEntry
 from aace.application.services.usage import UsageCheck
 from aace.application.services.views import McpServerView
@@ -15,6 +16,7 @@ from aace.application.services.wizards import SavedWizardGroup
 from aace.domain.entities.agent_engine import Agent, Element, FlowSnippet, PromptTemplate, Thread, Wizard, WizardGroup, WizardGroupFilter
 from aace.domain.entities.conversation import AsyncTask, FineTuningMessage, Message, Run, ToolCall
 from aace.domain.entities.coordination import Coordination, Session, SessionAgent, SessionRun, Task, TaskSchedule
+from aace.domain.entities.public_ids import PublicId
 from aace.domain.entities.registries import Llm, UiComponent, WizardSchema
 from aace.domain.entities.usage import UsageLimit, UsageSummary
 from aace.domain.query import Page
@@ -164,6 +166,14 @@ class BlockingAgentService(Blocking):
         result: builtins.list[Agent | None] = self._run('get_many', context, keys)
         return result
 
+    def issue_public_id(self, context: TenantContext, agent_uuid: Id) -> str:
+        """A new public id of the agent (across its versions) for a client-side embed:
+        random, 192 bits, URL-safe, carrying no tenant, internal id or secret. An agent may
+        have several (rotation). ``NotFound`` when the tenant has no such agent.
+        """
+        result: str = self._run('issue_public_id', context, agent_uuid)
+        return result
+
     def list(self, context: Actor, *, order_by: OptionalId = None, descending: OptionalFlag = None, limit: PageSize = 50, cursor: Cursor = None, include: Includes = None, **filters: Any) -> Page[Agent]:
         """One page in the service's default order (or ``order_by`` an indexed attribute);
         ``include`` names relations to resolve into ``Page.related`` (services.md).
@@ -185,6 +195,11 @@ class BlockingAgentService(Blocking):
         result: Agent = self._run('new_version', context, stable_id, changes)
         return result
 
+    def public_ids(self, context: TenantContext, agent_uuid: Id) -> builtins.list[PublicId]:
+        """The agent's public ids (``[]`` when it has none)."""
+        result: builtins.list[PublicId] = self._run('public_ids', context, agent_uuid)
+        return result
+
     def repoint(self, context: TenantContext, old_version_uuid: Id, new_version_uuid: Id, *, follow_active: Flag = False) -> int:
         """Give every agent whose active version points at flow-snippet version
         ``old_version_uuid`` a new active version pointing at ``new_version_uuid``,
@@ -200,6 +215,23 @@ class BlockingAgentService(Blocking):
         on the snippet's active version.
         """
         result: int = self._run('repoint', context, old_version_uuid, new_version_uuid, follow_active=follow_active)
+        return result
+
+    def resolve_public(self, public_id: Id) -> ResolvedAgent:
+        """The owning tenant's context and the agent's public view (its active version,
+        configuration keys starting with ``_`` left out) for a public id: one keyed read
+        across tenants plus the active version's read. An unknown or revoked id is
+        ``NotFound`` after the same reads. The one read that starts without a tenant:
+        rate-limit it at the edge (docs/embedding.md).
+        """
+        result: ResolvedAgent = self._run('resolve_public', public_id)
+        return result
+
+    def revoke_public_id(self, context: TenantContext, public_id: Id) -> None:
+        """Revoke one of the tenant's public ids: it stops resolving at once (``NotFound``
+        for an id the tenant does not own).
+        """
+        result: None = self._run('revoke_public_id', context, public_id)
         return result
 
     def update(self, context: Actor, *key_and_changes: KeyAndChanges, expected_updated_at: OptionalMoment = None) -> Agent:

@@ -167,6 +167,13 @@ class Repository(Protocol[E]):
         is none)."""
         ...
 
+    async def find_in_any_tenant(self, key: EntityKey) -> E | None:
+        """The record under ``key`` whichever tenant holds it (``None`` when there is
+        none): one keyed read, on a table hashed on its own ids (``ValidationError`` on a
+        table hashed on the tenant). An operator's read (``Forbidden`` outside operator
+        mode): resolving a public id, the one read that starts without a tenant."""
+        ...
+
     async def scan(
         self,
         *,

@@ -26,6 +26,7 @@ from aace.domain.entities import (
     MCP_SERVERS,
     MESSAGES,
     PROMPT_TEMPLATES,
+    PUBLIC_IDS,
     RUNS,
     SESSION_AGENTS,
     SESSION_RUNS,
@@ -95,16 +96,24 @@ class Relation:
         """How to list, for the parent's tenant, the children of ``parent`` (a record).
 
         Children found by their hash key or an index on the link attribute are read
-        directly; otherwise the tenant's listing is filtered on the link attribute.
+        directly (a child hashed on its own id, as public ids are, through a global index
+        on the tenant and the link attribute); otherwise the tenant's listing is filtered
+        on the link attribute.
         """
         if self.link is not Link.CHILD_HOLDS:
             raise ValueError(f"{self.children} of {self.parent.name} are not listed by query")
         values = {child: parent[attr] for attr, child in self.via}
         child = self.child
-        parent_value = None if child.tenant_hashed else values.pop(child.hash_key)
+        parent_value = None if child.tenant_hashed else values.pop(child.hash_key, None)
         link_attr = self.link_attrs[1]
         index = next(
-            (i for i in child.indexes if i.range_key == link_attr and i.hash_key != link_attr),
+            (
+                i
+                for i in child.indexes
+                if i.range_key == link_attr
+                and i.hash_key != link_attr
+                and (i.hash_key == "partition_key") == (parent_value is None)
+            ),
             None,
         )
         if link_attr in values and index is not None:
@@ -202,6 +211,7 @@ RELATIONS: tuple[Relation, ...] = (
         owned=False,
     ),
     _child(AGENTS, THREADS, "agent_uuid", children="threads", parent_name="agent"),
+    _child(AGENTS, PUBLIC_IDS, "agent_uuid", children="public_ids", parent_name="agent"),
     _child(THREADS, RUNS, "thread_uuid", children="runs", parent_name="thread"),
     _child(
         THREADS, MESSAGES, "thread_uuid", children="messages", parent_name="thread", required=False

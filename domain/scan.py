@@ -19,7 +19,7 @@ from aace.domain.schema import EntitySchema
 from aace.domain.tenancy import MAX_PARTITION_KEY_BYTES, PartitionKey, require_operator
 from aace.domain.values import MAX_RANGE_KEY_BYTES, NOT_IN_IDS
 
-__all__ = ["MAX_SCAN_LIMIT", "MAX_SEGMENTS", "ScanRequest", "bucket"]
+__all__ = ["MAX_SCAN_LIMIT", "MAX_SEGMENTS", "ScanRequest", "bucket", "refuse_tenant_hashed"]
 
 #: DynamoDB's limit on a parallel scan's segments, the same everywhere.
 MAX_SEGMENTS = 1_000_000
@@ -130,3 +130,11 @@ def _after(
     if tenant is not None and schema.tenant_hashed and hash_value != str(tenant):
         raise ValidationError("position", "is a position of another tenant's scan")
     return hash_value, range_value
+
+
+def refuse_tenant_hashed(schema: EntitySchema[Any], key: object) -> tuple[str, ...]:
+    """``key``, checked, for ``Repository.find_in_any_tenant``: only a table hashed on its
+    own ids holds a record any tenant's key names alone."""
+    if schema.tenant_hashed:
+        raise ValidationError("key", f"{schema.name} is hashed on the tenant: name one")
+    return schema.check_key(key)

@@ -34,7 +34,7 @@ def sample(schema: EntitySchema[E], tenant: PartitionKey | None, **overrides: An
         if name == "updated_by":
             values[name] = "tester"
         elif kind is AttrKind.S:
-            values[name] = new_id() if name.endswith(("_uuid", "_type", "_name")) else name
+            values[name] = new_id() if name.endswith(("_uuid", "_type", "_name", "_id")) else name
         elif kind is AttrKind.N:
             values[name] = 0
         else:

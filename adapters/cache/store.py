@@ -348,6 +348,11 @@ class CachedRepository(Generic[E]):
     async def exists_in_any_tenant(self, equals: Mapping[str, Any]) -> bool:
         return await self._inner.exists_in_any_tenant(equals)
 
+    async def find_in_any_tenant(self, key: EntityKey) -> E | None:
+        """An operator's keyed read across tenants: straight from the store, never cached
+        (a revoked public id must stop resolving at once)."""
+        return await self._inner.find_in_any_tenant(key)
+
     async def scan(
         self,
         *,

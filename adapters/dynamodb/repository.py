@@ -21,10 +21,10 @@ from aace.domain.errors import NotFound
 from aace.domain.ports import ANY, PRESENT, Condition, ScanPage
 from aace.domain.query import Page, Query, next_cursor, resolve
 from aace.domain.records import from_record
-from aace.domain.scan import ScanRequest
+from aace.domain.scan import ScanRequest, refuse_tenant_hashed
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey, require_operator
-from aace.domain.unit_of_work import DeleteAction, PutAction
+from aace.domain.unit_of_work import NO_TENANT, DeleteAction, PutAction
 
 if TYPE_CHECKING:
     from aace.adapters.dynamodb.store import DynamoStore
@@ -109,6 +109,17 @@ class DynamoRepository(Generic[E]):
         if len(rows) > query.limit:
             cursor = next_cursor(listing.resolved, self._store.codec, page[-1])
         return Page([from_record(self.schema, r) for r in page], cursor)
+
+    async def find_in_any_tenant(self, key: EntityKey) -> E | None:
+        require_operator("find_in_any_tenant")
+        checked = refuse_tenant_hashed(self.schema, key)
+        request = {
+            "TableName": self._table,
+            "Key": self._codec.key(NO_TENANT, checked),
+            "ConsistentRead": True,
+        }
+        item = (await self._store.runner.send("GetItem", request)).get("Item")
+        return None if item is None else from_record(self.schema, self._codec.decode(item))
 
     async def exists_in_any_tenant(self, equals: Mapping[str, Any]) -> bool:
         require_operator("exists_in_any_tenant")

@@ -21,7 +21,7 @@ from aace.domain.errors import ConditionFailed, Conflict, NotFound
 from aace.domain.ports import ANY, PRESENT, Condition, ConditionKind, Health, ScanPage
 from aace.domain.query import CursorCodec, Page, Query, ResolvedQuery, next_cursor, resolve
 from aace.domain.records import from_record
-from aace.domain.scan import ScanRequest, bucket
+from aace.domain.scan import ScanRequest, bucket, refuse_tenant_hashed
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey, require_operator
 from aace.domain.unit_of_work import (
@@ -218,6 +218,12 @@ class MemoryRepository(Generic[E]):
                 if all(record.get(k) == v for k, v in equals.items()):
                     return True
         return False
+
+    async def find_in_any_tenant(self, key: EntityKey) -> E | None:
+        require_operator("find_in_any_tenant")
+        checked = refuse_tenant_hashed(self.schema, key)
+        record = self._store.partition(self.schema, checked[0]).get(checked[1])
+        return None if record is None else from_record(self.schema, record)
 
     async def count(self, tenant: PartitionKey, query: Query) -> int:
         resolved = resolve(self.schema, tenant, attrs.evolve(query, cursor=None), None)

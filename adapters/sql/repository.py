@@ -18,7 +18,7 @@ from aace.domain.bulk import BulkInput, Record, put_in_chunks
 from aace.domain.errors import NotFound
 from aace.domain.ports import ANY, PRESENT, Condition, ScanPage
 from aace.domain.query import CursorCodec, Page, Query, next_cursor, resolve
-from aace.domain.scan import ScanRequest
+from aace.domain.scan import ScanRequest, refuse_tenant_hashed
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey, require_operator
 
@@ -140,6 +140,14 @@ class SqlRepository(Generic[E]):
 
     async def scan(
         self,
+    async def find_in_any_tenant(self, key: EntityKey) -> E | None:
+        require_operator("find_in_any_tenant")
+        checked = refuse_tenant_hashed(self.schema, key)
+        table = self._table
+        statement = select(table.table).where(tuple_(*table.key_columns) == checked)
+        rows = await self._db.fetch(statement, scope=self._scope(None))
+        return table.entity(rows[0]) if rows else None
+
         *,
         segment: int = 0,
         segments: int = 1,

@@ -13,6 +13,7 @@ from aace.application.services.arguments import Flag, Id, checked_entry_points
 from aace.application.services.contention import commit_or_lose, settle
 from aace.application.services.entity import Context, ServiceSpec, new_id, tenant_of
 from aace.application.services.listing import Listing, contains, eq, nested, one_of
+from aace.application.services.public_ids import PublicIds, ResolvedAgent
 from aace.application.services.versioned import VersionedService, Versioning, unchanged
 from aace.application.settings import Settings
 from aace.domain.compilation import compile_agent
@@ -23,6 +24,7 @@ from aace.domain.entities import (
     Agent,
     FlowSnippet,
     PromptTemplate,
+    PublicId,
 )
 from aace.domain.fields import utc_now
 from aace.domain.ports import ABSENT, Condition, Store, UnitOfWork, find_active
@@ -68,6 +70,32 @@ class AgentService(VersionedService[Agent]):
         self._limit = settings.max_agents_per_tenant
         self._snippets = store.repository(FLOW_SNIPPETS)
         self._templates = store.repository(PROMPT_TEMPLATES)
+        self._public_ids = PublicIds(store)
+
+    # -- public ids (client-side embeds) -----------------------------------------------
+
+    async def issue_public_id(self, context: TenantContext, agent_uuid: Id) -> str:
+        """A new public id of the agent (across its versions) for a client-side embed:
+        random, 192 bits, URL-safe, carrying no tenant, internal id or secret. An agent may
+        have several (rotation). ``NotFound`` when the tenant has no such agent."""
+        return await self._public_ids.issue(context, agent_uuid)
+
+    async def revoke_public_id(self, context: TenantContext, public_id: Id) -> None:
+        """Revoke one of the tenant's public ids: it stops resolving at once (``NotFound``
+        for an id the tenant does not own)."""
+        await self._public_ids.revoke(context, public_id)
+
+    async def public_ids(self, context: TenantContext, agent_uuid: Id) -> list[PublicId]:
+        """The agent's public ids (``[]`` when it has none)."""
+        return await self._public_ids.of(context, agent_uuid)
+
+    async def resolve_public(self, public_id: Id) -> ResolvedAgent:
+        """The owning tenant's context and the agent's public view (its active version,
+        configuration keys starting with ``_`` left out) for a public id: one keyed read
+        across tenants plus the active version's read. An unknown or revoked id is
+        ``NotFound`` after the same reads. The one read that starts without a tenant:
+        rate-limit it at the edge (docs/embedding.md)."""
+        return await self._public_ids.resolve(public_id)
 
     async def _also_on_create(self, uow: UnitOfWork, context: Context, entity: Agent) -> None:
         uow.increment(tenant_of(context), AGENT_COUNTER, 1, limit=self._limit)

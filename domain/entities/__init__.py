@@ -60,6 +60,7 @@ from aace.domain.entities.coordination import (
     TaskSchedule,
     default_agent_action,
 )
+from aace.domain.entities.public_ids import PUBLIC_IDS, PublicId
 from aace.domain.entities.registries import (
     LLMS,
     PLATFORM_SCHEMAS,
@@ -94,6 +95,7 @@ __all__ = [
     "PERIODS",
     "PLATFORM_SCHEMAS",
     "PROMPT_TEMPLATES",
+    "PUBLIC_IDS",
     "RUNS",
     "SESSIONS",
     "SESSION_AGENTS",
@@ -125,6 +127,7 @@ __all__ = [
     "McpServer",
     "Message",
     "PromptTemplate",
+    "PublicId",
     "Run",
     "Session",
     "SessionAgent",
@@ -174,6 +177,7 @@ ALL_SCHEMAS: tuple[EntitySchema[Any], ...] = (
     USAGE_LIMITS,
     USAGE_SUMMARIES,
     MIGRATION_STATE,
+    PUBLIC_IDS,
 )
 
 _BY_TYPE: dict[type[Any], EntitySchema[Any]] = {s.entity: s for s in ALL_SCHEMAS}

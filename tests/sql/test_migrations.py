@@ -56,7 +56,7 @@ async def test_every_entity_has_its_table_and_every_index(sql_store: SqlStore) -
 async def test_initialize_again_changes_nothing(sql_store: SqlStore) -> None:
     before = await current_revision(sql_store.database, sql_store.version_table)
     await sql_store.initialize()
-    assert before == "0005"
+    assert before == "0006"
     assert await current_revision(sql_store.database, sql_store.version_table) == before
     assert (
         await schema_differences(
