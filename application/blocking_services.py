@@ -34,12 +34,13 @@ class BlockingLlmService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> Llm:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> Llm:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: Llm = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: Llm = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -120,12 +121,13 @@ class BlockingAgentService(Blocking):
         result: int = self._run('count_active', context)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> Agent:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> Agent:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: Agent = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: Agent = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -256,12 +258,13 @@ class BlockingThreadService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> Thread:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> Thread:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: Thread = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: Thread = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -333,12 +336,13 @@ class BlockingRunService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> Run:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> Run:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: Run = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: Run = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -397,12 +401,13 @@ class BlockingMessageService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> Message:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> Message:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: Message = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: Message = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -461,12 +466,13 @@ class BlockingToolCallService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> ToolCall:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> ToolCall:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: ToolCall = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: ToolCall = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -530,12 +536,13 @@ class BlockingAsyncTaskService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> AsyncTask:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> AsyncTask:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: AsyncTask = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: AsyncTask = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -599,12 +606,13 @@ class BlockingFineTuningMessageService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> FineTuningMessage:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> FineTuningMessage:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: FineTuningMessage = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: FineTuningMessage = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -687,12 +695,13 @@ class BlockingPromptTemplateService(Blocking):
         result: int = self._run('count_active', context)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> PromptTemplate:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> PromptTemplate:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: PromptTemplate = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: PromptTemplate = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -791,12 +800,13 @@ class BlockingFlowSnippetService(Blocking):
         result: int = self._run('count_active', context)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> FlowSnippet:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> FlowSnippet:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: FlowSnippet = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: FlowSnippet = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -890,12 +900,13 @@ class BlockingMcpServerService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> McpServerView:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> McpServerView:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: McpServerView = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: McpServerView = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def credentials(self, context: TenantContext, mcp_server_uuid: Id) -> builtins.dict[str, str]:
@@ -972,12 +983,13 @@ class BlockingElementService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> Element:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> Element:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: Element = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: Element = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -1036,12 +1048,13 @@ class BlockingUiComponentService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> UiComponent:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> UiComponent:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: UiComponent = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: UiComponent = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -1100,12 +1113,13 @@ class BlockingWizardService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> Wizard:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> Wizard:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: Wizard = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: Wizard = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -1164,12 +1178,13 @@ class BlockingWizardSchemaService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> WizardSchema:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> WizardSchema:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: WizardSchema = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: WizardSchema = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -1237,12 +1252,13 @@ class BlockingWizardGroupService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> WizardGroup:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> WizardGroup:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: WizardGroup = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: WizardGroup = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -1318,12 +1334,13 @@ class BlockingWizardGroupFilterService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> WizardGroupFilter:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> WizardGroupFilter:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: WizardGroupFilter = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: WizardGroupFilter = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -1382,13 +1399,14 @@ class BlockingCoordinationService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: TenantContext, data: Input, *, tasks: Inputs = (), idempotency_key: OptionalId = None) -> Coordination:
+    def create(self, context: TenantContext, data: Input, *, tasks: Inputs = (), idempotency_key: OptionalId = None, id: OptionalId = None) -> Coordination:
         """A coordination and, when given, its tasks, in one unit of work (more tasks than
         the backend writes atomically is ``TransactionTooLarge``, before anything is
         written); the tasks are read through ``tasks.list(ctx, coordination_uuid=…)``. A
-        repeated ``idempotency_key`` with the same input returns the first coordination.
+        repeated ``idempotency_key`` with the same input returns the first coordination;
+        ``id`` is a caller-chosen ``coordination_uuid`` (as ``EntityService.create``).
         """
-        result: Coordination = self._run('create', context, data, tasks=tasks, idempotency_key=idempotency_key)
+        result: Coordination = self._run('create', context, data, tasks=tasks, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -1447,12 +1465,13 @@ class BlockingTaskService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> Task:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> Task:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: Task = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: Task = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -1518,12 +1537,13 @@ class BlockingSessionService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> Session:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> Session:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: Session = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: Session = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -1604,12 +1624,13 @@ class BlockingSessionAgentService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> SessionAgent:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> SessionAgent:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: SessionAgent = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: SessionAgent = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -1694,11 +1715,11 @@ class BlockingSessionRunService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> SessionRun:
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> SessionRun:
         """Create the session run, or update the one with this key (``idempotency_key`` is
         accepted for the shared shape; an upsert is idempotent by itself).
         """
-        result: SessionRun = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: SessionRun = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -1766,12 +1787,13 @@ class BlockingTaskScheduleService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> TaskSchedule:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> TaskSchedule:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: TaskSchedule = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: TaskSchedule = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -1861,12 +1883,12 @@ class BlockingUsageLimitService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> UsageLimit:
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> UsageLimit:
         """A limit (``usage_key``, ``period``, ``limit``, ``allow_overage``, ``status``);
         ``Conflict`` if the tenant has one for that key and period (so a retry is safe
         without ``idempotency_key``, which is accepted for the shared shape and unused).
         """
-        result: UsageLimit = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: UsageLimit = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:
@@ -1925,12 +1947,13 @@ class BlockingUsageSummaryService(Blocking):
         result: int = self._run('count', context, **filters)
         return result
 
-    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None) -> UsageSummary:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``.
+    def create(self, context: Actor, data: Input, *, idempotency_key: OptionalId = None, id: OptionalId = None) -> UsageSummary:
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``.
         """
-        result: UsageSummary = self._run('create', context, data, idempotency_key=idempotency_key)
+        result: UsageSummary = self._run('create', context, data, idempotency_key=idempotency_key, id=id)
         return result
 
     def delete(self, context: Actor, *key: KeyPart, cascade: Flag = False) -> None:

@@ -95,12 +95,15 @@ class CoordinationService(EntityService[Coordination]):
         *,
         tasks: Inputs = (),
         idempotency_key: OptionalId = None,
+        id: OptionalId = None,
     ) -> Coordination:
         """A coordination and, when given, its tasks, in one unit of work (more tasks than
         the backend writes atomically is ``TransactionTooLarge``, before anything is
         written); the tasks are read through ``tasks.list(ctx, coordination_uuid=…)``. A
-        repeated ``idempotency_key`` with the same input returns the first coordination."""
-        coordination = await self._build(context, data)
+        repeated ``idempotency_key`` with the same input returns the first coordination;
+        ``id`` is a caller-chosen ``coordination_uuid`` (as ``EntityService.create``)."""
+        with self._chosen_id(id):
+            coordination = await self._build(context, data)
         built = []
         for number, task in enumerate(tasks):
             if "coordination_uuid" in task:
@@ -163,8 +166,14 @@ class SessionRunService(NaturalKeyService[SessionRun]):
     )
 
     async def create(
-        self, context: Actor, data: Input, *, idempotency_key: OptionalId = None
+        self,
+        context: Actor,
+        data: Input,
+        *,
+        idempotency_key: OptionalId = None,
+        id: OptionalId = None,  # noqa: A002 (the shared shape; refused: a natural key)
     ) -> SessionRun:
         """Create the session run, or update the one with this key (``idempotency_key`` is
         accepted for the shared shape; an upsert is idempotent by itself)."""
-        return await self.upsert(context, data)
+        with self._chosen_id(id):
+            return await self.upsert(context, data)

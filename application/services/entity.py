@@ -7,8 +7,9 @@ entity subclasses it and overrides a hook (``_complete``, ``_also_on_create``,
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
@@ -68,6 +69,8 @@ __all__ = ["EntityService", "ServiceSpec", "new_id", "tenant_of"]
 
 E = TypeVar("E")
 Context = TenantContext | PlatformContext
+#: The caller-chosen id of the record ``create`` is building (``create``'s ``id``).
+_CHOSEN_ID: ContextVar[str | None] = ContextVar("aace_chosen_id", default=None)
 
 
 @attrs.frozen
@@ -223,12 +226,39 @@ class EntityService(Generic[E]):
     # -- writes -----------------------------------------------------------------------------
 
     async def create(
-        self, context: Actor, data: Input, *, idempotency_key: OptionalId = None
+        self,
+        context: Actor,
+        data: Input,
+        *,
+        idempotency_key: OptionalId = None,
+        id: OptionalId = None,
     ) -> E:
-        """A new record; ids, tenant and audit fields are the package's. A parent the
-        tenant does not have is ``NotFound``; on a natural key, an existing record is
-        ``Conflict``."""
-        return await self._create(context, data, idempotency_key)
+        """A new record; ids, tenant and audit fields are the package's, except ``id``: a
+        caller-chosen id for the record's own key part (validated as any id; one the
+        tenant's table already holds is ``Conflict``). A parent the tenant does not have is
+        ``NotFound``; on a natural key, an existing record is ``Conflict``."""
+        with self._chosen_id(id):
+            return await self._create(context, data, idempotency_key)
+
+    @contextmanager
+    def _chosen_id(self, id: str | None) -> Iterator[None]:
+        """Within the block, a new record's own key part is ``id`` (``None``: generated).
+        Refused (``ValidationError`` naming ``id``) where the service makes its keys from
+        the data (natural keys, derived keys) or itself (versioned entities)."""
+        if id is None:
+            yield
+            return
+        if (
+            self.spec.natural_key
+            or self.spec.key_from is not None
+            or type(self)._managed is not EntityService._managed
+        ):
+            raise ValidationError("id", f"{self.schema.name} ids are not the caller's to choose")
+        token = _CHOSEN_ID.set(id)
+        try:
+            yield
+        finally:
+            _CHOSEN_ID.reset(token)
 
     async def _create(self, context: Context, data: Any, idempotency_key: str | None) -> E:
         """Create once; a required parent that changed after it was read (an agent's
@@ -407,8 +437,13 @@ class EntityService(Generic[E]):
 
     def _managed(self, context: Context, data: Mapping[str, Any]) -> dict[str, Any]:
         """The package's values for a new record: every key part the caller does not give
-        as a parent's (all of them for a natural key)."""
-        return package_keys(self.spec, data)
+        as a parent's (all of them for a natural key); a caller-chosen id (``create``'s
+        ``id``) instead of a fresh one."""
+        keys = package_keys(self.spec, data)
+        chosen = _CHOSEN_ID.get()
+        if chosen is not None:
+            keys[self.schema.range_key] = chosen
+        return keys
 
     async def _build(self, context: Context, data: Mapping[str, Any]) -> E:
         """A new record from caller ``data``, completed from other records."""

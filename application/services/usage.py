@@ -188,13 +188,18 @@ class UsageLimitService(EntityService[UsageLimit]):
     )
 
     async def create(
-        self, context: Actor, data: Input, *, idempotency_key: OptionalId = None
+        self,
+        context: Actor,
+        data: Input,
+        *,
+        idempotency_key: OptionalId = None,
+        id: OptionalId = None,  # noqa: A002 (the shared shape; refused: keys from data)
     ) -> UsageLimit:
         """A limit (``usage_key``, ``period``, ``limit``, ``allow_overage``, ``status``);
         ``Conflict`` if the tenant has one for that key and period (so a retry is safe
         without ``idempotency_key``, which is accepted for the shared shape and unused)."""
         _operator(context)
-        return await super().create(context, data)
+        return await super().create(context, data, id=id)
 
     async def update(
         self,
@@ -224,7 +229,12 @@ class UsageSummaryService(EntityService[UsageSummary]):
     )
 
     async def create(
-        self, context: Actor, data: Input, *, idempotency_key: OptionalId = None
+        self,
+        context: Actor,
+        data: Input,
+        *,
+        idempotency_key: OptionalId = None,
+        id: OptionalId = None,  # noqa: A002 (the shared shape)
     ) -> UsageSummary:
         raise Forbidden("usage summaries change through app.usage.record and adjust")
 
