@@ -233,7 +233,8 @@ async def _segment(
     one read while it is written) write the page's counts (a ``tally/…`` item of its own),
     then the checkpoint (position and pages done). A crash between the two redoes the page
     and overwrites its tally, so the counts of a resumed job are those of the whole job, and
-    no state record grows with the job."""
+    no state record grows with the job. A page's two state writes go while the next page is
+    written (after its own writes, before the next page's), off the critical path."""
     item = f"segment/{table.name}/{segment}"
     saved = await state.get(item) or {}
     position, pages, done = checkpoint_of(item, saved)
@@ -244,6 +245,7 @@ async def _segment(
     if done:
         return report
     records, position = await table.pager(segment, options.segments, position)
+    saving: list[Callable[[], Coroutine[Any, Any, None]]] = []
     while True:
         page = TableReport(table.name, table.treatment, table.target)
         prepared = await table.prepare(records)
@@ -258,15 +260,25 @@ async def _segment(
         ) -> None:
             into.append(await table.pager(segment, options.segments, after))
 
-        # the next page is read while this one is written
-        await gather([write, read_ahead] if following is not None else [write])
-        await state.put(_tally_item(table.name, segment, pages), page.saved())
+        async def save(
+            number: int = pages,
+            after: str | None = following,
+            page: TableReport = page,
+            count: int = len(records),
+        ) -> None:
+            await state.put(_tally_item(table.name, segment, number), page.saved())
+            done = after is None
+            await state.put(item, {"position": after, "done": done, "pages": number + 1})
+            report.merge(page)
+            if progress is not None:
+                progress.advance(table.name, count)
+
+        # the next page is read, and the last one's state saved, while this one is written
+        await gather([write, *([read_ahead] if following is not None else []), *saving])
+        saving = [save]
         pages += 1
-        await state.put(item, {"position": following, "done": following is None, "pages": pages})
-        report.merge(page)
-        if progress is not None:
-            progress.advance(table.name, len(records))
         if following is None:
+            await save()
             return report
         records, position = ahead[0]
 
