@@ -13,6 +13,7 @@ import pytest
 from aace.adapters.memory.legacy import MemoryLegacySource
 from aace.application.migration.bulk import BulkOptions
 from aace.application.migration.endpoints import open_target, table_address
+from aace.application.migration.state import JobState
 from aace.application.settings import Settings
 from aace.domain.entities import AGENTS
 from aace.domain.migration import LEGACY_TABLES, Treatment, table_named
@@ -173,6 +174,25 @@ async def opened(settings: Settings) -> AsyncIterator[Store]:
         yield store
     finally:
         await store.close()
+
+
+#: How ``run`` writes a copied DynamoDB table: in bulk behind its write fence (the default
+#: into an empty target), or conditionally (the fence says so, as for a non-empty target).
+PATHS = ("bulk", "conditional")
+
+
+async def fence(where: Settings | Store, path: str, job: str = "migrate") -> None:
+    """Make ``job``'s write fence of every table say ``path`` before it begins (bulk: the
+    default, nothing to do)."""
+    if path == "bulk":
+        return
+    if isinstance(where, Settings):
+        async with opened(where) as store:
+            await fence(store, path, job)
+        return
+    state = JobState(where, job)
+    for table in LEGACY_TABLES:
+        await state.put(f"fence/{table.name}", {"bulk": False})
 
 
 def options(**given: Any) -> BulkOptions:

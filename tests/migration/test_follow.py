@@ -13,7 +13,7 @@ from aace.application.migration.follow import FollowOptions, follow
 from aace.application.migration.legacy import run
 from aace.application.settings import Settings
 from aace.domain.errors import ValidationError
-from tests.migration.conftest import Legacy, options
+from tests.migration.conftest import PATHS, Legacy, fence, options
 from tests.migration.legacy import create_legacy_tables
 from tests.migration.scenarios import OnPage, changes
 from tests.migration.stores import contents, expected_contents
@@ -24,12 +24,14 @@ pytestmark = pytest.mark.anyio
 CONVERGE = FollowOptions(until_converged=True, timeout=60, poll=0.2)
 
 
+@pytest.mark.parametrize("path", PATHS)
 async def test_writes_during_and_after_the_run_arrive_and_deletes_stay_deleted(
-    legacy: Legacy, copy_target: Callable[[], Settings]
+    legacy: Legacy, copy_target: Callable[[], Settings], path: str
 ) -> None:
     """DynamoDB Streams read end to end: inserts, changes and deletes of the legacy tables
     during the copy (once its third page is written) and after it."""
     target = copy_target()
+    await fence(target, path)
     during = OnPage(3, lambda: changes(legacy, 0))
     report = await run(legacy.settings, target, options(), progress=during)
     assert during.acted  # the old code wrote while the copy ran

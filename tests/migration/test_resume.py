@@ -21,7 +21,7 @@ import pytest
 
 from aace.application.migration.legacy import run
 from aace.application.settings import Settings
-from tests.migration.conftest import Legacy, options
+from tests.migration.conftest import PATHS, Legacy, fence, options
 from tests.migration.stores import contents, expected_contents
 
 pytestmark = pytest.mark.anyio
@@ -83,14 +83,16 @@ def _both(commands: list[list[str]]) -> list[dict[str, Any]]:
     return reports
 
 
+@pytest.mark.parametrize("path", PATHS)
 async def test_runs_killed_with_sigkill_and_resumed_end_as_a_clean_run(
-    legacy: Legacy, client: Any, copy_target: Callable[[], Settings], tmp_path: Path
+    legacy: Legacy, client: Any, copy_target: Callable[[], Settings], tmp_path: Path, path: str
 ) -> None:
     expected = expected_contents(legacy.data)
     source = settings_file(tmp_path / "source.toml", legacy.settings)
     draw = random.Random(7)
     for attempt in range(KILLED):
         target = copy_target()
+        await fence(target, path)
         destination = settings_file(tmp_path / f"target{attempt}.toml", target)
         command = aace(
             "migrate",
