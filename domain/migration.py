@@ -49,9 +49,11 @@ __all__ = [
     "LEGACY_TABLES",
     "LegacyTable",
     "ParentLink",
+    "CopyEstimate",
     "Rekeying",
     "Treatment",
     "Unreadable",
+    "estimate_copy",
     "legacy_key",
     "legacy_tenant",
     "migrated",
@@ -290,6 +292,44 @@ def rekeying(table: LegacyTable) -> Rekeying | None:
 def rekeyed_attributes(endpoint_id: str) -> dict[str, str]:
     """The attributes a legacy record of ``endpoint_id`` gains: its tenant's key and part."""
     return {"partition_key": f"{endpoint_id}#{endpoint_id}", "part_id": endpoint_id}
+
+
+#: Items a BatchWriteItem takes; records a bulk page holds by default.
+BATCH_ITEMS, PAGE_RECORDS = 25, 100
+
+
+@attrs.frozen
+class CopyEstimate:
+    """What copying one table costs: its write requests (BatchWriteItem of 25, or one
+    request per record on the conditional path and in place), the job's own state writes (a
+    tally and a checkpoint per page), the write units (one per started KB of the average
+    item, times the table and each index) and, at ``max_wcu``, the minutes that takes."""
+
+    records: int
+    write_requests: int
+    state_writes: int
+    write_units: int
+    minutes: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+def estimate_copy(
+    records: int,
+    size_bytes: int,
+    copies: int,
+    *,
+    bulk: bool,
+    max_wcu: float | None = None,
+    page_size: int = PAGE_RECORDS,
+) -> CopyEstimate:
+    """The :class:`CopyEstimate` of a table of ``records`` taking ``size_bytes`` in all."""
+    average = size_bytes / records if records else 0
+    units = records * max(1, -(-int(average) // 1024)) * copies
+    requests = -(-records // BATCH_ITEMS) if bulk else records
+    minutes = units / max_wcu / 60 if max_wcu else None
+    return CopyEstimate(records, requests, 2 * -(-records // page_size), units, minutes)
 
 
 def segments_of(worker: int, workers: int, segments: int) -> Sequence[int]:

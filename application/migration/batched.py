@@ -30,7 +30,7 @@ from aace.application.migration.sinks import CopySink
 from aace.application.migration.state import JobState, stamp_now
 from aace.domain.errors import ConditionFailed, Conflict, ValidationError
 from aace.domain.legacy_source import LegacyPage, SourceRecord
-from aace.domain.migration import LegacyTable, migrated, rekeying
+from aace.domain.migration import LegacyTable, Unreadable, migrated, rekeying
 from aace.domain.ports import Store
 from aace.domain.records import to_record
 from aace.domain.schema import EntitySchema
@@ -150,9 +150,12 @@ class DynamoPageSink:
         return encoded
 
     def _entity(self, value: Any) -> Any:
-        if isinstance(value, WireItem):
-            return migrated(self.table, value.records[value.index])
-        return value
+        if not isinstance(value, WireItem):
+            return value
+        record = value.records[value.index]
+        if isinstance(record, Unreadable):
+            raise ValidationError("record", record.reason)
+        return migrated(self.table, record)
 
 
 class SqlPageSink:
@@ -210,8 +213,8 @@ def page_writer(store: Store, schema: EntitySchema[Any], copies: int, in_flight:
     if adapter == "dynamodb" and hasattr(store, "target") and hasattr(store, "runner"):
         from aace.adapters.dynamodb.bulk_writer import DynamoBulkWriter
 
-        codec, name = store.target(schema)  # type: ignore[attr-defined]
-        runner = store.runner  # type: ignore[attr-defined]
+        codec, name = store.target(schema)
+        runner = store.runner
         return DynamoBulkWriter(runner, name, codec, copies=copies, in_flight=in_flight)
     if adapter in ("sqlite", "postgresql") and hasattr(store, "entity_table"):
         from aace.adapters.sql.bulk_writer import SqlBulkWriter

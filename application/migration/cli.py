@@ -125,14 +125,24 @@ def _table_lines(tables: dict[str, dict[str, Any]], columns: tuple[str, ...]) ->
 
 @migrate_app.command("plan")
 def plan_command(
-    source: From, target: To, table: Tables = None, report: ReportPath = None
+    source: From,
+    target: To,
+    table: Tables = None,
+    max_wcu: MaxWcu = None,
+    report: ReportPath = None,
 ) -> None:
-    """Per table: what run would do, records (estimated), tenants, stream, refusals."""
+    """Per table: what run would do, records (estimated), tenants, stream, refusals, and
+    what the copy costs (requests, write units, minutes at --max-wcu)."""
     _writable(report)
     from aace.application.migration.legacy import plan
 
     plans = _run(
-        plan(endpoint_settings(source, "from"), endpoint_settings(target, "to"), table or ())
+        plan(
+            endpoint_settings(source, "from"),
+            endpoint_settings(target, "to"),
+            table or (),
+            max_wcu=max_wcu,
+        )
     )
     document = {
         "command": "plan",
@@ -145,6 +155,11 @@ def plan_command(
             line = f"{p.table.name}: {p.action} -> {p.target}; ~{p.records} records"
             if p.tenants is not None:
                 line += f", {p.tenants} tenants"
+            if p.estimate is not None:
+                e = p.estimate
+                line += f"; {e.write_requests} write requests, {e.write_units} WCU"
+                if e.minutes is not None:
+                    line += f", ~{e.minutes:.1f} min at {max_wcu:g} WCU/s"
             print(line, file=sys.stderr)
             for note in (p.refused and f"REFUSED: {p.refused}", *p.notes):
                 if note:

@@ -46,12 +46,14 @@ from aace.application.migration.state import OPERATOR, JobState
 from aace.application.settings import Settings
 from aace.application.storage import redacted
 from aace.domain.errors import ValidationError
-from aace.domain.legacy_source import Backfill, LegacySource, SourceRecord
+from aace.domain.legacy_source import Backfill, LegacySource, SourceRecord, TableInfo
 from aace.domain.migration import (
     LEGACY_TABLES,
+    CopyEstimate,
     LegacyTable,
     Treatment,
     Unreadable,
+    estimate_copy,
     legacy_key,
     migrated,
     table_named,
@@ -104,6 +106,8 @@ class TablePlan:
     in_place: bool = False
     #: The id of the table's change stream (None when it has none).
     stream_id: str | None = None
+    #: What copying it costs (None: nothing to write, or the table is missing).
+    estimate: CopyEstimate | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -116,6 +120,7 @@ class TablePlan:
             "stream": self.stream,
             "refused": self.refused,
             "notes": list(self.notes),
+            "estimate": None if self.estimate is None else self.estimate.as_dict(),
         }
 
 
@@ -129,12 +134,29 @@ def _action(table: LegacyTable, in_place: bool) -> str:
 
 
 async def plan(
-    source: Source, target: Settings, names: Sequence[str] = (), *, count_tenants: bool = True
+    source: Source,
+    target: Settings,
+    names: Sequence[str] = (),
+    *,
+    count_tenants: bool = True,
+    max_wcu: float | None = None,
 ) -> list[TablePlan]:
     """Per table: the action, the records (DynamoDB's estimate), the tenants (a scan of the
-    re-keyed tables' hash keys), the stream, and what would be refused."""
+    re-keyed tables' hash keys), the stream, what would be refused, and what copying it
+    costs (requests, write units, minutes at ``max_wcu``)."""
     async with legacy_source(source) as legacy:
-        return await plan_tables(legacy, target, names, count_tenants=count_tenants)
+        plans = await plan_tables(legacy, target, names, count_tenants=count_tenants)
+        sizes = {p.table.name: await legacy.describe(p.table) for p in plans}
+    return [_estimated(p, sizes[p.table.name], max_wcu) for p in plans]
+
+
+def _estimated(p: TablePlan, info: TableInfo | None, max_wcu: float | None) -> TablePlan:
+    if info is None or (p.in_place and p.table.treatment is Treatment.REGISTRY):
+        return p
+    copies = 1 + len(p.table.schema.indexes)
+    bulk = not p.in_place  # into an empty target table: the write fence lets bulk through
+    estimate = estimate_copy(info.item_count, info.size_bytes, copies, bulk=bulk, max_wcu=max_wcu)
+    return attrs.evolve(p, estimate=estimate)
 
 
 async def plan_tables(
