@@ -228,6 +228,7 @@ async def _segment(
     state: JobState,
     budget: WriteBudget,
     progress: Progress | None,
+    job: Report | None = None,
 ) -> TableReport:
     """One segment of one table: resume from its checkpoint, then for every page (the next
     one read while it is written) write the page's counts (a ``tally/…`` item of its own),
@@ -253,6 +254,8 @@ async def _segment(
         following = position
 
         async def write(prepared: list[Prepared] = prepared, page: TableReport = page) -> None:
+            if job is not None:
+                job.mark("first_write_at")
             await _write_all(prepared, table.sink, page, budget, options.concurrency, table.copies)
 
         async def read_ahead(
@@ -379,7 +382,8 @@ async def run_segments(
         merged = report.table(table.name, table.treatment, table.target)
 
         async def segment(number: int) -> None:
-            merged.merge(await _segment(table, number, options, state, budget, progress))
+            found = await _segment(table, number, options, state, budget, progress, report)
+            merged.merge(found)
 
         async with tables_at_once:
             await gather([partial(segment, number) for number in options.my_segments])

@@ -9,6 +9,7 @@ agents are all copied. See :mod:`aace.domain.migration` for the rules and
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
@@ -283,6 +284,7 @@ async def run(
     """Migrate the legacy tables into the target (``store``: an already open target, as
     tests give a store that fails on purpose). Refuses before writing anything when a
     re-keyed table would be its own target or a table is not in the legacy layout."""
+    began = time.time()
     async with legacy_source(source) as legacy:
         plans = await plan_tables(legacy, target, names, count_tenants=False)
         refused = [p for p in plans if p.refused]
@@ -299,7 +301,12 @@ async def run(
                 "when nothing writes to the legacy tables until the switch",
             )
         async with target_store(target, store, create=not options.dry_run) as opened:
-            return await _run(legacy, opened, target, options, plans, progress)
+            report = await _run(legacy, opened, target, options, plans, progress)
+    report.timings["started_at"] = began
+    if "first_write_at" in report.timings:
+        startup = report.timings["first_write_at"] - began
+        report.notes.append(f"start-up: first write {startup:.2f} s after the job began")
+    return report
 
 
 async def _run(

@@ -10,6 +10,7 @@ is the report of the whole job.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -130,6 +131,9 @@ class Report:
     notes: list[str] = attrs.field(factory=list)
     #: ``follow --until-converged`` and ``validate``: whether source and target agree.
     converged: bool | None = None
+    #: When (epoch seconds) the command began and the job first wrote: its fixed start-up
+    #: cost is the difference (imports, describing and creating tables, the write fences).
+    timings: dict[str, float] = attrs.field(factory=dict)
 
     def table(self, name: str, treatment: str, target: str) -> TableReport:
         found = self.tables.get(name)
@@ -160,7 +164,12 @@ class Report:
             "totals": self.total.as_dict(),
             "tables": {name: table.as_dict() for name, table in self.tables.items()},
             "notes": self.notes,
+            **({"timings": self.timings} if self.timings else {}),
         }
+
+    def mark(self, moment: str) -> None:
+        """Note when ``moment`` first happened (epoch seconds)."""
+        self.timings.setdefault(moment, time.time())
 
     def to_json(self) -> str:
         return json.dumps(self.as_dict(), indent=2, sort_keys=False, default=str)
