@@ -12,13 +12,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-__all__ = ["SOLE_BLOCKING_CALLER", "fanning_out"]
+__all__ = ["CALLER_THREAD", "SOLE_BLOCKING_CALLER", "fanning_out"]
 
 #: True while the current call comes from a blocking caller that is the only call under way
 #: on its event loop (the blocking twin sets it): an adapter whose driver is synchronous may
 #: then run the driver on the loop's own thread instead of handing each request to a worker
 #: thread, since nothing else waits on that loop. Asynchronous callers never set it.
 SOLE_BLOCKING_CALLER: ContextVar[bool] = ContextVar("aace_sole_blocking_caller", default=False)
+
+#: True while the call runs on its blocking caller's own thread, on a loop of that thread's
+#: own (the blocking twin sets it for a store that says it can, SQLite's): the adapter may
+#: then block that thread (wait for a lock, sync a file) instead of handing work to a worker.
+CALLER_THREAD: ContextVar[bool] = ContextVar("aace_caller_thread", default=False)
 
 
 @contextmanager

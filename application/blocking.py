@@ -3,7 +3,8 @@
 Every public coroutine method of every service has a blocking counterpart with the same
 name, parameters, docstring and (awaited) return type, generated from the service classes
 into ``aace.application.blocking_services`` (see ``aace.application.blocking_codegen``).
-Calls run on one event loop in a background thread (:mod:`aace.application.blocking_base`).
+Calls run on the caller's thread where the store allows it (SQLite), else on one event loop
+in a background thread (:mod:`aace.application.blocking_base`).
 """
 
 from __future__ import annotations
@@ -37,14 +38,15 @@ class BlockingAace(BlockingServices):
             self._exit.close()
             raise
         self._exit.callback(portal.call, self._app.close)
-        traffic = self._traffic = Traffic(portal)
+        inline = bool(getattr(self._app.store, "runs_on_caller_thread", False))
+        traffic = self._traffic = Traffic(portal, on_caller_thread=inline)
         for name, blocking_class in BLOCKING_CLASSES.items():
             setattr(self, name, blocking_class(traffic, getattr(self._app, name)))
         self.settings = self._app.settings
 
     def ping(self) -> Health:
         """:meth:`Aace.ping`, blocking: the store's (and cache's) health, never raised."""
-        return self._traffic.call(self._app.ping)
+        return self._traffic.call(self._app.ping, reads=True)
 
     def close(self) -> None:
         """Close the store and stop the background loop; calling it again does nothing."""

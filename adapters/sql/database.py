@@ -32,6 +32,7 @@ from aace.adapters.sql.errors import (
     translate_errors,
 )
 from aace.adapters.sql.scope import NOBODY, SCOPE_OPTION, Scope
+from aace.adapters.sql.sqlite_paths import SqlitePaths
 from aace.adapters.sql.telemetry import observe_statements
 from aace.domain.errors import StorageMisconfigured, StorageUnavailable
 from aace.domain.retry import RetryPolicy
@@ -62,7 +63,11 @@ class Database:
         #: How a transaction is retried: ``settings.retries`` tries in all (at least one).
         self.retry_policy = RetryPolicy(attempts=max(1, settings.retries))
         observe_statements(engine.sync_engine, self.dialect)
+        #: SQLite: where each statement runs (inline or on a worker thread, :mod:`.sqlite_paths`).
+        self.sqlite: SqlitePaths | None = None
         if self.dialect == "sqlite":
+            workers = max(1, min(8, settings.pool_size + settings.max_overflow - 1))
+            self.sqlite = SqlitePaths(engine, workers)
             self._reader = engine.execution_options(**{BEGIN_OPTION: "none"})
         else:
             self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -81,12 +86,24 @@ class Database:
             )
 
     async def fetch(
-        self, statement: Select[Any], params: Mapping[str, Any] | None = None, *, scope: Scope
+        self,
+        statement: Select[Any],
+        params: Mapping[str, Any] | None = None,
+        *,
+        scope: Scope,
+        inline: bool = False,
     ) -> Sequence[Row[Any]]:
         """The rows of one read ``statement``, run as one autocommit statement under
-        ``scope`` (PostgreSQL: the statement sets it itself, see :mod:`.scope`)."""
-        options = {SCOPE_OPTION: scope} if self.scoped else {}
+        ``scope`` (PostgreSQL: the statement sets it itself, see :mod:`.scope`).
+
+        ``inline``: on SQLite, a read short enough to run on the event loop itself (a point
+        read, a small batch or page); other reads run on a worker thread. Rows may then be
+        plain mappings (the raw path of :mod:`.point_reads`)."""
         bound = dict(params) if params else None
+        if self.sqlite is not None:
+            with translate_errors(self.where):
+                return await self.sqlite.fetch(statement, bound, inline=inline)
+        options = {SCOPE_OPTION: scope} if self.scoped else {}
 
         async def rows(connection: AsyncConnection) -> Sequence[Row[Any]]:
             result = await connection.execute(statement, bound, execution_options=options)
@@ -104,11 +121,13 @@ class Database:
 
         ``one_statement``: ``work`` writes with one statement (reading afterwards at most,
         to explain a refusal). SQLite then runs it without ``BEGIN``: the statement is
-        atomic by itself and takes the write lock as it starts.
+        atomic by itself and takes the write lock as it starts. SQLite runs each try on a
+        worker thread (or a blocking caller's own), never on the loop.
         """
         with translate_errors(self.where):
-            if one_statement and self.dialect == "sqlite":
-                return await retrying.call(self.retry_policy, is_retryable, self._autocommit, work)
+            if self.sqlite is not None:
+                run = functools.partial(self.sqlite.attempt, one_statement=one_statement)
+                return await retrying.call(self.retry_policy, is_retryable, run, work)
             attempt = functools.partial(self._attempt, scope=scope)
             return await retrying.call(self.retry_policy, _worth_retrying, attempt, work)
 
@@ -190,6 +209,8 @@ class Database:
             await self._autocommit(select_one)
 
     async def dispose(self) -> None:
+        if self.sqlite is not None:
+            self.sqlite.close()
         with translate_errors(self.where):
             await self.engine.dispose()
 

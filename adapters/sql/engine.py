@@ -98,7 +98,8 @@ class EngineSettings:
 
 def normalize_url(text: str) -> URL:
     """The async-driver URL: ``sqlite`` → ``sqlite+aiosqlite``, ``postgresql`` →
-    ``postgresql+asyncpg``; this adapter's own options are removed from the query."""
+    ``postgresql+asyncpg``; this adapter's own options are removed from the query. (A SQLite
+    store's engine runs the same file through :mod:`.sqlite_driver`, on stdlib sqlite3.)"""
     try:
         url = make_url(text)
     except ArgumentError as exc:
@@ -118,8 +119,10 @@ def normalize_url(text: str) -> URL:
 
 
 def _sqlite_engine(url: URL, settings: EngineSettings) -> AsyncEngine:
+    from aace.adapters.sql.sqlite_driver import DRIVER, first_connect_from_any_thread
+
     engine = create_async_engine(
-        url,
+        url.set(drivername=f"sqlite+{DRIVER}"),
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
         pool_timeout=settings.pool_timeout,
@@ -144,6 +147,7 @@ def _sqlite_engine(url: URL, settings: EngineSettings) -> AsyncEngine:
         if connection.get_execution_options().get(BEGIN_OPTION, "immediate") == "immediate":
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
+    first_connect_from_any_thread(engine.sync_engine)
     return engine
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -25,9 +26,10 @@ from sqlalchemy.sql.dml import Delete
 from sqlalchemy.sql.elements import ColumnClause
 
 from aace.adapters.sql.dialects import Insert
+from aace.adapters.sql.point_reads import StoredRecord
 from aace.adapters.sql.tables import primary_key
 from aace.adapters.sql.types import Redacted
-from aace.domain.records import from_record
+from aace.domain.records import from_known_record, from_record
 from aace.domain.schema import AttrKind, EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
 
@@ -40,6 +42,8 @@ Record = dict[str, Any]
 #: its SET values from the same parameters).
 _HASH, _RANGE, _TENANT = "key_hash_", "key_range_", "key_tenant_"
 HASH_PARAMETER, RANGE_PARAMETER = _HASH, _RANGE
+#: Validated rows a table remembers, and the text a row may hold to be remembered.
+KNOWN_ROWS, KNOWN_ROW_CHARS = 512, 8192
 
 #: Python types an equality filter on each kind can match (as ``==`` in the reference).
 _MATCHING: dict[AttrKind, tuple[type, ...]] = {
@@ -87,6 +91,9 @@ class EntityTable(Generic[E]):
         #: Create or replace; on a parent-hashed table a foreign row is never replaced.
         self.upsert_own = self.upsert(same_tenant=schema.tenant_checked)
         self._locks: dict[tuple[frozenset[str], bool], Select[Any]] = {}
+        #: Rows, as stored, that passed full validation (oldest first).
+        self._known: dict[tuple[Any, ...], None] = {}
+        self._known_lock = threading.Lock()
         self._not_newer: dict[str, tuple[Insert, Delete]] = {}
 
     def not_newer(self, field: str) -> tuple[Insert, Delete]:
@@ -197,16 +204,40 @@ class EntityTable(Generic[E]):
     def matches_all(self, equals: Mapping[str, Any]) -> ColumnElement[bool]:
         return and_(true(), *(self.equals(k, v) for k, v in equals.items()))
 
-    def record(self, row: Row[Any]) -> Record:
-        record = dict(row._mapping)
+    def record(self, row: Row[Any] | Mapping[str, Any]) -> Record:
+        """The storage record of a row (a ``Row``, or the raw path's plain mapping)."""
+        record = dict(row._mapping) if isinstance(row, Row) else dict(row)
         for name in self.secrets:
             value = record.get(name)
             if isinstance(value, Redacted):
                 record[name] = value.value
         return record
 
-    def entity(self, row: Row[Any]) -> E:
-        return from_record(self.schema, self.record(row))
+    def entity(self, row: Row[Any] | Mapping[str, Any]) -> E:
+        """The entity of a row. A row read on the raw path (:class:`StoredRecord`) that this
+        table already validated in full in this exact stored form is rebuilt without the
+        field validators (the tenant check always runs); any other row is validated in
+        full: a first read, another writer's row, a row changed since."""
+        stored = row.stored if isinstance(row, StoredRecord) else None
+        record = self.record(row)
+        if stored is None:
+            return from_record(self.schema, record)
+        if stored in self._known:
+            return from_known_record(self.schema, record)
+        entity = from_record(self.schema, record)
+        self._remember(stored)
+        return entity
+
+    def _remember(self, stored: tuple[Any, ...]) -> None:
+        """Keep a validated row (at most :data:`KNOWN_ROWS`, each of at most
+        :data:`KNOWN_ROW_CHARS` characters of text: memory stays bounded)."""
+        if sum(len(v) for v in stored if isinstance(v, str)) > KNOWN_ROW_CHARS:
+            return
+        with self._known_lock:
+            known = self._known
+            if len(known) >= KNOWN_ROWS:
+                del known[next(iter(known))]
+            known[stored] = None
 
     def entities(self, rows: Sequence[Row[Any]]) -> list[E]:
         return [from_record(self.schema, self.record(row)) for row in rows]

@@ -34,6 +34,9 @@ MAX_KEYS_PER_READ = 1000
 #: Rows per multi-row upsert of put_many, bounded by bind parameters (columns x rows).
 MAX_ROWS_PER_WRITE = 500
 _MAX_BIND_PARAMETERS = 30000
+#: SQLite: a batched read or a page of at most this many rows runs inline on the event loop
+#: (decoding them there costs more than reading them); larger ones, counts and scans hop.
+MAX_INLINE_ROWS = 200
 
 
 class SqlRepository(Generic[E]):
@@ -56,7 +59,9 @@ class SqlRepository(Generic[E]):
         checked = self.schema.check_key(key)
         table = self._table
         params = table.key_params(tenant, checked)
-        rows = await self._db.fetch(table.select_owned, params, scope=self._scope(tenant))
+        rows = await self._db.fetch(
+            table.select_owned, params, scope=self._scope(tenant), inline=True
+        )
         return table.entity(rows[0]) if rows else None
 
     def _scope(self, tenant: PartitionKey | None) -> Scope:
@@ -67,9 +72,11 @@ class SqlRepository(Generic[E]):
         wanted = list(dict.fromkeys(checked))
         found: dict[EntityKey, E] = {}
         table = self._table
+        inline = len(wanted) <= MAX_INLINE_ROWS
         for start in range(0, len(wanted), MAX_KEYS_PER_READ):
             statement = self._many_statement(tenant, wanted[start : start + MAX_KEYS_PER_READ])
-            for row in await self._db.fetch(statement, scope=self._scope(tenant)):
+            rows = await self._db.fetch(statement, scope=self._scope(tenant), inline=inline)
+            for row in rows:
                 entity = table.entity(row)
                 found[self.schema.key_of(entity)] = entity
         return [found.get(key) for key in checked]
@@ -118,7 +125,8 @@ class SqlRepository(Generic[E]):
     async def query(self, tenant: PartitionKey, query: Query) -> Page[E]:
         resolved = resolve(self.schema, tenant, query, self._codec)
         statement = page_statement(self._table, resolved, tenant)
-        rows = await self._db.fetch(statement, scope=self._scope(tenant))
+        inline = query.limit <= MAX_INLINE_ROWS
+        rows = await self._db.fetch(statement, scope=self._scope(tenant), inline=inline)
         page = rows[: query.limit]
         cursor = None
         if len(rows) > query.limit:
@@ -132,14 +140,6 @@ class SqlRepository(Generic[E]):
         statement = select(literal(1)).select_from(table.table).where(table.matches_all(equals))
         return bool(await self._db.fetch(statement.limit(1), scope=self._scope(None)))
 
-    async def count(self, tenant: PartitionKey, query: Query) -> int:
-        resolved = resolve(self.schema, tenant, attrs.evolve(query, cursor=None), None)
-        statement = count_statement(self._table, resolved, tenant)
-        (row,) = await self._db.fetch(statement, scope=self._scope(tenant))
-        return int(row[0])
-
-    async def scan(
-        self,
     async def find_in_any_tenant(self, key: EntityKey) -> E | None:
         require_operator("find_in_any_tenant")
         checked = refuse_tenant_hashed(self.schema, key)
@@ -148,6 +148,14 @@ class SqlRepository(Generic[E]):
         rows = await self._db.fetch(statement, scope=self._scope(None))
         return table.entity(rows[0]) if rows else None
 
+    async def count(self, tenant: PartitionKey, query: Query) -> int:
+        resolved = resolve(self.schema, tenant, attrs.evolve(query, cursor=None), None)
+        statement = count_statement(self._table, resolved, tenant)
+        (row,) = await self._db.fetch(statement, scope=self._scope(tenant))
+        return int(row[0])
+
+    async def scan(
+        self,
         *,
         segment: int = 0,
         segments: int = 1,

@@ -41,6 +41,12 @@ class SqlStore:
         self._tables = tables
         self._entity_tables: dict[str, EntityTable[Any]] = {}
 
+    @property
+    def runs_on_caller_thread(self) -> bool:
+        """Whether a blocking caller may run calls on its own thread (SQLite: a synchronous
+        driver and a pool bound to no event loop), without the blocking twin's portal."""
+        return self.database.sqlite is not None
+
     def entity_table(self, schema: EntitySchema[E]) -> EntityTable[E]:
         found = self._entity_tables.get(schema.name)
         if found is None:

@@ -75,7 +75,6 @@ DYNAMODB = {
     "store_options": {"aws_access_key_id": "test", "aws_secret_access_key": "test"},
 }
 MISSING_DRIVERS = [
-    pytest.param("sqlite", ["aiosqlite"], {"storage_url": SQLITE}, id="aiosqlite"),
     pytest.param("sqlite", ["sqlalchemy"], {"storage_url": SQLITE}, id="sqlalchemy"),
     pytest.param(
         "postgres",
@@ -181,7 +180,7 @@ def test_opening_an_existing_sqlite_store_loads_no_other_backend_and_no_alembic(
     with Aace.open_sync(Settings(storage_url=url, initialize="create")):
         pass
     loaded = _top_level_loaded(url, mode, tmp_path)
-    assert {"sqlalchemy", "aiosqlite"} <= loaded
+    assert "sqlalchemy" in loaded  # SQLite runs on stdlib sqlite3 (adapters/sql/sqlite_driver)
     assert not loaded & NOT_FOR_SQLITE, sorted(loaded & NOT_FOR_SQLITE)
 
 
