@@ -143,7 +143,7 @@ def failure_of(action: Action, target: Target, stored: Mapping[str, Any] | None)
     if isinstance(action, IncrementAction):
         current = None if stored is None else stored.get("value", {}).get("N")
         if action.by > 0:
-            return LimitExceeded(
+            return action.refusal(
                 f"{action.counter_name} is {current or 0}; adding {action.by} would pass "
                 f"the limit of {action.limit}"
             )
