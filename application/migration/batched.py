@@ -28,7 +28,14 @@ from aace.application.migration.bulk import Prepared, WriteBudget
 from aace.application.migration.report import TableReport
 from aace.application.migration.sinks import CopySink
 from aace.application.migration.state import JobState, stamp_now
-from aace.domain.errors import ConditionFailed, Conflict, ValidationError
+from aace.domain.errors import (
+    ConditionFailed,
+    Conflict,
+    StorageError,
+    StorageMisconfigured,
+    StorageUnavailable,
+    ValidationError,
+)
 from aace.domain.legacy_source import LegacyPage, SourceRecord
 from aace.domain.migration import LegacyTable, Unreadable, migrated, rekeying
 from aace.domain.ports import Store
@@ -120,8 +127,9 @@ def prepare_wire(
 
 class DynamoPageSink:
     """A page in BatchWriteItem requests (behind the write fence): wire items as they are,
-    entities encoded. A request DynamoDB refuses as a whole (an item too large) is written
-    again record by record through the conditional path, which names the bad one."""
+    entities encoded. A request DynamoDB refuses as a whole (an item too large, an empty
+    index key) is written again record by record through the conditional path, each
+    validated, which names the bad one."""
 
     def __init__(self, store: Store, table: LegacyTable, writer: Any, copies: int) -> None:
         self.table = table
@@ -137,7 +145,9 @@ class DynamoPageSink:
         items = [self._item(p.value) for p in prepared]
         try:
             await self.writer.write(items, budget.take, budget.settle)
-        except ValidationError:
+        except (ValidationError, StorageError) as refused:
+            if isinstance(refused, StorageUnavailable | StorageMisconfigured):
+                raise  # the job stops; a resumed run redoes the page
             await _one_by_one(self.fallback, prepared, report, self._entity)
             return
         for p in prepared:
