@@ -162,6 +162,36 @@ def demo(
     asyncio.run(run_demo(_settings(context, storage)))
 
 
+@app.command()
+def serve(
+    context: typer.Context,
+    storage: StorageOption = None,
+    host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="the port")] = 8000,
+    operator: Annotated[
+        bool,
+        typer.Option(
+            "--operator",
+            help="callers may write the platform registries and read MCP credentials"
+            " (off: an open port refuses both)",
+        ),
+    ] = False,
+) -> None:
+    """Serve the platform's GraphQL API (both schemas, one store): POST
+    /{endpoint_id}/ai_agent_core_graphql and /{endpoint_id}/ai_coordination_graphql, the
+    tenant's part from the Part-Id header; GET /health. Needs the graphql extra."""
+    try:
+        from aace.graphql.serve import run
+    except ImportError as error:
+        _fail(
+            f"aace serve needs the graphql extra ({error.name} is missing)",
+            "pip install 'aace-core[graphql]'",
+            USAGE,
+        )
+        return
+    run(_settings(context, storage), host=host, port=port, operator=operator)
+
+
 app.add_typer(migrate_app, name="migrate")
 app.add_typer(tenant_app, name="tenant")
 app.command("copy")(copy_command)
