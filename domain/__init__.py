@@ -16,6 +16,8 @@ if __name__ != "aace.domain":  # pragma: no cover - a checkout's top-level folde
 if TYPE_CHECKING:
     from aace.domain.entities import *  # noqa: F403
     from aace.domain.errors import *  # noqa: F403
+    from aace.domain.filters import All as All
+    from aace.domain.filters import Between as Between
     from aace.domain.filters import Contains as Contains
     from aace.domain.filters import Equals as Equals
     from aace.domain.filters import Filter as Filter
@@ -53,7 +55,9 @@ _WHOLE = ("aace.domain.errors", "aace.domain.entities")
 
 #: The names exported from other modules, by module.
 _CHOSEN = {
-    "aace.domain.filters": ("Contains", "Equals", "Filter", "In", "Nested", "TimeRange"),
+    "aace.domain.filters": (
+        "All", "Between", "Contains", "Equals", "Filter", "In", "Nested", "TimeRange",
+    ),
     "aace.domain.ports": (
         "ABSENT", "ANY", "PRESENT", "Condition", "ConditionKind", "Repository", "Store",
         "UnitOfWork",

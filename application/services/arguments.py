@@ -235,7 +235,7 @@ def _key_or_changes(name: str, value: Any) -> None:
 #: the parts against its key, naming the key field at fault.
 KeyPart = Annotated[str, _key_part]
 #: ``update``'s positional arguments: the key parts, then the changes (a mapping).
-KeyAndChanges = Annotated[Any, _key_or_changes]
+KeyAndChanges = Annotated[str | Mapping[str, Any], _key_or_changes]
 #: Keys of several records: key-part tuples, or plain strings for one-part keys.
 Keys = Annotated[Sequence[str | tuple[str, ...]], _keys]
 

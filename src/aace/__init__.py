@@ -1,7 +1,8 @@
 """aace-core: multi-tenant persistence for AI-agent platforms.
 
-The public surface: the facade and its blocking twin, settings, tenant identity and the
-errors. Entities and ports live in ``aace.domain``; adapters in ``aace.adapters``.
+The public surface: the facade and its blocking twin, settings, tenant identity, the errors
+and the values the services return besides entities and pages (``Loaded``, ``Health``, …).
+Entities, ``Page`` and ports live in ``aace.domain``; adapters in ``aace.adapters``.
 
 ``import aace`` loads only the error tree: every other name is imported the first time it
 is used (PEP 562), so a host that needs ``TenantContext`` does not pay for the services.
@@ -18,15 +19,30 @@ from aace.domain.errors import __all__ as _errors_all
 if TYPE_CHECKING:
     from aace.application.blocking import BlockingAace
     from aace.application.facade import Aace
+    from aace.application.loader import Loaded
+    from aace.application.services.mcp_servers import InternalMcp
+    from aace.application.services.threads import HistoryEntry
+    from aace.application.services.usage import UsageCheck
+    from aace.application.services.views import McpServerView
+    from aace.application.services.wizards import SavedWizardGroup
     from aace.application.settings import Settings, UnknownSettingWarning
+    from aace.domain.ports import CheckResult, Health
     from aace.domain.tenancy import PartitionKey, PlatformContext, TenantContext
 
-#: Where each lazily imported name lives.
+#: Where each lazily imported name lives (a test keeps it equal to the imports above).
 _LAZY = {
     "Aace": "aace.application.facade",
     "BlockingAace": "aace.application.blocking",
+    "Loaded": "aace.application.loader",
+    "InternalMcp": "aace.application.services.mcp_servers",
+    "HistoryEntry": "aace.application.services.threads",
+    "UsageCheck": "aace.application.services.usage",
+    "McpServerView": "aace.application.services.views",
+    "SavedWizardGroup": "aace.application.services.wizards",
     "Settings": "aace.application.settings",
     "UnknownSettingWarning": "aace.application.settings",
+    "CheckResult": "aace.domain.ports",
+    "Health": "aace.domain.ports",
     "PartitionKey": "aace.domain.tenancy",
     "PlatformContext": "aace.domain.tenancy",
     "TenantContext": "aace.domain.tenancy",
@@ -36,11 +52,19 @@ __all__ = [
     *_errors_all,
     "Aace",
     "BlockingAace",
+    "CheckResult",
+    "Health",
+    "HistoryEntry",
+    "InternalMcp",
+    "Loaded",
+    "McpServerView",
     "PartitionKey",
     "PlatformContext",
+    "SavedWizardGroup",
     "Settings",
     "TenantContext",
     "UnknownSettingWarning",
+    "UsageCheck",
 ]
 
 

@@ -91,10 +91,11 @@ def test_a_host_with_its_own_application_package_embeds_aace(
 TYPED_CASES = """
 from typing import assert_type
 
-from aace import Aace, BlockingAace, NotFound, Settings, TenantContext
-from aace.application.loader import Loaded
-from aace.domain import Agent, Llm, McpServer, Page, Thread
-from aace.application.services.views import McpServerView
+from aace import (
+    Aace, BlockingAace, Health, HistoryEntry, Loaded, McpServerView, NotFound, Settings,
+    TenantContext,
+)
+from aace.domain import Agent, Llm, Page, Thread
 
 
 async def async_cases(app: Aace, ctx: TenantContext) -> None:
@@ -106,6 +107,8 @@ async def async_cases(app: Aace, ctx: TenantContext) -> None:
     assert_type(await app.threads.list(ctx), Page[Thread])
     assert_type(await app.llms.get(ctx, "openai", "gpt-4o"), Llm)
     assert_type(await app.mcp_servers.get(ctx, "m"), McpServerView)
+    assert_type(await app.threads.history(ctx, "t"), list[HistoryEntry])
+    assert_type(await app.ping(), Health)
 
 
 def blocking_cases(app: BlockingAace, ctx: TenantContext) -> None:
@@ -130,6 +133,7 @@ async def async_cases(app: Aace, ctx: TenantContext) -> None:
     await app.agents.creat(ctx, {})  # error
     name: str = await app.agents.count_active(ctx)  # error
     await app.agents.get(ctx, 3)  # error
+    await app.agents.update(ctx, 123, {"agent_name": "x"})  # error
 
 
 def blocking_cases(app: BlockingAace, ctx: TenantContext) -> None:
@@ -137,6 +141,7 @@ def blocking_cases(app: BlockingAace, ctx: TenantContext) -> None:
     name: str = app.agents.count_active(ctx)  # error
     app.agents.get(ctx, "v").no_such_field  # error
     app.threads.list(ctx, limit="50")  # error
+    app.agents.update(ctx, "v", 456)  # error
 """
 
 

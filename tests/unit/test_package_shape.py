@@ -3,6 +3,7 @@ generated code that follows the services."""
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import pkgutil
 import re
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import aace.domain
+import aace.domain.errors
 from aace.application import blocking_codegen
 from aace.application.roster import service_types
 
@@ -163,3 +165,30 @@ def test_the_blocking_classes_are_generated_from_the_current_services() -> None:
     assert blocking_codegen.TARGET.read_text() == blocking_codegen.generate(), (
         "run: python -m aace.application.blocking_codegen"
     )
+
+
+def _static_imports(path: Path) -> list[tuple[str, str]]:
+    """(name, module) of the ``from … import`` statements under ``if TYPE_CHECKING:``."""
+    found: list[tuple[str, str]] = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for statement in node.body:
+                assert isinstance(statement, ast.ImportFrom)
+                found += [(a.asname or a.name, str(statement.module)) for a in statement.names]
+    return found
+
+
+def test_the_lazy_names_of_aace_are_the_names_a_type_checker_sees() -> None:
+    import aace
+
+    static = dict(_static_imports(ROOT / "src" / "aace" / "__init__.py"))
+    assert static == aace._LAZY
+    assert set(aace.__all__) == set(static) | set(aace.domain.errors.__all__)
+
+
+def test_the_lazy_names_of_aace_domain_are_the_names_a_type_checker_sees() -> None:
+    static = _static_imports(ROOT / "domain" / "__init__.py")
+    wildcards = {module for name, module in static if name == "*"}
+    chosen = {name: module for name, module in static if name != "*"}
+    assert wildcards == set(aace.domain._WHOLE)
+    assert chosen == aace.domain._WHERE
