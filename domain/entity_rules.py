@@ -10,7 +10,10 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-__all__ = ["EntityRules", "Normalise", "OnCreate", "OnUpdate"]
+from aace.domain.entities import McpServer
+from aace.domain.secrets import refuse_reserved
+
+__all__ = ["MCP_SERVER_RULES", "EntityRules", "Normalise", "OnCreate", "OnUpdate"]
 
 E = TypeVar("E")
 
@@ -45,3 +48,14 @@ class EntityRules(Generic[E]):
     normalise: Normalise = as_given
     created: OnCreate[E] = as_built
     changed: OnUpdate[E] = as_changed
+
+
+def mcp_server_input(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An MCP server's input as given, once no ``headers`` name starts with ``aace:`` (an
+    envelope's names; ``ValidationError`` naming ``headers``): create and update alike."""
+    refuse_reserved("headers", data.get("headers"))
+    return data
+
+
+#: MCP servers: caller headers never pose as a sealed envelope.
+MCP_SERVER_RULES: EntityRules[McpServer] = EntityRules(normalise=mcp_server_input)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import attrs
@@ -61,7 +61,13 @@ class AgentService(VersionedService[Agent]):
     agents of a tenant (``LimitExceeded``); a version naming a flow snippet gets its
     ``instructions`` and ``mcp_server_uuids`` compiled from it."""
 
-    spec: ClassVar[ServiceSpec[Any]] = ServiceSpec(AGENTS, AGENT_LISTING)
+    #: An update recompiles only when it changes what compilation reads (so instructions a
+    #: caller writes on a compiled agent stay as written).
+    spec: ClassVar[ServiceSpec[Any]] = ServiceSpec(
+        AGENTS,
+        AGENT_LISTING,
+        completes_on=frozenset({"flow_snippet_version_uuid", "variables"}),
+    )
     versioning = Versioning("agent_uuid", "agent_name")
 
     @inject
@@ -104,11 +110,6 @@ class AgentService(VersionedService[Agent]):
         """An agent's last version went: its slot is free (``delete`` of another version
         writes its own unit)."""
         uow.increment(tenant, AGENT_COUNTER, -1)
-
-    def _completes_on(self, changes: Mapping[str, Any]) -> bool:
-        """An update recompiles only when it changes what compilation reads (so
-        instructions a caller writes on a compiled agent stay as written)."""
-        return bool({"flow_snippet_version_uuid", "variables"} & changes.keys())
 
     async def _complete(self, context: Context, entity: Agent) -> Agent:
         if entity.flow_snippet_version_uuid is None:

@@ -6,7 +6,6 @@ gives the platform's internal MCP server as a tenant must call it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import attrs
@@ -19,8 +18,8 @@ from aace.application.services.listing import Listing, eq
 from aace.application.services.views import McpServerView
 from aace.application.settings import Settings
 from aace.domain.entities import MCP_SERVERS
+from aace.domain.entity_rules import MCP_SERVER_RULES
 from aace.domain.ports import Store
-from aace.domain.secrets import refuse_reserved
 from aace.domain.tenancy import TenantContext
 
 __all__ = ["InternalMcp", "McpServerService", "McpServerView"]
@@ -40,7 +39,7 @@ class McpServerService(EntityService[McpServerView]):
     """MCP servers of a tenant; reads return :class:`McpServerView`."""
 
     spec: ClassVar[ServiceSpec[Any]] = ServiceSpec(
-        MCP_SERVERS, Listing({"mcp_label": eq("mcp_label")})
+        MCP_SERVERS, Listing({"mcp_label": eq("mcp_label")}), rules=MCP_SERVER_RULES
     )
 
     @inject
@@ -54,15 +53,6 @@ class McpServerService(EntityService[McpServerView]):
         ``SecretMoved`` for an envelope of another record)."""
         server = await self._records.get(context.partition_key, (mcp_server_uuid,))
         return dict(await self._box.open(self.schema, server, "headers"))
-
-    def _build_plain(self, context: Context, data: Mapping[str, Any]) -> Any:
-        if isinstance(data, Mapping):
-            refuse_reserved("headers", data.get("headers"))
-        return super()._build_plain(context, data)
-
-    def _apply(self, context: Context, current: Any, changes: Mapping[str, Any]) -> Any:
-        refuse_reserved("headers", changes.get("headers"))
-        return super()._apply(context, current, changes)
 
     async def _complete(self, context: Context, entity: Any) -> Any:
         """Every write seals the headers (a clear record written earlier included)."""

@@ -126,3 +126,9 @@ async def test_a_caller_cannot_give_headers_shaped_as_an_envelope(
     with pytest.raises(ValidationError) as raised:
         await app.mcp_servers.create(context, forged)
     assert raised.value.field == "headers"
+    server = await app.mcp_servers.create(context, {**forged, "headers": {"A": "b"}})
+    with pytest.raises(ValidationError) as raised:
+        await app.mcp_servers.update(
+            context, server.mcp_server_uuid, {"headers": {"aace:envelope": "1"}}
+        )
+    assert raised.value.field == "headers"

@@ -12,7 +12,7 @@ from aace.application.services.entity import ServiceSpec
 from aace.application.services.inputs import built, package_keys
 from aace.domain.coordination_rules import COORDINATION_RULES, checked_task, coordination_input
 from aace.domain.entities import COORDINATIONS, SESSIONS, TASKS, USAGE_LIMITS
-from aace.domain.entity_rules import EntityRules
+from aace.domain.entity_rules import MCP_SERVER_RULES, EntityRules
 from aace.domain.errors import ValidationError
 from aace.domain.session_rules import SESSION_RULES
 from aace.domain.tenancy import PartitionKey
@@ -93,3 +93,12 @@ def test_a_key_made_from_the_data() -> None:
     with pytest.raises(ValidationError) as caught:
         package_keys(ServiceSpec(SESSIONS), {})
     assert caught.value.field == "coordination_uuid"
+
+
+def test_mcp_server_headers_named_as_an_envelope_are_refused() -> None:
+    data = {"mcp_label": "x", "headers": {"Authorization": "t"}}
+    assert MCP_SERVER_RULES.normalise(data) is data
+    assert MCP_SERVER_RULES.normalise({"headers": None}) == {"headers": None}
+    with pytest.raises(ValidationError) as caught:
+        MCP_SERVER_RULES.normalise({"headers": {"aace:key": "k"}})
+    assert caught.value.field == "headers"
