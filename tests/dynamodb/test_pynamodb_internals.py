@@ -4,14 +4,15 @@ below PynamoDB's next major version."""
 
 from __future__ import annotations
 
+import operator
+import re
 import tomllib
+from collections.abc import Callable, Iterator
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import pytest
-from packaging.requirements import Requirement
-from packaging.version import Version
 from pynamodb.connection import Connection
 
 from aace.adapters.dynamodb.pynamodb_internals import botocore_client
@@ -25,18 +26,64 @@ pytestmark = pytest.mark.anyio
 PYPROJECT = Path(__file__).parents[2] / "pyproject.toml"
 
 
-def _pynamodb_requirement() -> Requirement:
+#: A requirement's name and its version clauses (``name[extras]>=1,<2; marker``).
+REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9._-]+)\s*(?:\[[^\]]*\])?\s*([^;]*)")
+CLAUSE = re.compile(r"^\s*(<=|>=|==|!=|<|>)\s*([0-9]+(?:\.[0-9]+)*)\s*$")
+Version = tuple[int, ...]
+COMPARE: dict[str, Callable[[Version, Version], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+def _numbers(text: str, width: int = 3) -> Version:
+    """A release as numbers padded to ``width`` (``"7"`` is ``(7, 0, 0)``; ``"6.1rc1"`` is
+    ``(6, 1, 0)``)."""
+    release = re.match(r"[0-9]+(?:\.[0-9]+)*", text)
+    assert release is not None, text
+    parts = [int(p) for p in release[0].split(".")[:width]]
+    return tuple(parts + [0] * (width - len(parts)))
+
+
+def _declared() -> Iterator[str]:
+    """Every requirement of the project: the core's and each extra's."""
     with PYPROJECT.open("rb") as file:
-        dependencies = tomllib.load(file)["project"]["dependencies"]
-    (found,) = [Requirement(d) for d in dependencies if Requirement(d).name == "pynamodb"]
-    return found
+        project = tomllib.load(file)["project"]
+    yield from project["dependencies"]
+    for extra in project["optional-dependencies"].values():
+        yield from extra
+
+
+def _pynamodb_clauses() -> list[tuple[str, Version]]:
+    """The version clauses of the one declared pynamodb requirement (wherever declared)."""
+    found = []
+    for text in _declared():
+        match = REQUIREMENT.match(text)
+        assert match is not None, text
+        if match[1].lower() == "pynamodb":
+            found.append(match[2])
+    (specifier,) = found
+    clauses = []
+    for part in specifier.split(","):
+        clause = CLAUSE.match(part)
+        assert clause is not None, f"an unsupported clause in pynamodb{specifier}: {part!r}"
+        clauses.append((clause[1], _numbers(clause[2])))
+    return clauses
+
+
+def _allows(clauses: list[tuple[str, Version]], release: Version) -> bool:
+    return all(COMPARE[op](release, bound) for op, bound in clauses)
 
 
 def test_the_requirement_stops_below_the_next_major_and_holds_the_installed_version() -> None:
-    requirement = _pynamodb_requirement()
-    installed = Version(version("pynamodb"))
-    assert installed in requirement.specifier
-    assert Version(f"{installed.major + 1}.0") not in requirement.specifier
+    clauses = _pynamodb_clauses()
+    installed = _numbers(version("pynamodb"))
+    assert _allows(clauses, installed)
+    assert not _allows(clauses, (installed[0] + 1, 0, 0))
 
 
 def test_a_connection_that_sent_nothing_has_no_client_and_none_is_created() -> None:
