@@ -79,7 +79,8 @@ def _message(error: BaseException) -> tuple[str, dict[str, Any]]:
 
 def _rendered(error: GraphQLError) -> dict[str, Any]:
     original = error.original_error
-    if original is None:
+    if original is None or isinstance(original, GraphQLError) or not error.path:
+        # the document's or the variables' own error (graphql-core names the argument)
         message, extensions = error.message, {"code": "GraphQLError"}
     else:
         message, extensions = _message(original)

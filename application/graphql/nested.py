@@ -126,7 +126,7 @@ async def _ui_components(state: RequestState, root: Any) -> Any:
 async def _headers(state: RequestState, root: Any) -> Any:
     if not state.operator:
         return None
-    return await state.app.mcp_servers.credentials(state.tenant, root.mcp_server_uuid)
+    return await state.credentials_of(root.mcp_server_uuid)
 
 
 async def _coordination(state: RequestState, root: Any) -> Any:

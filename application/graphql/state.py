@@ -4,6 +4,7 @@ and the errors a resolver reports beside its data (a delete refused: ``{ok: fals
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,16 @@ class RequestState:
     request: Mapping[str, Any] = attrs.field(factory=dict)
     #: errors reported beside data (``{ok: false}`` with the reason)
     errors: list[tuple[str, Exception]] = attrs.field(factory=list)
+    #: MCP credentials read in this request, by server (one read per distinct server)
+    credentials: dict[str, asyncio.Future[Any]] = attrs.field(factory=dict)
+
+    async def credentials_of(self, mcp_server_uuid: str) -> Any:
+        """The server's headers (``mcp_servers.credentials``), read once per request."""
+        if mcp_server_uuid not in self.credentials:
+            self.credentials[mcp_server_uuid] = asyncio.ensure_future(
+                self.app.mcp_servers.credentials(self.tenant, mcp_server_uuid)
+            )
+        return await self.credentials[mcp_server_uuid]
 
     def writer(self, registry: bool) -> TenantContext | PlatformContext:
         """The context a write runs under: an operator's for a registry when the policy
