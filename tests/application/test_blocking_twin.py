@@ -16,9 +16,14 @@ import pytest
 
 from aace import Aace, Settings, TenantContext
 from aace.adapters.scheduling import SOLE_BLOCKING_CALLER
+from aace.application.blocking_base import Traffic
 from tests.backends import ADAPTERS, settings_opener
 
 pytestmark = pytest.mark.anyio
+
+#: Seconds a thread may take to reach a point the test waits for: a guard against a hang
+#: only, never a timing assertion.
+HANG_GUARD = 60
 
 AGENT = {"agent_name": "Support", "llm_provider": "openai", "llm_name": "gpt-4o"}
 
@@ -152,7 +157,7 @@ async def test_many_threads_share_one_blocking_aace_without_losing_or_mixing_any
     await anyio.to_thread.run_sync(body)
 
 
-def test_only_a_lone_blocking_call_is_marked_sole(tmp_path: Any) -> None:
+def test_only_a_lone_blocking_call_is_marked_sole() -> None:
     """The mark an adapter reads to run its driver inline: set for a lone blocking call,
     never for async callers, and not while another thread's call is under way."""
     seen: list[bool] = []
@@ -167,13 +172,16 @@ def test_only_a_lone_blocking_call_is_marked_sole(tmp_path: Any) -> None:
         await anyio.to_thread.run_sync(release.wait)
 
     assert SOLE_BLOCKING_CALLER.get() is False
-    with Aace.open_sync(Settings(storage_url="memory://")) as twin:
-        traffic = twin.agents._traffic
+    with anyio.from_thread.start_blocking_portal() as portal:
+        traffic = Traffic(portal)  # as the twin routes calls on a store off the caller thread
         traffic.call(probe)
         holder = threading.Thread(target=traffic.call, args=(hold,))
         holder.start()
-        started.wait(5)
-        traffic.call(probe)  # while the holder's call is under way
-        release.set()
-        holder.join(5)
+        try:
+            assert started.wait(HANG_GUARD)
+            traffic.call(probe)  # while the holder's call is under way
+        finally:
+            release.set()
+            holder.join(HANG_GUARD)
+        assert not holder.is_alive()
     assert seen == [True, True, False]
