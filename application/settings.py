@@ -8,20 +8,19 @@ argument or ``AACE_CONFIG``. Every error is a ``ValidationError`` naming the set
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import tomllib
 import warnings
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 import attrs
 
-from aace.adapters.extras import install_command
+from aace.application import settings_fields as fields
+from aace.application.settings_fields import InitializeMode, TelemetryMode
 from aace.domain.errors import ValidationError
-from aace.domain.secrets import parse_key
 
 #: Seconds a contended write keeps retrying before it gives up with ``ConditionFailed``.
 DEFAULT_CONTENTION_DEADLINE = 10.0
@@ -41,183 +40,9 @@ ENVIRONMENT_PREFIX = "AACE_"
 #: Variables the project's own test suite reads; never settings, never warned about.
 _TEST_PREFIX = "AACE_TEST_"
 
-InitializeMode = Literal["create", "verify", "off"]
-_MODES: tuple[str, ...] = get_args(InitializeMode)
-TelemetryMode = Literal["on", "off", "tenant"]
-_TELEMETRY_WORDS = {
-    **dict.fromkeys(("on", "true", "yes", "1"), "on"),
-    **dict.fromkeys(("off", "false", "no", "0"), "off"),
-    "tenant": "tenant",
-}
-
 
 class UnknownSettingWarning(UserWarning):
     """An ``AACE_*`` environment variable names no setting (a typo, or an old name)."""
-
-
-def _text(name: str) -> Callable[[Any, Any, Any], None]:
-    def check(_: Any, __: Any, value: Any) -> None:
-        if not isinstance(value, str):
-            raise ValidationError(name, f"must be text, got {type(value).__name__}")
-
-    return check
-
-
-def _secrets(value: Any) -> tuple[bytes, ...]:
-    """One secret or a list of them (text or bytes); the first signs, all verify."""
-    if value is None:
-        return ()
-    items = [value] if isinstance(value, str | bytes) else value
-    if not isinstance(items, list | tuple):
-        raise ValidationError("cursor_secret", "must be text, bytes or a list of them")
-    secrets: list[bytes] = []
-    for item in items:
-        if isinstance(item, str):
-            try:
-                item = item.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ValidationError("cursor_secret", "is not valid Unicode text") from None
-        if not isinstance(item, bytes) or len(item) < 16:
-            raise ValidationError("cursor_secret", "each secret must be at least 16 bytes")
-        secrets.append(item)
-    return tuple(secrets)
-
-
-def _secret_keys(value: Any) -> tuple[bytes, ...]:
-    """Keys that seal secrets at rest: one or a list, each 32 random bytes as URL-safe base64
-    (Fernet's format); the first seals, all open. Needs the ``secrets`` extra."""
-    if value is None or value == "":
-        return ()
-    items = [value] if isinstance(value, str | bytes) else value
-    if not isinstance(items, list | tuple):
-        raise ValidationError("secret_keys", "must be a key or a list of keys")
-    keys = tuple(parse_key(item, n) for n, item in enumerate(items))
-    if keys and importlib.util.find_spec("cryptography") is None:
-        raise ValidationError(
-            "secret_keys", f"needs the secrets extra ({install_command('secrets')})"
-        )
-    return keys
-
-
-def _key_provider(_: Any, __: Any, value: Any) -> None:
-    if value is not None and not all(
-        callable(getattr(value, name, None)) for name in ("sealing_key", "opening_key")
-    ):
-        raise ValidationError("key_provider", "must have sealing_key and opening_key methods")
-
-
-def _text_mapping(name: str) -> Callable[[Any], dict[str, str]]:
-    """A mapping of text to text; numbers and booleans (from TOML) become their text."""
-
-    def convert(value: Any) -> dict[str, str]:
-        if not isinstance(value, Mapping):
-            raise ValidationError(name, f"must be a mapping, got {type(value).__name__}")
-        converted = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise ValidationError(name, f"keys must be text, got {key!r}")
-            if isinstance(item, bool):
-                item = "true" if item else "false"
-            elif isinstance(item, int | float):
-                item = str(item)
-            if not isinstance(item, str):
-                raise ValidationError(f"{name}.{key}", f"must be text, got {type(item).__name__}")
-            converted[key] = item
-        return converted
-
-    return convert
-
-
-def _optional_callable(name: str) -> Callable[[Any, Any, Any], None]:
-    def check(_: Any, __: Any, value: Any) -> None:
-        if value is not None and not callable(value):
-            raise ValidationError(name, f"must be callable or None, got {type(value).__name__}")
-
-    return check
-
-
-def _optional_text(name: str) -> Callable[[Any, Any, Any], None]:
-    def check(_: Any, __: Any, value: Any) -> None:
-        if value is not None and not isinstance(value, str):
-            raise ValidationError(name, f"must be text or None, got {type(value).__name__}")
-
-    return check
-
-
-def _internal_mcp_headers(value: Any) -> dict[str, str]:
-    return _text_mapping("internal_mcp_headers")(value)
-
-
-def _table_names(value: Any) -> dict[str, str]:
-    return _text_mapping("table_names")(value)
-
-
-def _store_options(value: Any) -> dict[str, str]:
-    return _text_mapping("store_options")(value)
-
-
-def _contention_deadline(value: Any) -> float:
-    """A positive, finite number of seconds (text from the environment is parsed)."""
-    name = "contention_deadline"
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            raise ValidationError(name, f"must be a number of seconds, got {value!r}") from None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValidationError(name, f"must be a number of seconds, got {value!r}")
-    if not 0 < value < float("inf"):
-        raise ValidationError(name, f"must be a positive, finite number, got {value!r}")
-    return float(value)
-
-
-def _cache_ttl(value: Any) -> int:
-    """Seconds a cache entry lives: a whole number ≥ 1 (text from the environment parsed)."""
-    if isinstance(value, str):
-        try:
-            value = int(value)
-        except ValueError:
-            raise ValidationError("cache_ttl", f"must be whole seconds, got {value!r}") from None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError("cache_ttl", f"must be whole seconds ≥ 1, got {value!r}")
-    return value
-
-
-def _iterations(value: Any) -> int:
-    """A whole number ≥ 1 (text from the environment is parsed)."""
-    name = "max_session_iterations"
-    if isinstance(value, str):
-        try:
-            value = int(value)
-        except ValueError:
-            raise ValidationError(name, f"must be a whole number, got {value!r}") from None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(name, f"must be a whole number ≥ 1, got {value!r}")
-    return value
-
-
-def _telemetry(value: Any) -> TelemetryMode:
-    """``on``, ``off`` or ``tenant``; a bool (code, TOML) or on/off words (environment)."""
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    mode = _TELEMETRY_WORDS.get(value.strip().lower()) if isinstance(value, str) else None
-    if mode is None:
-        raise ValidationError("telemetry", f"must be on, off or tenant, got {value!r}")
-    return mode  # type: ignore[return-value]
-
-
-def _check_mode(_: Any, __: Any, value: Any) -> None:
-    if value is not None and value not in _MODES:
-        raise ValidationError("initialize", f"must be one of {', '.join(_MODES)}, got {value!r}")
-
-
-def _check_limit(_: Any, __: Any, value: Any) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(
-            "max_agents_per_tenant", f"must be a whole number ≥ 0, got {value!r}"
-        )
 
 
 @attrs.frozen
@@ -260,40 +85,54 @@ class Settings:
       :class:`~aace.domain.secrets.KeyProvider` instead (a KMS).
     """
 
-    storage_url: str = attrs.field(default=DEFAULT_STORAGE_URL, validator=_text("storage_url"))
-    cursor_secret: tuple[bytes, ...] = attrs.field(default=(), converter=_secrets, repr=False)
-    initialize: InitializeMode | None = attrs.field(default=None, validator=_check_mode)
-    agent_table_prefix: str = attrs.field(default="aace-", validator=_text("agent_table_prefix"))
-    coordination_table_prefix: str = attrs.field(
-        default="ace-", validator=_text("coordination_table_prefix")
+    storage_url: str = attrs.field(
+        default=DEFAULT_STORAGE_URL, validator=fields.text_check("storage_url")
     )
-    table_names: Mapping[str, str] = attrs.field(factory=dict, converter=_table_names)
-    max_agents_per_tenant: int | None = attrs.field(default=None, validator=_check_limit)
+    cursor_secret: tuple[bytes, ...] = attrs.field(
+        default=(), converter=fields.cursor_secrets, repr=False
+    )
+    initialize: InitializeMode | None = attrs.field(
+        default=None, validator=fields.initialize_check
+    )
+    agent_table_prefix: str = attrs.field(
+        default="aace-", validator=fields.text_check("agent_table_prefix")
+    )
+    coordination_table_prefix: str = attrs.field(
+        default="ace-", validator=fields.text_check("coordination_table_prefix")
+    )
+    table_names: Mapping[str, str] = attrs.field(factory=dict, converter=fields.table_names)
+    max_agents_per_tenant: int | None = attrs.field(
+        default=None, validator=fields.agent_limit_check
+    )
     store_options: Mapping[str, str] = attrs.field(
-        factory=dict, converter=_store_options, repr=False
+        factory=dict, converter=fields.store_options, repr=False
     )
     contention_deadline: float = attrs.field(
-        default=DEFAULT_CONTENTION_DEADLINE, converter=_contention_deadline
+        default=DEFAULT_CONTENTION_DEADLINE, converter=fields.contention_deadline
     )
-    max_session_iterations: int = attrs.field(default=10, converter=_iterations)
-    cache_url: str | None = attrs.field(default=None, validator=_optional_text("cache_url"))
-    cache_ttl: int = attrs.field(default=300, converter=_cache_ttl)
-    cache_namespace: str = attrs.field(default="aace", validator=_text("cache_namespace"))
+    max_session_iterations: int = attrs.field(default=10, converter=fields.session_iterations)
+    cache_url: str | None = attrs.field(default=None, validator=fields.optional_text("cache_url"))
+    cache_ttl: int = attrs.field(default=300, converter=fields.cache_ttl)
+    cache_namespace: str = attrs.field(
+        default="aace", validator=fields.text_check("cache_namespace")
+    )
     clock: Callable[[], datetime] | None = attrs.field(
-        default=None, repr=False, validator=_optional_callable("clock")
+        default=None, repr=False, validator=fields.optional_callable("clock")
     )
     internal_mcp_url: str | None = attrs.field(
-        default=None, validator=_optional_text("internal_mcp_url")
+        default=None, validator=fields.optional_text("internal_mcp_url")
     )
     internal_mcp_headers: Mapping[str, str] = attrs.field(
-        factory=dict, converter=_internal_mcp_headers, repr=False
+        factory=dict, converter=fields.internal_mcp_headers, repr=False
     )
     internal_mcp_bearer_token: str | None = attrs.field(
-        default=None, validator=_optional_text("internal_mcp_bearer_token"), repr=False
+        default=None, validator=fields.optional_text("internal_mcp_bearer_token"), repr=False
     )
-    telemetry: TelemetryMode = attrs.field(default="on", converter=_telemetry)
-    secret_keys: tuple[bytes, ...] = attrs.field(default=(), converter=_secret_keys, repr=False)
-    key_provider: Any = attrs.field(default=None, repr=False, validator=_key_provider)
+    telemetry: TelemetryMode = attrs.field(default="on", converter=fields.telemetry_mode)
+    secret_keys: tuple[bytes, ...] = attrs.field(
+        default=(), converter=fields.secret_keys, repr=False
+    )
+    key_provider: Any = attrs.field(default=None, repr=False, validator=fields.key_provider_check)
 
     def __attrs_post_init__(self) -> None:
         if self.secret_keys and self.key_provider is not None:
@@ -322,7 +161,7 @@ class Settings:
         for layer in layers:
             for name, value in layer.items():
                 if name in _MAPPINGS and name in merged:
-                    merged[name] = {**_text_mapping(name)(merged[name]), **value}
+                    merged[name] = {**fields.text_mapping(name)(merged[name]), **value}
                 else:
                     merged[name] = value
         return cls(**merged)
