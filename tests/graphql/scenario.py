@@ -383,3 +383,39 @@ def fresh_run() -> str:
 
 def key_of(record: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     return {name: record[name] for name in names}
+
+
+def answered(answer: dict[str, Any]) -> dict[str, Any]:
+    """The data of an answer that must have no errors."""
+    assert "errors" not in answer, answer["errors"]
+    data: dict[str, Any] = answer["data"]
+    return data
+
+
+BY_NAME = {step.name: step for step in STEPS}
+
+
+async def build_agents(client, tenant, run, count: int) -> dict:
+    """An llm, an MCP server, a UI component, a template, a snippet and ``count`` agents."""
+    made: dict = {}
+    for name in ("llm", "mcpServer", "uiComponent", "promptTemplate", "flowSnippet"):
+        step = BY_NAME[name]
+        answer = await client(
+            step.schema,
+            document(step, step.insert_op, "Mutation"),
+            {**step.insert(made, 0, run), "updatedBy": "a"},
+            endpoint=tenant.endpoint_id,
+            part=tenant.part_id,
+        )
+        made[name] = answered(answer)[step.insert_op][name]
+    step = BY_NAME["agent"]
+    for i in range(count):
+        answer = await client(
+            "ac",
+            document(step, step.insert_op, "Mutation"),
+            {**step.insert(made, i, run), "updatedBy": "a"},
+            endpoint=tenant.endpoint_id,
+            part=tenant.part_id,
+        )
+        made.setdefault("agent", answered(answer)[step.insert_op]["agent"])
+    return made

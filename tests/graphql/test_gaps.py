@@ -12,7 +12,7 @@ from aace.application.container import wire_services
 from aace.application.facade import Aace
 from aace.application.settings import Settings
 from tests.graphql.conftest import Client
-from tests.graphql.scenario import STEPS, document, fresh_run
+from tests.graphql.scenario import STEPS, build_agents, document, fresh_run
 from tests.integration.test_filter_values import CountingStore
 
 pytestmark = pytest.mark.anyio
@@ -28,32 +28,6 @@ def counted(store, **options) -> tuple[CountingStore, Client]:
 def data(answer: dict) -> dict:
     assert "errors" not in answer, answer["errors"]
     return answer["data"]
-
-
-async def build_agents(client, tenant, run, count: int) -> dict:
-    """An llm, an MCP server, a UI component, a template, a snippet and ``count`` agents."""
-    made: dict = {}
-    for name in ("llm", "mcpServer", "uiComponent", "promptTemplate", "flowSnippet"):
-        step = BY_NAME[name]
-        answer = await client(
-            step.schema,
-            document(step, step.insert_op, "Mutation"),
-            {**step.insert(made, 0, run), "updatedBy": "a"},
-            endpoint=tenant.endpoint_id,
-            part=tenant.part_id,
-        )
-        made[name] = data(answer)[step.insert_op][name]
-    step = BY_NAME["agent"]
-    for i in range(count):
-        answer = await client(
-            "ac",
-            document(step, step.insert_op, "Mutation"),
-            {**step.insert(made, i, run), "updatedBy": "a"},
-            endpoint=tenant.endpoint_id,
-            part=tenant.part_id,
-        )
-        made.setdefault("agent", data(answer)[step.insert_op]["agent"])
-    return made
 
 
 async def test_nested_reads_cost_the_same_for_5_or_15_agents(store, new_tenant) -> None:
