@@ -123,7 +123,7 @@ async def test_an_outage_degrades_to_storage_and_never_revives_an_old_entry(
     changed = await app.agents.update(ctx, key, {"instructions": "during the outage"})
     assert await app.agents.get(ctx, key) == changed  # from storage
     cached_store.switch.down = False  # back, still holding the old entry
-    monkeypatch.setattr("aace.adapters.cache.store._RETRY_SECONDS", 0.0)
+    monkeypatch.setattr("aace.adapters.cache.gate._RETRY_SECONDS", 0.0)
     cached_store.gate._retry_at = 0.0
     assert await app.agents.get(ctx, key) == changed  # the epoch moved on: never the old one
     assert (await app.agents.list(ctx)).items == [changed]
