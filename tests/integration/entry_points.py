@@ -65,8 +65,11 @@ class EntryPoint:
         return f"{self.service}.{self.method}"
 
     @property
-    def context_name(self) -> str:
-        return next(n for n, h in self.parameters.items() if h in (TenantContext, arguments.Actor))
+    def context_name(self) -> str | None:
+        """The parameter taking the caller's context (``None``: a read that starts without a
+        tenant, :data:`WITHOUT_CONTEXT`)."""
+        names = [n for n, h in self.parameters.items() if h in (TenantContext, arguments.Actor)]
+        return names[0] if names else None
 
     def arguments_for(self, context: TenantContext, **spoiled: Any) -> dict[str, Any]:
         """Valid placeholders (``context`` for the tenant), with ``spoiled`` replacing some;
@@ -94,6 +97,10 @@ class EntryPoint:
 
     def names_of(self, hint: Any) -> list[str]:
         return [name for name, h in self.parameters.items() if h == hint]
+
+
+#: The entry points that take no context: they find the tenant themselves (docs/embedding.md).
+WITHOUT_CONTEXT = frozenset({"agents.resolve_public"})
 
 
 def entry_points() -> list[EntryPoint]:

@@ -15,7 +15,12 @@ from aace.domain.ports import Store
 from aace.domain.query import Query
 from aace.domain.schema import EntitySchema
 from aace.domain.tenancy import PartitionKey, TenantContext
-from tests.integration.entry_points import EntryPoint, build_service, entry_points
+from tests.integration.entry_points import (
+    WITHOUT_CONTEXT,
+    EntryPoint,
+    build_service,
+    entry_points,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -99,13 +104,20 @@ async def test_a_malformed_key_part_is_refused_naming_the_key_field(
     await _nothing_written(store, tenant)
 
 
+def test_only_the_public_resolve_starts_without_a_context() -> None:
+    assert {e.name for e in ENTRY_POINTS if e.context_name is None} == WITHOUT_CONTEXT
+
+
 @pytest.mark.parametrize("bad", [None, {"partition_key": "a#b"}, "a#b", PartitionKey("a", "b")])
-@pytest.mark.parametrize("entry", ENTRY_POINTS, ids=lambda e: e.name)
+@pytest.mark.parametrize(
+    "entry", [e for e in ENTRY_POINTS if e.context_name is not None], ids=lambda e: e.name
+)
 async def test_a_context_that_is_not_a_tenant_context_is_refused_by_name(
     store: Store, entry: EntryPoint, bad: Any
 ) -> None:
     service = build_service(entry.service, store)
     name = entry.context_name
+    assert name is not None
     with pytest.raises(ValidationError) as caught:
         await entry.call(
             service, entry.arguments_for(TenantContext(PartitionKey("a", "b"))) | {name: bad}
