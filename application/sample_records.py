@@ -8,17 +8,29 @@ operator (:data:`OPERATOR`) and read by every tenant.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
+from aace.application.roster import service_types
 from aace.domain.tenancy import PlatformContext, TenantContext
 
-__all__ = ["OPERATOR", "PLATFORM", "SampleRecords", "minimal_input"]
+__all__ = ["OPERATOR", "SampleRecords", "minimal_input", "platform_services"]
 
 #: Who writes the platform registries in tests.
 OPERATOR = PlatformContext(updated_by="aace-testing")
-#: Services whose records only an operator writes (platform registries).
-PLATFORM = frozenset({"llms", "ui_components", "wizard_schemas"})
+
+
+@functools.cache
+def platform_services() -> frozenset[str]:
+    """The services whose records only an operator writes: those whose entity is a platform
+    registry (``EntitySchema.platform``), read from the roster."""
+    return frozenset(
+        name
+        for name, service in service_types().items()
+        if (spec := getattr(service, "spec", None)) is not None and spec.schema.platform
+    )
+
 
 #: Input of the services that need no parent record (``{unique}``: a fresh token).
 _PLAIN: dict[str, dict[str, Any]] = {
@@ -105,7 +117,7 @@ class SampleRecords:
         """A new record of ``service`` for the tenant of ``context`` (a platform registry's
         is written by :data:`OPERATOR`), from :meth:`input` and ``overrides``."""
         data = await self.input(service, context, **overrides)
-        actor = OPERATOR if service in PLATFORM else context
+        actor = OPERATOR if service in platform_services() else context
         return await getattr(self.app, service).create(actor, data)
 
     async def _conversation(self, service: str, context: TenantContext) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import importlib
 import inspect
 import pkgutil
 import re
@@ -43,23 +42,11 @@ BLOCK = re.compile(
 
 
 def service_roster() -> tuple[str, dict[str, type[Any]]]:
-    """The module that lists the facade's services, and its services by attribute name.
+    """The module that lists the facade's services, and its services by attribute name
+    (``aace.application.roster.service_types()``)."""
+    from aace.application import roster
 
-    The one place that knows the roster's name: ``aace.application.roster.service_types()``
-    (or, before it, ``aace.application.container.SERVICES``)."""
-    for module_name, name in (
-        ("aace.application.roster", "service_types"),
-        ("aace.application.container", "SERVICES"),
-    ):
-        try:
-            roster = getattr(importlib.import_module(module_name), name, None)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        if roster is not None:
-            return module_name, dict(roster() if callable(roster) else roster)
-    raise LookupError("no service roster found: teach tests.docs_facts.service_roster its name")
+    return roster.__name__, dict(roster.service_types())
 
 
 def _schemas() -> tuple[Any, ...]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aace.application.sample_records import minimal_input
+from aace.application.roster import service_names
+from aace.application.sample_records import minimal_input, platform_services
 from aace.domain.tenancy import PlatformContext, TenantContext
 
 OPERATOR = PlatformContext(updated_by="operator")
@@ -137,7 +138,8 @@ CHANGES: dict[str, dict[str, Any]] = {
     "session_runs": {"async_task_uuid": "at-2"},
     "task_schedules": {"schedule": "0 10 * * *"},
 }
-PLATFORM = ("llms", "ui_components", "wizard_schemas")
+#: The platform registries' services, in roster order (derived from their schemas).
+PLATFORM = tuple(name for name in service_names() if name in platform_services())
 #: Services of the roster whose verbs differ from the shared shape, and where they are tested.
 ELSEWHERE = {
     "usage": "tests/integration/test_usage.py (metering, not records)",
