@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -43,6 +44,8 @@ ENVELOPE_MARK = "aace:envelope"
 #: The one envelope format so far: AES-256-GCM under a per-key HKDF subkey.
 FORMAT = "1"
 KEY_BYTES = 32
+#: A key's text: 43 characters of the URL-safe alphabet and the one ``=`` of padding.
+_KEY_TEXT = re.compile(r"[A-Za-z0-9_-]{43}=")
 
 
 class UnknownSecretKey(StorageMisconfigured):
@@ -142,9 +145,11 @@ def associated_data(schema: EntitySchema[Any], record: Mapping[str, Any], attrib
 
 
 def parse_key(text: object, position: int) -> bytes:
-    """The 32 bytes of a key written as URL-safe base64 (Fernet's format), or given as
-    its 32 bytes; ``ValidationError`` naming ``secret_keys`` and the position, never the
-    text."""
+    """The 32 bytes of a key written as URL-safe base64 (Fernet's format: 44 characters of
+    the URL-safe alphabet ending in ``=``; surrounding blanks ignored), or given as its 32
+    bytes; ``ValidationError`` naming ``secret_keys`` and the position, never the text.
+    Strict, so two keys run together with a wrong separator are refused instead of decoded
+    leniently into one (which would silently drop the other)."""
     where = f"entry {position + 1}"
     if isinstance(text, bytes) and len(text) == KEY_BYTES:
         return text  # already the key's bytes (settings evolved from parsed ones)
@@ -152,15 +157,21 @@ def parse_key(text: object, position: int) -> bytes:
         text = text.decode("ascii", errors="replace")
     if not isinstance(text, str):
         raise ValidationError("secret_keys", f"{where} must be text, got {type(text).__name__}")
-    try:
-        material = base64.urlsafe_b64decode(text.strip().encode("ascii"))
-    except (binascii.Error, UnicodeEncodeError, ValueError):
-        material = b""
+    written = text.strip()
+    material = b""
+    if _KEY_TEXT.fullmatch(written):
+        try:
+            material = base64.b64decode(written.encode("ascii"), altchars=b"-_", validate=True)
+        except (binascii.Error, ValueError):
+            material = b""
+        if _b64(material) != written:  # stray bits in the last character: not canonical
+            material = b""
     if len(material) != KEY_BYTES:
         raise ValidationError(
             "secret_keys",
-            f"{where} is not a key: 32 random bytes as URL-safe base64 "
-            "(python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)))')",
+            f"{where} is not a key: 32 random bytes as URL-safe base64, 44 characters "
+            "(python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)))'); "
+            "several keys are separated by commas",
         )
     return material
 

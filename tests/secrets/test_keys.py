@@ -43,6 +43,40 @@ def test_a_malformed_key_is_refused_by_name_without_echoing_it(bad: object) -> N
     assert str(bad) not in str(raised.value)
 
 
+def _malformed(key: str, old: str) -> list[str]:
+    """Two keys run together (a wrong separator), or a key with a character outside the
+    URL-safe alphabet: each decoded leniently to 32 bytes, silently dropping a key."""
+    return [
+        key + " " + old,
+        key + ";" + old,
+        key + old,
+        key + "\n" + old,
+        key[:20] + "!!" + key[20:],
+    ]
+
+
+def test_keys_run_together_or_with_foreign_characters_are_refused() -> None:
+    key, old = new_key(), new_key()
+    for bad in _malformed(key, old):
+        with pytest.raises(ValidationError) as raised:
+            Settings(secret_keys=[bad])
+        assert raised.value.field == "secret_keys"
+        assert "entry 1" in str(raised.value)
+        assert key not in str(raised.value)
+        assert old not in str(raised.value)
+        assert key[:20] not in str(raised.value)
+    with pytest.raises(ValidationError) as raised:
+        Settings.load(environ={"AACE_SECRET_KEYS": f"{key} {old}"})
+    assert raised.value.field == "secret_keys"
+    material = b"\xfb\xff" * 16  # "+" and "/" in the standard alphabet, "-" and "_" in Fernet's
+    assert Settings(secret_keys=[base64.urlsafe_b64encode(material)]).secret_keys == (material,)
+    with pytest.raises(ValidationError):
+        Settings(secret_keys=[base64.b64encode(material).decode()])
+    with pytest.raises(ValidationError):
+        Settings(secret_keys=[key.rstrip("=")])  # unpadded
+    assert Settings(secret_keys=[f" {key}\n"]).secret_keys == (base64.urlsafe_b64decode(key),)
+
+
 def test_keys_never_show_in_reprs() -> None:
     key = new_key()
     settings = Settings(secret_keys=[key])
