@@ -83,19 +83,27 @@ def secret_keys(value: Any) -> tuple[bytes, ...]:
     if not isinstance(items, list | tuple):
         raise ValidationError("secret_keys", "must be a key or a list of keys")
     keys = tuple(parse_key(item, n) for n, item in enumerate(items))
-    if keys and importlib.util.find_spec("cryptography") is None:
-        raise ValidationError(
-            "secret_keys", f"needs the secrets extra ({install_command('secrets')})"
-        )
+    if keys:
+        _require_cryptography("secret_keys")
     return keys
 
 
+def _require_cryptography(name: str) -> None:
+    """Refuse setting ``name`` when the ``secrets`` extra (``cryptography``) is missing: the
+    envelopes are sealed with it, whichever provider gives the keys."""
+    if importlib.util.find_spec("cryptography") is None:
+        raise ValidationError(name, f"needs the secrets extra ({install_command('secrets')})")
+
+
 def key_provider_check(_: Any, __: Any, value: Any) -> None:
-    """``None``, or an object with ``sealing_key`` and ``opening_key`` (a key provider)."""
+    """``None``, or an object with ``sealing_key`` and ``opening_key`` (a key provider),
+    with the ``secrets`` extra installed."""
     if value is not None and not all(
         callable(getattr(value, name, None)) for name in ("sealing_key", "opening_key")
     ):
         raise ValidationError("key_provider", "must have sealing_key and opening_key methods")
+    if value is not None:
+        _require_cryptography("key_provider")
 
 
 def text_mapping(name: str) -> Callable[[Any], dict[str, str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import os
+import sys
 
 import pytest
 
@@ -75,6 +76,22 @@ def test_keys_run_together_or_with_foreign_characters_are_refused() -> None:
     with pytest.raises(ValidationError):
         Settings(secret_keys=[key.rstrip("=")])  # unpadded
     assert Settings(secret_keys=[f" {key}\n"]).secret_keys == (base64.urlsafe_b64decode(key),)
+
+
+def test_keys_or_a_provider_without_the_secrets_extra_are_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    provider = LocalKeys([os.urandom(32)])
+    monkeypatch.setitem(sys.modules, "cryptography", None)  # as if it were not installed
+    given: dict[str, object]
+    for given, name in (
+        ({"secret_keys": [new_key()]}, "secret_keys"),
+        ({"key_provider": provider}, "key_provider"),
+    ):
+        with pytest.raises(ValidationError) as raised:
+            Settings(**given)  # type: ignore[arg-type]
+        assert raised.value.field == name
+        assert "aace-core[secrets]" in str(raised.value)
 
 
 def test_keys_never_show_in_reprs() -> None:
