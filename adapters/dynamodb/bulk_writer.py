@@ -44,8 +44,14 @@ class WireRekey:
     def __init__(self, rule: Rekeying, codec: ItemCodec) -> None:
         self.rule = rule
         self.types = {name: attribute.attr_type for name, attribute in codec.attributes.items()}
-        kinds = codec.schema.attribute_kinds
+        schema = codec.schema
+        kinds = schema.attribute_kinds
         self.dates = frozenset(n for n, kind in kinds.items() if kind is AttrKind.DT)
+        #: Key attributes of the table and its indexes: DynamoDB refuses an empty one.
+        self.keys = frozenset(
+            {schema.hash_key, schema.range_key}
+            | {name for index in schema.indexes for name in (index.hash_key, index.range_key)}
+        )
         self._tenants: dict[str, bool] = {}
 
     def __call__(self, item: Mapping[str, Mapping[str, Any]]) -> tuple[str, Item] | None:
@@ -54,8 +60,10 @@ class WireRekey:
             return None
         types = self.types
         for name, value in item.items():
-            if len(value) != 1 or types.get(name) not in value or value.get("S") == "":
-                return None  # an empty text may be an index key: the validators decide
+            if len(value) != 1 or types.get(name) not in value:
+                return None
+            if name in self.keys and value.get("S") == "":
+                return None  # an empty key: the validators decide
             if name in self.dates:
                 text = value["S"]
                 if len(text) != _DATETIME_LENGTH or not text.endswith(_UTC):

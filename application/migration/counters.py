@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, TypeVar
 
-from aace.application.services.agents import AGENT_COUNTER
 from aace.domain.entities import AGENTS, TENANT_COUNTERS, TenantCounter
 from aace.domain.ports import Store, read_all
 from aace.domain.query import Query
@@ -59,5 +58,8 @@ async def recount_tenants(store: Store, tenants: Iterable[PartitionKey]) -> None
 
 
 async def _set(store: Store, tenant: PartitionKey, value: int) -> None:
+    # imported here: the services package costs a run's start-up a quarter of a second
+    from aace.application.services.agents import AGENT_COUNTER
+
     counter = TenantCounter(partition_key=tenant, counter_name=AGENT_COUNTER, value=value)
     await store.repository(TENANT_COUNTERS).put(counter)

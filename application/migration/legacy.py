@@ -330,7 +330,7 @@ async def _run(
     with as_operator(OPERATOR):
         await begin_job(state, options, description)
         await refuse_unresumed([p.table.name for p in present], options, state)
-        jobs = [await _table_job(legacy, store, p, options, state) for p in present]
+        jobs = await _table_jobs(legacy, store, present, options, state)
         await run_segments(jobs, options, state, report, progress)
         if not options.dry_run and any(p.table.name == "agents" for p in present):
             if await all_done(state, "agents", options.segments):
@@ -341,6 +341,23 @@ async def _run(
     for p in plans:
         report.notes.extend(f"{p.table.name}: {note}" for note in p.notes)
     return report
+
+
+async def _table_jobs(
+    legacy: LegacySource,
+    store: Store,
+    present: Sequence[TablePlan],
+    options: BulkOptions,
+    state: JobState,
+) -> list[TableJob[SourceRecord]]:
+    """Every table's job, their write fences decided at once (a few requests each)."""
+    jobs: dict[str, TableJob[SourceRecord]] = {}
+
+    async def one(p: TablePlan) -> None:
+        jobs[p.table.name] = await _table_job(legacy, store, p, options, state)
+
+    await gather([partial(one, p) for p in present])
+    return [jobs[p.table.name] for p in present]
 
 
 async def _table_job(
