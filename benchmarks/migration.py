@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import json
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -252,11 +253,22 @@ def _command(source: Settings, target: Settings, segments: int, report: Path) ->
     ]  # fmt: skip
 
 
-async def _timed(command: list[str]) -> tuple[float, float]:
-    """(wall seconds, when it started: epoch) of a command in a process of its own."""
-    began, start = time.time(), time.perf_counter()
+#: CPU seconds (user and system) of every command :func:`_timed` ran, by its name.
+CPU: dict[str, list[float]] = {}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def _timed(command: list[str], name: str = "") -> tuple[float, float]:
+    """(wall seconds, when it started: epoch) of a command in a process of its own; its
+    CPU seconds go to :data:`CPU` under ``name``."""
+    began, start, used = time.time(), time.perf_counter(), _children_cpu()
     done = await anyio.run_process(command, env=ENV, check=False)
     assert done.returncode == 0, done.stderr.decode()[-2000:]
+    CPU.setdefault(name, []).append(_children_cpu() - used)
     return time.perf_counter() - start, began
 
 
@@ -269,7 +281,7 @@ async def _throughput(report: Report, local: _Local, source: Settings) -> Settin
 
     async def tool(target: Settings, segments: int) -> float:
         document = folder / "run.json"
-        seconds, began = await _timed(_command(source, target, segments, document))
+        seconds, began = await _timed(_command(source, target, segments, document), "tool")
         done = json.loads(document.read_text())
         assert done["ok"] and done["totals"]["written"] == RECORDS, done["totals"]  # noqa: PT018
         startups.append(done["timings"]["first_write_at"] - began)
@@ -277,7 +289,7 @@ async def _throughput(report: Report, local: _Local, source: Settings) -> Settin
 
     async def plain(target: Settings, segments: int) -> float:
         args = [local.endpoint, _prefix(source), _prefix(target), segments, WORKERS, PAGE]
-        return (await _timed([sys.executable, "-c", PLAIN, *map(str, args)]))[0]
+        return (await _timed([sys.executable, "-c", PLAIN, *map(str, args)], "plain"))[0]
 
     copies = {"tool": tool, "plain": plain}
     for copy in copies.values():
@@ -320,6 +332,13 @@ async def _throughput(report: Report, local: _Local, source: Settings) -> Settin
         report.add(
             SECTION, figure, ratio, "x", target=goal, met=ratio >= TARGET_RATIO, context=context
         )
+    per_record = {n: statistics.median(c) / RECORDS * 1e3 for n, c in CPU.items() if n}
+    context = (
+        f"user + system CPU of the whole process over {RECORDS:,} records (start-up "
+        f"included), median of every run above; the plain script: {per_record['plain']:.2f} ms"
+    )
+    figure = "run: CPU per record (process)"
+    report.add(SECTION, figure, per_record["tool"], "ms", context=context)
     figure = "run: start-up, process start to its first write"
     context = (
         f"median of {len(startups)} runs above (imports, describing and creating tables, fences)"
