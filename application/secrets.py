@@ -3,7 +3,7 @@ services that write them and the few places that need their values (behaviour.md
 
 Without keys, secrets are stored as given; with keys (``Settings.secret_keys`` or a
 ``key_provider``), every secret attribute is stored as an envelope bound to its table,
-record and attribute. A clear value written earlier is read as it is and sealed on its
+tenant, record and attribute. A clear value written earlier is read as it is and sealed on its
 next write (or by ``aace secrets rotate``).
 """
 
@@ -105,11 +105,10 @@ class SecretBox:
         from aace.adapters.secrets import open_bytes, seal_bytes
 
         key = await self.provider.sealing_key()
-        record = _keys(schema, entity)
         changes: dict[str, Any] = {}
         for name in sorted(schema.secrets):
             value = getattr(entity, name)
-            associated = associated_data(schema, record, name)
+            associated = associated_data(schema, entity, name)
             if is_envelope(value):
                 envelope = Envelope.of(value)
                 if envelope.key_id == key.key_id:
@@ -134,16 +133,12 @@ class SecretBox:
         from aace.adapters.secrets import open_bytes
 
         key = await self.provider.opening_key(envelope.key_id)
-        associated = associated_data(schema, _keys(schema, entity), name)
+        associated = associated_data(schema, entity, name)
         return json.loads(open_bytes(key, envelope, associated))
 
     async def sealing_key_id(self) -> str | None:
         """The id new envelopes carry (``None``: no keys)."""
         return None if self.provider is None else (await self.provider.sealing_key()).key_id
-
-
-def _keys(schema: EntitySchema[Any], entity: Any) -> dict[str, Any]:
-    return {name: getattr(entity, name) for name in schema.key_fields}
 
 
 def _plain(value: Any) -> bytes:

@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import re
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -137,11 +138,17 @@ def refuse_reserved(name: str, value: object) -> None:
         raise ValidationError(name, f"names starting with {RESERVED_PREFIX!r} are reserved")
 
 
-def associated_data(schema: EntitySchema[Any], record: Mapping[str, Any], attribute: str) -> bytes:
-    """What an envelope is bound to: the table's base name, the record's key other than its
-    tenant (stable across the key migration's re-keying) and the attribute's name."""
-    parts = [schema.name, *(str(record[f]) for f in schema.key_fields), attribute]
-    return "\x1f".join(parts).encode("utf-8")
+def associated_data(schema: EntitySchema[Any], record: Any, attribute: str) -> bytes:
+    """What an envelope is bound to: the table's base name, the record's tenant as its
+    ``endpoint_id`` and ``part_id`` (stored on every tenant record and kept by the key
+    migration, which re-keys on ``partition_key`` but never changes a record's tenant), the
+    record's key other than its tenant, and the attribute's name. Encoded as a JSON list, so
+    no two different bindings give the same bytes."""
+    tenant = getattr(record, "partition_key", None)
+    owner = ["platform"] if tenant is None else [tenant.endpoint_id, tenant.part_id]
+    keys = [str(getattr(record, name)) for name in schema.key_fields]
+    parts = ["aace-secret-v1", schema.name, *owner, *keys, attribute]
+    return json.dumps(parts, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def parse_key(text: object, position: int) -> bytes:

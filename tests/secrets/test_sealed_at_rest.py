@@ -132,3 +132,25 @@ async def test_a_caller_cannot_give_headers_shaped_as_an_envelope(
             context, server.mcp_server_uuid, {"headers": {"aace:envelope": "1"}}
         )
     assert raised.value.field == "headers"
+
+
+async def test_an_envelope_moved_to_another_tenants_record_of_the_same_uuid_never_opens(
+    store: Store, tenant: PartitionKey, other_tenant: PartitionKey
+) -> None:
+    """A database writer copies tenant A's stored headers into tenant B's server that B
+    created with A's uuid (a caller-chosen id): B's ``credentials`` is a typed error."""
+    key = new_key()
+    app = services(store, key)
+    owner, other = TenantContext(tenant), TenantContext(other_tenant)
+    token = Token()
+    source = await app.mcp_servers.create(owner, server_input(token))
+    uuid = source.mcp_server_uuid
+    await app.mcp_servers.create(other, server_input(Token()), id=uuid)
+    repo = store.repository(MCP_SERVERS)
+    stolen = (await repo.get(tenant, (uuid,))).headers
+    copy = await repo.get(other_tenant, (uuid,))
+    await repo.put(attrs.evolve(copy, headers=stolen), condition=ANY)
+    with pytest.raises(SecretMoved) as raised:
+        await app.mcp_servers.credentials(other, uuid)
+    assert token.value not in str(raised.value)
+    assert await app.mcp_servers.credentials(owner, uuid) == token.headers
