@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import re
+import string
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -37,6 +38,7 @@ __all__ = [
     "key_id_of",
     "parse_key",
     "refuse_reserved",
+    "shown_key_id",
 ]
 
 #: Every name of an envelope starts with this (no header name can: ``:`` is not a token).
@@ -45,6 +47,10 @@ ENVELOPE_MARK = "aace:envelope"
 #: The one envelope format so far: AES-256-GCM under a per-key HKDF subkey.
 FORMAT = "1"
 KEY_BYTES = 32
+#: How much of a key id read from the database an error or a report shows (a local key's
+#: id is 19 characters; a KMS recipe's carries its wrapped key, so it is cut).
+SHOWN_KEY_ID_CHARS = 40
+_KEY_ID_CHARS = frozenset(string.ascii_letters + string.digits + "-_=+/.:")
 #: A key's text: 43 characters of the URL-safe alphabet and the one ``=`` of padding.
 _KEY_TEXT = re.compile(r"[A-Za-z0-9_-]{43}=")
 
@@ -54,11 +60,13 @@ class UnknownSecretKey(StorageMisconfigured):
     removed from ``secret_keys`` or the provider cannot find it)."""
 
     def __init__(self, key_id: str) -> None:
+        shown = shown_key_id(key_id)
         super().__init__(
-            f"a stored secret is sealed under key id {key_id}, which no configured key has",
+            f"a stored secret is sealed under key id {shown}, which no configured key has",
             hint="add that key back to secret_keys (or the key provider)",
         )
-        self.key_id = key_id
+        #: The key id as read from the database, sanitised (:func:`shown_key_id`).
+        self.key_id = shown
 
 
 class SecretMoved(StorageError):
@@ -110,8 +118,8 @@ class Envelope:
     def of(cls, stored: Mapping[str, Any]) -> Envelope:
         """The envelope a stored map holds (``SecretMoved`` for a damaged one)."""
         try:
-            if stored[ENVELOPE_MARK] != FORMAT:
-                raise SecretMoved(f"a stored secret has an unknown format {stored[ENVELOPE_MARK]}")
+            if stored[ENVELOPE_MARK] != FORMAT:  # never echoed: it comes from the database
+                raise SecretMoved("a stored secret has an unknown envelope format")
             return cls(
                 key_id=str(stored["aace:key"]),
                 nonce=base64.urlsafe_b64decode(stored["aace:nonce"]),
@@ -119,6 +127,17 @@ class Envelope:
             )
         except (KeyError, TypeError, ValueError, binascii.Error):
             raise SecretMoved("a stored secret is a damaged envelope") from None
+
+
+def shown_key_id(key_id: object) -> str:
+    """A key id read from the database as errors and reports may show it: printable
+    characters of a key id only (others become ``?``), and at most
+    :data:`SHOWN_KEY_ID_CHARS` of them (a longer one is cut, with its length said)."""
+    text = str(key_id)
+    cleaned = "".join(c if c in _KEY_ID_CHARS else "?" for c in text[:SHOWN_KEY_ID_CHARS])
+    if len(text) > SHOWN_KEY_ID_CHARS:
+        cleaned += f"… ({len(text)} characters)"
+    return cleaned
 
 
 def _b64(data: bytes) -> str:

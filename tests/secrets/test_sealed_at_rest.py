@@ -154,3 +154,26 @@ async def test_an_envelope_moved_to_another_tenants_record_of_the_same_uuid_neve
         await app.mcp_servers.credentials(other, uuid)
     assert token.value not in str(raised.value)
     assert await app.mcp_servers.credentials(owner, uuid) == token.headers
+
+
+async def test_errors_about_a_stored_envelope_never_echo_what_it_holds(
+    store: Store, tenant: PartitionKey, context: TenantContext
+) -> None:
+    """A damaged envelope's format and an unknown key id come from the database: the errors
+    show neither the format's value nor more than a short, printable head of the key id."""
+    app = services(store, new_key())
+    token = Token()
+    view = await app.mcp_servers.create(context, server_input(Token()))
+    repo = store.repository(MCP_SERVERS)
+    own = await repo.get(tenant, (view.mcp_server_uuid,))
+    for damaged, error in (
+        ({**own.headers, "aace:envelope": token.value}, SecretMoved),
+        ({**own.headers, "aace:key": f"k1-{token.value}\n{'x' * 300}"}, UnknownSecretKey),
+    ):
+        await repo.put(attrs.evolve(own, headers=damaged), condition=ANY)
+        with pytest.raises(error) as raised:
+            await app.mcp_servers.credentials(context, view.mcp_server_uuid)
+        shown = f"{raised.value} {raised.value!r} {vars(raised.value)}"
+        assert token.value not in shown
+        assert "\n" not in shown
+        assert "x" * 40 not in shown
