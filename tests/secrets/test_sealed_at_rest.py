@@ -5,6 +5,8 @@ are typed errors; clear records written earlier are read, and sealed on their ne
 
 from __future__ import annotations
 
+import base64
+
 import attrs
 import pytest
 
@@ -84,8 +86,6 @@ async def test_an_unknown_key_id_is_a_typed_error_naming_it(
 ) -> None:
     gone = new_key()
     view = await services(store, gone).mcp_servers.create(context, server_input(Token()))
-    import base64
-
     gone_id = key_id_of(base64.urlsafe_b64decode(gone))
     with pytest.raises(UnknownSecretKey) as raised:
         await services(store, new_key()).mcp_servers.credentials(context, view.mcp_server_uuid)
@@ -111,7 +111,10 @@ async def test_an_envelope_moved_to_another_record_is_a_typed_error_never_a_valu
         await app.mcp_servers.credentials(context, target.mcp_server_uuid)
     assert token.value not in str(raised.value)
     altered = dict(stolen)
-    altered["aace:ciphertext"] = "A" + altered["aace:ciphertext"][1:]
+    sealed = bytearray(base64.urlsafe_b64decode(altered["aace:ciphertext"]))
+    sealed[0] ^= 0x01  # always a change (replacing a character could leave it as it was)
+    altered["aace:ciphertext"] = base64.urlsafe_b64encode(bytes(sealed)).decode()
+    assert altered != stolen
     own = await repo.get(tenant, (source.mcp_server_uuid,))
     await repo.put(attrs.evolve(own, headers=altered), condition=ANY)
     with pytest.raises(SecretMoved):
