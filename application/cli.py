@@ -211,46 +211,20 @@ def secrets_rotate(
     restart: Annotated[
         bool, typer.Option("--restart", help="start over instead of resuming")
     ] = False,
-) -> None:
+) -> int:
     """Seal every secret under the first key (resumable; run it again after a stop)."""
-    from aace.application.secrets import SecretBox
-    from aace.application.secrets_rotation import rotate_secrets
+    from aace.application.secrets_commands import secrets_rotate as rotate
 
-    settings = _settings(context, storage)
-
-    async def work() -> Any:
-        store = await open_store(attrs.evolve(settings, cache_url=None, initialize="verify"))
-        try:
-            return await rotate_secrets(
-                store, SecretBox.of(settings), page_size=page_size, restart=restart
-            )
-        finally:
-            await store.close()
-
-    done = asyncio.run(work())
-    for table, counts in done.tables.items():
-        shown = ", ".join(f"{name} {count}" for name, count in counts.items())
-        typer.echo(f"{table}: {shown} (now under {done.key_id})")
-    typer.echo(done.note)
+    return rotate(_settings(context, storage), page_size=page_size, restart=restart)
 
 
 @secrets_app.command("status")
 def secrets_status_command(context: typer.Context, storage: StorageOption = None) -> None:
     """How many records hold secrets under which key id, and how many in clear."""
-    from aace.application.secrets_rotation import secrets_status
+    from aace.application.secrets_commands import secrets_status_lines
 
-    settings = _settings(context, storage)
-
-    async def work() -> dict[str, dict[str, int]]:
-        store = await open_store(attrs.evolve(settings, cache_url=None, initialize="verify"))
-        try:
-            return await secrets_status(store)
-        finally:
-            await store.close()
-
-    for table, counts in asyncio.run(work()).items():
-        shown = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
-        typer.echo(f"{table}: {shown or 'none'}")
+    for line in secrets_status_lines(_settings(context, storage)):
+        typer.echo(line)
 
 
 def _fail(message: str, hint: str, code: int) -> None:

@@ -13,16 +13,19 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
+import anyio
 import attrs
 import pytest
 
 from aace.application.container import open_store
 from aace.application.secrets import SecretBox
-from aace.application.secrets_rotation import _reseal, rotate_secrets, secrets_status
+from aace.application.secrets_commands import rotation_lines
+from aace.application.secrets_rotation import MOVED, reseal, rotate_secrets, secrets_status
 from aace.application.settings import Settings
 from aace.domain.entities import MCP_SERVERS
-from aace.domain.ports import Store
+from aace.domain.ports import ANY, Store
 from aace.domain.secrets import is_envelope, key_id_of
 from aace.domain.tenancy import PartitionKey, TenantContext
 from tests.backends import opener, settings_opener
@@ -151,60 +154,117 @@ async def test_a_rotation_stopped_in_process_resumes_on_memory(
         with pytest.raises(Stop):
             await rotate_secrets(store, box, page_size=2, progress=stop)
         assert (await secrets_status(store))["mcp_servers"][_key_id(new)] == 2
-        await rotate_secrets(store, box, page_size=2)
+        finished = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+        done = await rotate_secrets(store, box, page_size=2, clock=lambda: finished)
+        assert done.finished_at is None
+        assert done.complete
         assert (await secrets_status(store))["mcp_servers"] == {_key_id(new): 7}
+        again = await rotate_secrets(store, box, page_size=2)
+        assert again.finished_at == finished.isoformat()
+        assert again.tables == done.tables
+        assert again.elsewhere == {}
 
 
-def test_the_cli_rotates_and_counts(
+async def test_the_cli_rotates_counts_and_says_when_the_job_had_finished(
     request: pytest.FixtureRequest,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import anyio
-
+    """The commands run on a thread of their own (they run their own event loop)."""
     from aace.application.cli import main
 
     old, new = new_key(), new_key()
     url = sqlite_url(request)
+    tenant = PartitionKey("ep", "cli")
+    store = await open_store(Settings(storage_url=url, initialize="create"))
+    try:
+        await _seed(store, old, tenant)
+    finally:
+        await store.close()
 
-    async def seed() -> None:
-        store = await open_store(Settings(storage_url=url, initialize="create"))
-        try:
-            await _seed(store, old, PartitionKey("ep", "cli"))
-        finally:
-            await store.close()
+    async def run(*argv: str) -> str:
+        await anyio.to_thread.run_sync(main, ["secrets", *argv, "--storage", url])
+        return capsys.readouterr().out
 
-    anyio.run(seed)
     monkeypatch.setenv("AACE_SECRET_KEYS", f"{new},{old}")
-    main(["secrets", "status", "--storage", url])
-    assert f"mcp_servers: clear 3, {_key_id(old)} 4" in capsys.readouterr().out
-    main(["secrets", "rotate", "--storage", url])
-    shown = capsys.readouterr().out
+    assert f"mcp_servers: clear 3, {_key_id(old)} 4" in await run("status")
+    shown = await run("rotate")
     assert (
-        f"mcp_servers: sealed 7, already 0, changed 0, gone 0 (now under {_key_id(new)})" in shown
-    )
+        f"mcp_servers: sealed 7, already 0, changed 0, gone 0, unreadable 0 "
+        f"(now under {_key_id(new)})"
+    ) in shown
+    assert "finished earlier" not in shown
     assert "VACUUM" in shown
-    main(["secrets", "status", "--storage", url])
-    assert f"mcp_servers: {_key_id(new)} 7" in capsys.readouterr().out
+    assert f"mcp_servers: {_key_id(new)} 7" in await run("status")
+    again = await run("rotate")
+    assert f"rotation under {_key_id(new)} finished earlier at " in again
+    assert "nothing to do" in again
+    assert "--restart" in again
+    assert f"status finds every secret under {_key_id(new)}" in again
+    store = await open_store(Settings(storage_url=url))
+    try:  # a process without keys writes a server meanwhile
+        await store.repository(MCP_SERVERS).put(sample(MCP_SERVERS, tenant, headers={"A": "b"}))
+    finally:
+        await store.close()
+    with pytest.raises(SystemExit) as exited:
+        await run("rotate")
+    assert exited.value.code == 1
+    told = capsys.readouterr().out
+    assert "finished earlier" in told
+    assert f"status finds secrets not under {_key_id(new)}" in told
+    assert "mcp_servers: clear 1" in told
+    assert "sealed 1, already 7" in await run("rotate", "--restart")
+    assert f"mcp_servers: {_key_id(new)} 8" in await run("status")
+
+
+async def test_a_record_no_key_opens_is_counted_unreadable_and_the_run_carries_on(
+    store: Store, tenant: PartitionKey
+) -> None:
+    old, new, lost = new_key(), new_key(), new_key()
+    context = TenantContext(tenant)
+    await _seed(store, old, tenant)
+    tokens = [Token(), Token()]
+    for token in tokens:  # sealed under a key nobody has any more
+        await services(store, lost).mcp_servers.create(context, server_input(token))
+    repo = store.repository(MCP_SERVERS)
+    app = services(store, old)
+    source = await app.mcp_servers.create(context, server_input(Token(), "source"))
+    target = await app.mcp_servers.create(context, server_input(Token(), "target"))
+    stolen = (await repo.get(tenant, (source.mcp_server_uuid,))).headers
+    victim = await repo.get(tenant, (target.mcp_server_uuid,))
+    await repo.put(attrs.evolve(victim, headers=stolen), condition=ANY)
+    box = SecretBox.of(Settings(secret_keys=[new, old]))
+    done = await rotate_secrets(store, box, page_size=3)
+    assert done.tables["mcp_servers"]["sealed"] == 8
+    assert done.tables["mcp_servers"]["unreadable"] == 3
+    assert done.unreadable == {_key_id(lost): 2, MOVED: 1}
+    assert not done.complete
+    lines = "\n".join(rotation_lines(done))
+    assert f"{_key_id(lost)} 2" in lines
+    assert not any(t.value in lines for t in tokens)
+    status = (await secrets_status(store))["mcp_servers"]
+    assert status == {_key_id(new): 8, _key_id(lost): 2, _key_id(old): 1}
 
 
 async def test_rotation_never_overwrites_a_concurrent_update(
     store: Store, tenant: PartitionKey
 ) -> None:
+    """A concurrent update is told by its later ``updated_at`` (stamped here, no clock) or,
+    when it kept the same ``updated_at``, by the secret it wrote."""
     old, new = new_key(), new_key()
     context = TenantContext(tenant)
     view = await services(store, old).mcp_servers.create(context, server_input(Token()))
     repo = store.repository(MCP_SERVERS)
-    stale = await repo.get(tenant, (view.mcp_server_uuid,))
-    newer = Token()
-    await services(store, new, old).mcp_servers.update(
-        context, view.mcp_server_uuid, {"headers": newer.headers}
-    )
     box = SecretBox.of(Settings(secret_keys=[new, old]))
-    assert await _reseal(repo, box, stale) == "changed"
+    stale = await repo.get(tenant, (view.mcp_server_uuid,))
+    for later in (timedelta(seconds=1), timedelta(0)):
+        newer = Token()
+        update = attrs.evolve(stale, headers=newer.headers, updated_at=stale.updated_at + later)
+        await repo.put(await box.seal(MCP_SERVERS, update), condition=ANY)
+        assert await reseal(repo, box, stale) == ("changed", None)
+        creds = await services(store, new).mcp_servers.credentials(context, view.mcp_server_uuid)
+        assert creds == newer.headers
+        stale = attrs.evolve(stale, updated_at=stale.updated_at + later)
     stored = await repo.get(tenant, (view.mcp_server_uuid,))
     assert is_envelope(stored.headers)
-    assert stored.updated_at != stale.updated_at
-    creds = await services(store, new).mcp_servers.credentials(context, view.mcp_server_uuid)
-    assert creds == newer.headers
-    assert await _reseal(repo, box, stored) == "already"
+    assert await reseal(repo, box, stored) == ("already", None)
