@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 from aiodataloader import DataLoader
 
+from aace.domain.core_schemas import PydanticSerializer
 from aace.domain.entities import ALL_SCHEMAS
 from aace.domain.errors import ValidationError
 from aace.domain.ports import Store, find_active, read_all
@@ -50,6 +51,7 @@ class Loaded(Generic[E]):
 
     record: E
     related: Related
+    __pydantic_serializer__ = PydanticSerializer()  # where the type says ``Any``
 
     def __json_data__(self, options: JsonOptions) -> dict[str, Any]:
         """The web shape (:mod:`aace.domain.serialization`)."""
@@ -61,18 +63,17 @@ class Loaded(Generic[E]):
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> dict[str, Any]:
         """``Loaded[E]`` as a pydantic type: the record through ``E``'s schema."""
-        from aace.domain.core_schemas import (
-            container_core_schema,
-            related_core_schema,
-            related_data,
-        )
+        from aace.domain.core_schemas import container_core_schema, related_core_schema
 
         return container_core_schema(
             cls,
             source,
             handler,
             lambda record: {"record": record, "related": related_core_schema()},
-            lambda loaded: {"record": loaded.record, "related": related_data(loaded.related)},
+            lambda loaded, options: {
+                "record": loaded.record,
+                "related": options.related(loaded.related),
+            },
         )
 
 

@@ -7,13 +7,15 @@ fields, the service's managed fields and the keys the package generates (``Updat
 every key, all optional). Each field's rules are the domain's: a validator calls
 :func:`aace.domain.records.check_field` (the entity's own validator), so a rule is written
 once; the services check the whole record again when they build it. ``to_input(model)``
-is the service's input mapping (the fields given, by their snake_case names).
+is the service's input mapping (the fields given, by their snake_case names). Datetime
+fields take ISO 8601 text (JSON has no other way to write one); every other field is strict.
 """
 
 from __future__ import annotations
 
 import functools
 import typing
+from datetime import datetime
 from typing import Annotated, Any
 
 import attrs
@@ -39,8 +41,13 @@ class RequestModels:
 
 def _settable(service: str) -> tuple[type[Any], list[str], set[str]]:
     """The entity, the fields a create may give, and the key fields."""
-    service_type: Any = service_types()[service]
-    spec = service_type.spec
+    service_type: Any = service_types().get(service)
+    spec = getattr(service_type, "spec", None)
+    if spec is None:
+        known = ", ".join(n for n, t in service_types().items() if hasattr(t, "spec"))
+        raise LookupError(
+            f"no request models for {service!r}: it is not a service of one entity ({known})"
+        )
     schema = spec.schema
     managed = set(MANAGED_FIELDS) | service_type.managed_fields()
     if not spec.natural_key:
@@ -68,6 +75,17 @@ def _default(field: attrs.Attribute[Any]) -> Any:
     return pydantic.Field(default=default)
 
 
+def _lax_datetimes(hint: Any) -> Any:
+    """``hint`` with each ``datetime`` accepting ISO 8601 text (JSON has no datetime type,
+    and the models are otherwise strict)."""
+    if hint is datetime:
+        return Annotated[datetime, pydantic.Strict(False)]
+    args = typing.get_args(hint)
+    if type(None) in args and datetime in args:
+        return Annotated[datetime, pydantic.Strict(False)] | None
+    return hint
+
+
 def _model(
     name: str, entity: type[Any], names: list[str], *, partial: bool, camel: bool
 ) -> type[pydantic.BaseModel]:
@@ -76,7 +94,8 @@ def _model(
     definitions: dict[str, Any] = {}
     for field_name in names:
         field = fields[field_name]
-        annotation = Annotated[hints[field_name], _rule(entity, field_name)]  # type: ignore[valid-type]
+        hint = _lax_datetimes(hints[field_name])
+        annotation = Annotated[hint, _rule(entity, field_name)]  # type: ignore[valid-type]
         if partial:
             definitions[field_name] = (annotation, pydantic.Field(default=None))
         elif field.default is attrs.NOTHING:
@@ -97,7 +116,8 @@ def _model(
 @functools.cache
 def request_models(service: str, *, camel: bool = False) -> RequestModels:
     """``Create`` and ``Update`` models of the service named ``service`` (``"agents"``);
-    ``camel``: the fields are written in camelCase (snake_case is accepted too)."""
+    ``camel``: the fields are written in camelCase (snake_case is accepted too). A name
+    that is not a service of one entity (``"usage"``) is ``LookupError`` naming it."""
     entity, names, keys = _settable(service)
     prefix = entity.__name__
     return RequestModels(

@@ -16,10 +16,11 @@ from __future__ import annotations
 import enum
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Generic, Protocol, TypeVar, assert_never
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, assert_never
 
 import attrs
 
+from aace.domain.entities.base import WebRecord
 from aace.domain.query import MAX_PAGE_SIZE, Page, Query, RangeCondition
 from aace.domain.schema import EntityKey, EntitySchema
 from aace.domain.tenancy import PartitionKey
@@ -274,9 +275,12 @@ class UnitOfWork(Protocol):
 
 
 @attrs.frozen
-class CheckResult:
+class CheckResult(WebRecord):
     """One health check: whether it passed, how long it took, and what it found or why it
-    failed (never a password, a record or a secret)."""
+    failed (never a password, a record or a secret). Its web shape leaves ``detail`` out
+    (it may name a host) unless secrets are asked for."""
+
+    __aace_secret_fields__: ClassVar[frozenset[str]] = frozenset({"detail"})
 
     ok: bool
     seconds: float
@@ -284,7 +288,7 @@ class CheckResult:
 
 
 @attrs.frozen
-class Health:
+class Health(WebRecord):
     """What a ping found: the store (reachable and initialised) and the cache where one is
     configured; ``ok`` when every check passed."""
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
+from aace.domain.core_schemas import PydanticSerializer
 from aace.domain.cursors import CursorCodec, json_default
 from aace.domain.errors import InvalidCursor, ValidationError
 from aace.domain.filters import Filter, FilterTarget, as_filter, check_key_text
@@ -132,6 +133,7 @@ class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None = None
     related: Mapping[str, Mapping[tuple[str, ...], Any]] = attrs.field(factory=dict)
+    __pydantic_serializer__ = PydanticSerializer()  # a page where the type says ``Any``
 
     def __json_data__(self, options: JsonOptions) -> dict[str, Any]:
         """The web shape (:mod:`aace.domain.serialization`)."""
@@ -145,11 +147,7 @@ class Page(Generic[T]):
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> dict[str, Any]:
         """``Page[T]`` as a pydantic type: items through ``T``'s schema (no pydantic import
         here: :mod:`aace.domain.core_schemas`)."""
-        from aace.domain.core_schemas import (
-            container_core_schema,
-            related_core_schema,
-            related_data,
-        )
+        from aace.domain.core_schemas import container_core_schema, related_core_schema
 
         return container_core_schema(
             cls,
@@ -160,10 +158,10 @@ class Page(Generic[T]):
                 "next_cursor": {"type": "nullable", "schema": {"type": "str"}},
                 "related": related_core_schema(),
             },
-            lambda page: {
+            lambda page, options: {
                 "items": list(page.items),
                 "next_cursor": page.next_cursor,
-                "related": related_data(page.related),
+                "related": options.related(page.related),
             },
         )
 

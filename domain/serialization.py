@@ -137,13 +137,15 @@ def _viewed(cls: type[Any]) -> type[Any]:
 
 
 def _secret_names(cls: type[Any]) -> frozenset[str]:
+    """An entity's ``EntitySchema.secrets``; another class's ``__aace_secret_fields__``
+    (what may name a host or hold a credential)."""
     from aace.domain.entities import ALL_SCHEMAS
 
     entity = _viewed(cls)
     for schema in ALL_SCHEMAS:
         if schema.entity is entity:
             return schema.secrets
-    return frozenset()
+    return frozenset(getattr(cls, "__aace_secret_fields__", ()))
 
 
 def web_fields(cls: type[Any], *, tenant: bool = False, secrets: bool = False) -> tuple[str, ...]:
@@ -164,13 +166,17 @@ def _web_fields(cls: Any, tenant: bool, secrets: bool) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _value_schema(hint: Any) -> dict[str, Any]:
+def _value_schema(hint: Any, options: JsonOptions) -> dict[str, Any]:
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if type(None) in args:
         inner = [a for a in args if a is not type(None)]
         (one,) = inner
-        return {"anyOf": [_value_schema(one), {"type": "null"}]}
+        return {"anyOf": [_value_schema(one, options), {"type": "null"}]}
+    if isinstance(hint, type) and attrs.has(hint):
+        return json_schema(
+            hint, camel=options.camel, tenant=options.tenant, secrets=options.secrets
+        )
     if hint is str or hint is PartitionKey:
         return {"type": "string"}
     if hint is bool:
@@ -184,7 +190,7 @@ def _value_schema(hint: Any) -> dict[str, Any]:
     if origin is dict or hint is dict:
         return {"type": "object"}
     if origin is list:
-        return {"type": "array", "items": _value_schema(args[0]) if args else {}}
+        return {"type": "array", "items": _value_schema(args[0], options) if args else {}}
     return {}
 
 
@@ -192,12 +198,15 @@ def json_schema(
     cls: type[Any], *, camel: bool = False, tenant: bool = False, secrets: bool = False
 ) -> dict[str, Any]:
     """The JSON Schema (2020-12) of ``cls``'s records as :func:`to_json_data` writes them
-    with the same options: every field present (``null`` where a nullable one is unset)."""
+    with the same options: every field present (``null`` where a nullable one is unset), a
+    nested record described in place."""
     options = JsonOptions(camel, tenant, secrets)
     hints = typing.get_type_hints(_viewed(cls))
     properties: dict[str, Any] = {}
     for name in web_fields(cls, tenant=tenant, secrets=secrets):
-        schema = {"type": "string"} if name in TENANT_ATTRS else _value_schema(hints[name])
+        schema = (
+            {"type": "string"} if name in TENANT_ATTRS else _value_schema(hints[name], options)
+        )
         properties[options.name(name)] = schema
     return {
         "title": cls.__name__,

@@ -33,6 +33,10 @@ class InternalMcp:
     base_url: str
     headers: dict[str, str] = attrs.field(repr=lambda _: "<redacted>")
 
+    def __json_data__(self, options: object) -> Any:
+        """Never a web shape: it holds the credentials a client must not see."""
+        raise TypeError("InternalMcp holds credentials: it is never sent to a client")
+
 
 @checked_entry_points
 class McpServerService(EntityService[McpServerView]):

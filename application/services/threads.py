@@ -28,6 +28,7 @@ from aace.domain.conversation_rules import (
     tool_call_message,
 )
 from aace.domain.entities import AGENTS, MESSAGES, RUNS, THREADS, TOOL_CALLS, Run, Thread
+from aace.domain.entities.base import WebRecord
 from aace.domain.errors import ValidationError
 from aace.domain.fields import utc_now
 from aace.domain.ports import find_active, read_all
@@ -38,7 +39,7 @@ __all__ = ["HistoryEntry", "ThreadService"]
 
 
 @attrs.frozen
-class HistoryEntry:
+class HistoryEntry(WebRecord):
     """One entry of a thread's history: a message, or a tool call rendered as one."""
 
     role: str

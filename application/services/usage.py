@@ -39,6 +39,7 @@ from aace.application.services.idempotency import Idempotency, fingerprint
 from aace.application.services.listing import Listing, eq, one_of
 from aace.application.settings import Settings
 from aace.domain.entities import PERIODS, USAGE_LIMITS, USAGE_SUMMARIES, UsageLimit, UsageSummary
+from aace.domain.entities.base import WebRecord
 from aace.domain.errors import Conflict, Forbidden, LimitExceeded, ValidationError
 from aace.domain.ports import Store, UnitOfWork
 from aace.domain.query import MAX_PAGE_SIZE, Page, Query
@@ -60,7 +61,7 @@ log = logging.getLogger("aace.usage")
 
 
 @attrs.frozen
-class UsageCheck:
+class UsageCheck(WebRecord):
     """Where a tenant stands on one usage key in one period."""
 
     usage_key: str

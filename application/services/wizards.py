@@ -24,6 +24,7 @@ from aace.domain.entities import (
     WizardGroup,
     WizardSchema,
 )
+from aace.domain.entities.base import WebRecord
 from aace.domain.ports import ABSENT, ANY, PRESENT, Condition, UnitOfWork
 from aace.domain.tenancy import TenantContext
 from aace.domain.wizards import (
@@ -79,7 +80,7 @@ _MEMBER_SPECS: dict[str, ServiceSpec[Any]] = {
 
 
 @attrs.frozen
-class SavedWizardGroup:
+class SavedWizardGroup(WebRecord):
     """What :meth:`WizardGroupService.save_with_wizards` wrote."""
 
     group: WizardGroup

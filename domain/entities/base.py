@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from aace.domain.core_schemas import PydanticSerializer
 from aace.domain.errors import ValidationError
 from aace.domain.fields import timestamp
 from aace.domain.schema import IndexKind, IndexSpec
@@ -53,9 +54,11 @@ class WebRecord:
     returns its web shape (no tenant, no secrets) and the OpenAPI document describes it.
     pydantic asks for the core schema; nothing here imports pydantic
     (:mod:`aace.domain.core_schemas`). A public view of a record says which entity it shows
-    with ``__aace_view_of__``."""
+    with ``__aace_view_of__``. A record held where the type says ``Any`` is serialised by
+    ``__pydantic_serializer__``."""
 
     __slots__ = ()
+    __pydantic_serializer__ = PydanticSerializer()
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> dict[str, Any]:
