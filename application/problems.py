@@ -24,10 +24,45 @@ import attrs
 
 from aace.domain.errors import AaceError, FieldError, QuotaExceeded, TooLarge, ValidationError
 
-__all__ = ["MEDIA_TYPE", "Problem", "problem", "request_problem", "status_of"]
+__all__ = [
+    "MEDIA_TYPE",
+    "PROBLEM_JSON_SCHEMA",
+    "Problem",
+    "problem",
+    "request_problem",
+    "status_of",
+]
 
 #: The media type of a problem document.
 MEDIA_TYPE = "application/problem+json"
+#: The JSON Schema of a problem document, for an OpenAPI document's error responses.
+PROBLEM_JSON_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "An error as RFC 9457 problem details.",
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "description": "urn:aace:error:<class> or about:blank"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "A validation error's every bad field, in field order.",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                "required": ["field", "message"],
+            },
+        },
+        "limit": {"type": "string", "description": "TooLarge: the storage limit passed."},
+        "resets_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "QuotaExceeded: when the period resets.",
+        },
+    },
+    "required": ["type", "title", "status"],
+}
 _UNKNOWN_STATUS = 500
 _WORDS = re.compile(r"(?<!^)(?=[A-Z])")
 

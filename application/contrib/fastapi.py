@@ -13,20 +13,28 @@ dependencies and FastAPI's own request-validation errors as the same 422 problem
         return paging.respond(page)
 
 Records, ``Page[T]`` and ``Loaded[E]`` are pydantic types already: routes return them as
-they are.
+they are. :func:`install` also puts them in FastAPI's encoder table (a route that annotates
+nothing, ``jsonable_encoder``), makes ``camel=True`` reach every answer and the OpenAPI
+document, and documents error responses as problem details.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+import json
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, TypeVar
 
 import attrs
 from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi.encoders import ENCODERS_BY_TYPE
 from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response as StarletteResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aace.application.facade import Aace
-from aace.application.problems import request_problem
+from aace.application.loader import Loaded
+from aace.application.problems import MEDIA_TYPE, PROBLEM_JSON_SCHEMA, request_problem
+from aace.application.roster import service_types
 from aace.contrib import starlette as _starlette
 from aace.contrib.starlette import (
     current_aace,
@@ -39,7 +47,10 @@ from aace.contrib.starlette import (
 )
 from aace.contrib.tenants import TenantResolver
 from aace.contrib.web import DEFAULT_PAGE_SIZE, next_link, problem_response
+from aace.domain.core_schemas import WEB_OPTIONS, web_options
+from aace.domain.entities.base import WebRecord
 from aace.domain.query import MAX_PAGE_SIZE, Page
+from aace.domain.serialization import JsonOptions
 from aace.domain.tenancy import TenantContext
 
 __all__ = [
@@ -53,6 +64,7 @@ __all__ = [
     "install",
     "lifespan",
     "platform_tenant",
+    "register_encoders",
     "render_error",
     "render_request_error",
     "respond",
@@ -74,12 +86,90 @@ def install(
     health_details: bool = False,
     camel: bool = False,
 ) -> None:
-    """What :func:`aace.contrib.starlette.install` does, and FastAPI's request-validation
-    errors rendered as the 422 problem a ``ValidationError`` gives (every field listed)."""
+    """What :func:`aace.contrib.starlette.install` does, and: FastAPI's request-validation
+    errors rendered as the 422 problem a ``ValidationError`` gives (every field listed);
+    records and pages in FastAPI's encoder table (:func:`register_encoders`); ``camel``:
+    camelCase names in every answer (annotated routes too) and in the OpenAPI document,
+    whose 422 and other 4xx responses are described as problem details."""
     _starlette.install(
         api, tenant=tenant, health=health, health_details=health_details, camel=camel
     )
     api.add_exception_handler(RequestValidationError, render_request_error)
+    register_encoders()
+    options = JsonOptions(camel=camel)
+    if camel:
+        api.add_middleware(_WebOptions, options=options)
+    _document_problems(api, options)
+
+
+class _WebOptions:
+    """Pure ASGI middleware: the app's web options (camelCase) for everything pydantic and
+    ``jsonable_encoder`` write while it answers a request (:data:`WEB_OPTIONS`)."""
+
+    def __init__(self, app: ASGIApp, options: JsonOptions) -> None:
+        self.app = app
+        self.options = options
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with web_options(self.options):
+            await self.app(scope, receive, send)
+
+
+def register_encoders() -> None:
+    """Put every record class, ``Page`` and ``Loaded`` in FastAPI's encoder table
+    (``fastapi.encoders.ENCODERS_BY_TYPE``): ``jsonable_encoder`` and routes that annotate
+    nothing write them in the web shape. ``InternalMcp`` is left out (it holds credentials:
+    never send it)."""
+    service_types()  # every service module loaded: the values they return are defined
+    for cls in (Page, Loaded, *_subclasses(WebRecord)):
+        ENCODERS_BY_TYPE.setdefault(cls, _web_data)
+
+
+def _subclasses(cls: type[Any]) -> Iterator[type[Any]]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def _web_data(value: Any) -> Any:
+    return WEB_OPTIONS.get().data(value)
+
+
+_PROBLEM = {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def _document_problems(api: FastAPI, options: JsonOptions) -> None:
+    """The app's OpenAPI document written with ``options`` (camelCase names), its 422 and
+    4xx responses as problem details (instead of FastAPI's ``HTTPValidationError``)."""
+    generate: Callable[[], dict[str, Any]] = api.openapi
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            with web_options(options):
+                document = generate()
+            api.openapi_schema = _problem_responses(document)
+        return api.openapi_schema
+
+    api.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override
+
+
+def _problem_responses(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with each operation's 422 and a ``4XX`` response as problem details and
+    the ``Problem`` schema; FastAPI's validation-error schemas go where nothing names them."""
+    for path in document.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.get("responses") if isinstance(operation, dict) else None
+            if not isinstance(responses, dict):
+                continue
+            if "422" in responses:
+                responses["422"] = {"description": "Every bad field", "content": _PROBLEM}
+            responses.setdefault("4XX", {"description": "Problem details", "content": _PROBLEM})
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_JSON_SCHEMA
+    for name in ("HTTPValidationError", "ValidationError"):
+        if f'"#/components/schemas/{name}"' not in json.dumps(document):
+            schemas.pop(name, None)
+    return document
 
 
 async def render_request_error(request: Request, error: Exception) -> StarletteResponse:

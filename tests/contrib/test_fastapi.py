@@ -8,11 +8,14 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.encoders import jsonable_encoder
 
-from aace import Settings
-from aace.contrib.fastapi import AaceApp, Tenant, header_tenant, install, lifespan
+from aace import Aace, Settings, TenantContext
+from aace.application.serialization import to_json_data
+from aace.contrib.fastapi import AaceApp, Paging, Tenant, header_tenant, install, lifespan
+from aace.domain import Agent, Page
 from tests.contrib.apps import fastapi_app
-from tests.contrib.serving import BAD_AGENT, fresh_tenants, serving
+from tests.contrib.serving import AGENT, BAD_AGENT, fresh_tenants, serving
 
 pytestmark = pytest.mark.anyio
 
@@ -88,3 +91,81 @@ async def test_the_header_preset_is_for_a_trusted_gateway() -> None:
         missing = await client.get("/whoami")
         assert missing.status_code == 400
         assert missing.json()["errors"] == [{"field": "endpoint_id", "message": "is required"}]
+
+
+def _typed_and_plain_routes(camel: bool) -> FastAPI:
+    """Routes annotated with records and pages, and routes that annotate nothing."""
+    api = FastAPI(lifespan=lifespan(Settings(storage_url="memory://")))
+    install(api, tenant=header_tenant(), camel=camel)
+
+    @api.post("/agents", status_code=201)
+    async def create(app: AaceApp, ctx: Tenant) -> Agent:
+        return await app.agents.create(ctx, AGENT)
+
+    @api.get("/agents")
+    async def listing(app: AaceApp, ctx: Tenant, paging: Paging) -> Page[Agent]:
+        return paging.respond(await app.agents.list(ctx, limit=paging.limit))
+
+    @api.post("/plain/agents", status_code=201)
+    async def create_plain(app: AaceApp, ctx: Tenant):
+        return await app.agents.create(ctx, AGENT)
+
+    @api.get("/plain/agents")
+    async def listing_plain(app: AaceApp, ctx: Tenant):
+        page = await app.agents.list(ctx)
+        return {"page": page, "first": page.items[0]}
+
+    return api
+
+
+async def test_camel_case_reaches_typed_routes_and_the_openapi_document() -> None:
+    tenant = {"X-Endpoint-ID": "ep-camel", "X-Part-ID": "acme"}
+    async with serving(_typed_and_plain_routes(camel=True)) as client:
+        created = (await client.post("/agents", headers=tenant)).json()
+        page = (await client.get("/agents", params={"limit": 1}, headers=tenant)).json()
+        plain = (await client.post("/plain/agents", headers=tenant)).json()
+        document = (await client.get("/openapi.json")).json()
+    assert created["agentName"] == AGENT["agent_name"]
+    assert "agent_name" not in created
+    assert "partitionKey" not in created
+    assert set(page) == {"items", "nextCursor", "related"}
+    assert page["items"][0]["agentVersionUuid"]
+    assert plain["agentName"] == AGENT["agent_name"]
+    agent = document["components"]["schemas"]["Agent"]
+    assert "agentVersionUuid" in agent["properties"]
+    assert "agent_version_uuid" not in agent["properties"]
+    listing = document["paths"]["/agents"]["get"]["responses"]["200"]["content"]
+    assert set(listing["application/json"]["schema"]["properties"]) == set(page)
+
+
+async def test_unannotated_routes_and_jsonable_encoder_give_the_web_shape() -> None:
+    tenant = {"X-Endpoint-ID": "ep-plain", "X-Part-ID": "acme"}
+    async with serving(_typed_and_plain_routes(camel=False)) as client:
+        created = await client.post("/plain/agents", headers=tenant)
+        listed = await client.get("/plain/agents", headers=tenant)
+    assert created.status_code == 201, created.text
+    assert "partition_key" not in created.json()
+    assert created.json()["agent_name"] == AGENT["agent_name"]
+    assert listed.json()["first"] == created.json()
+    assert listed.json()["page"]["items"] == [created.json()]
+    assert created.json()["created_at"].endswith("+00:00")
+    async with Aace.open(Settings(storage_url="memory://")) as app:
+        ctx = TenantContext.from_request("ep-1", "acme", updated_by="me")
+        agent = await app.agents.create(ctx, AGENT)
+        assert jsonable_encoder(agent) == to_json_data(agent)
+        assert jsonable_encoder({"page": Page([agent])}) == {"page": to_json_data(Page([agent]))}
+
+
+async def test_the_openapi_document_describes_problem_responses(
+    client: httpx.AsyncClient,
+) -> None:
+    document = (await client.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    problem = schemas["Problem"]
+    assert {"type", "title", "status", "detail", "errors"} <= set(problem["properties"])
+    ref = {"$ref": "#/components/schemas/Problem"}
+    create = document["paths"]["/agents"]["post"]["responses"]
+    assert create["422"]["content"] == {"application/problem+json": {"schema": ref}}
+    assert create["4XX"]["content"] == {"application/problem+json": {"schema": ref}}
+    assert "HTTPValidationError" not in str(document)
