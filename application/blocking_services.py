@@ -8,7 +8,7 @@ import builtins
 from aace.application.loader import Loaded
 from aace.application.services.arguments import Actor, Amount, Cursor, Flag, Id, Includes, Input, Inputs, JsonValue, KeyAndChanges, KeyPart, Keys, OptionalFlag, OptionalId, OptionalMoment, OptionalPageSize, PageSize, Periods, Text, Window
 from aace.application.services.mcp_servers import InternalMcp
-from aace.application.services.public_ids import ResolvedAgent
+from aace.application.services.public_ids import PublicAgent
 from aace.application.services.threads import HistoryEntry
 from aace.application.services.usage import UsageCheck
 from aace.application.services.views import McpServerView
@@ -219,14 +219,16 @@ class BlockingAgentService(Blocking):
         result: int = self._run('repoint', context, old_version_uuid, new_version_uuid, follow_active=follow_active)
         return result
 
-    def resolve_public(self, public_id: Id) -> ResolvedAgent:
-        """The owning tenant's context and the agent's public view (its active version,
-        configuration keys starting with ``_`` left out) for a public id: one keyed read
-        across tenants plus the active version's read. An unknown or revoked id is
-        ``NotFound`` after the same reads. The one read that starts without a tenant:
-        rate-limit it at the edge (docs/embedding.md).
+    def resolve_public(self, public_id: Id) -> PublicAgent:
+        """The owning tenant's context, the active version's ids and the agent's public
+        view (an allowlist: name, description, configuration without its ``_…`` keys) for a
+        public id: one keyed read across tenants plus the active version's read. An
+        unknown or revoked id is ``NotFound`` after the same reads (an id whose agent is
+        gone is deleted first). The one read that starts without a tenant: rate-limit it at
+        the edge, and cache answers briefly (a cached one outlives a revocation;
+        docs/embedding.md).
         """
-        result: ResolvedAgent = self._run('resolve_public', public_id)
+        result: PublicAgent = self._run('resolve_public', public_id)
         return result
 
     def revoke_public_id(self, context: TenantContext, public_id: Id) -> None:

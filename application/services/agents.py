@@ -13,7 +13,7 @@ from aace.application.services.arguments import Flag, Id, checked_entry_points
 from aace.application.services.contention import commit_or_lose, settle
 from aace.application.services.entity import Context, ServiceSpec, new_id, tenant_of
 from aace.application.services.listing import Listing, contains, eq, nested, one_of
-from aace.application.services.public_ids import PublicIds, ResolvedAgent
+from aace.application.services.public_ids import PublicAgent, PublicIds
 from aace.application.services.versioned import VersionedService, Versioning, unchanged
 from aace.application.settings import Settings
 from aace.domain.compilation import compile_agent
@@ -95,12 +95,14 @@ class AgentService(VersionedService[Agent]):
         """The agent's public ids (``[]`` when it has none)."""
         return await self._public_ids.of(context, agent_uuid)
 
-    async def resolve_public(self, public_id: Id) -> ResolvedAgent:
-        """The owning tenant's context and the agent's public view (its active version,
-        configuration keys starting with ``_`` left out) for a public id: one keyed read
-        across tenants plus the active version's read. An unknown or revoked id is
-        ``NotFound`` after the same reads. The one read that starts without a tenant:
-        rate-limit it at the edge (docs/embedding.md)."""
+    async def resolve_public(self, public_id: Id) -> PublicAgent:
+        """The owning tenant's context, the active version's ids and the agent's public
+        view (an allowlist: name, description, configuration without its ``_…`` keys) for a
+        public id: one keyed read across tenants plus the active version's read. An
+        unknown or revoked id is ``NotFound`` after the same reads (an id whose agent is
+        gone is deleted first). The one read that starts without a tenant: rate-limit it at
+        the edge, and cache answers briefly (a cached one outlives a revocation;
+        docs/embedding.md)."""
         return await self._public_ids.resolve(public_id)
 
     async def _also_on_create(self, uow: UnitOfWork, context: Context, entity: Agent) -> None:

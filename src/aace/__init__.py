@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from aace.application.facade import Aace
     from aace.application.loader import Loaded
     from aace.application.services.mcp_servers import InternalMcp
+    from aace.application.services.public_ids import PublicAgent, PublicAgentView
     from aace.application.services.threads import HistoryEntry
     from aace.application.services.usage import UsageCheck
     from aace.application.services.views import McpServerView
@@ -35,6 +36,8 @@ _LAZY = {
     "BlockingAace": "aace.application.blocking",
     "Loaded": "aace.application.loader",
     "InternalMcp": "aace.application.services.mcp_servers",
+    "PublicAgent": "aace.application.services.public_ids",
+    "PublicAgentView": "aace.application.services.public_ids",
     "HistoryEntry": "aace.application.services.threads",
     "UsageCheck": "aace.application.services.usage",
     "McpServerView": "aace.application.services.views",
@@ -60,6 +63,8 @@ __all__ = [
     "McpServerView",
     "PartitionKey",
     "PlatformContext",
+    "PublicAgent",
+    "PublicAgentView",
     "SavedWizardGroup",
     "Settings",
     "TenantContext",
