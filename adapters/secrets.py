@@ -2,15 +2,14 @@
 derived with HKDF-SHA256 from each data key, one subkey per purpose, and the local-keys
 provider of ``Settings.secret_keys``.
 
-A key of ``secret_keys`` is never used as it is: HKDF derives from it the AEAD key that
-seals envelopes and, apart, the HMAC key idempotency fingerprints take, so one purpose's
-output tells nothing of the other's key.
+A key of ``secret_keys`` is never used as it is: HKDF derives from it, under a label of
+its purpose, the AEAD key that seals envelopes (a key id is an HMAC under the key itself of
+another fixed label, :func:`aace.domain.secrets.key_id_of`). Idempotency fingerprints take
+no key: they leave secret attributes out.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -20,9 +19,8 @@ from aace.domain.secrets import DataKey, Envelope, SecretMoved, UnknownSecretKey
 
 __all__ = ["LocalKeys", "derive", "open_bytes", "seal_bytes"]
 
-#: HKDF ``info`` per purpose: a subkey of one purpose is useless for the other.
+#: HKDF ``info`` of the sealing subkey.
 SEALING = b"aace secrets v1: AES-256-GCM"
-FINGERPRINTS = b"aace secrets v1: HMAC-SHA256 fingerprints"
 NONCE_BYTES = 12
 
 
@@ -62,11 +60,6 @@ def open_bytes(key: DataKey, envelope: Envelope, associated: bytes) -> bytes:
             "record or altered"
         ) from None
     return opened
-
-
-def keyed_digest(key: DataKey, data: bytes) -> str:
-    """An HMAC-SHA256 of ``data`` under ``key``'s fingerprint subkey (hex)."""
-    return hmac.new(derive(key.material, FINGERPRINTS), data, hashlib.sha256).hexdigest()
 
 
 class LocalKeys:

@@ -180,3 +180,17 @@ async def test_errors_about_a_stored_envelope_never_echo_what_it_holds(
         assert token.value not in shown
         assert "\n" not in shown
         assert "x" * 40 not in shown
+
+
+async def test_an_idempotent_retry_with_other_credentials_replays_the_first_call(
+    store: Store, context: TenantContext
+) -> None:
+    """Fingerprints leave secrets out (an unkeyed digest of a token could be tested against
+    guesses): the same key with other headers is a replay, not a conflict."""
+    app = services(store, new_key())
+    first, second = Token(), Token()
+    key = f"idem-{first.value[:8]}"
+    created = await app.mcp_servers.create(context, server_input(first), idempotency_key=key)
+    again = await app.mcp_servers.create(context, server_input(second), idempotency_key=key)
+    assert again.mcp_server_uuid == created.mcp_server_uuid
+    assert await app.mcp_servers.credentials(context, created.mcp_server_uuid) == first.headers
