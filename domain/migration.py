@@ -267,14 +267,14 @@ class Rekeying:
     known: frozenset[str]
     required: frozenset[str]
 
-    def applies(self, names: frozenset[str] | set[str]) -> bool:
-        """Whether a record with these attribute names only needs re-keying."""
-        return (
-            "partition_key" not in names
-            and "part_id" not in names
-            and self.required <= names
-            and names <= self.known
-        )
+    def applies(self, names: frozenset[str] | set[str], *, from_parent: bool = False) -> bool:
+        """Whether a record with these attribute names only needs re-keying (``from_parent``:
+        a child without ``endpoint_id``, whose parent's tenant is known)."""
+        if "partition_key" in names or "part_id" in names or not names <= self.known:
+            return False
+        if from_parent:
+            return "endpoint_id" not in names and self.required - {"endpoint_id"} <= names
+        return self.required <= names
 
 
 def rekeying(table: LegacyTable) -> Rekeying | None:

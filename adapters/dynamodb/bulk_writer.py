@@ -54,9 +54,12 @@ class WireRekey:
         )
         self._tenants: dict[str, bool] = {}
 
-    def __call__(self, item: Mapping[str, Mapping[str, Any]]) -> tuple[str, Item] | None:
-        """(the tenant, the re-keyed item), or None."""
-        if not self.rule.applies(set(item)):
+    def __call__(
+        self, item: Mapping[str, Mapping[str, Any]], parent: PartitionKey | None = None
+    ) -> tuple[str, Item] | None:
+        """(the tenant, the re-keyed item), or None; ``parent``: the tenant a child without
+        ``endpoint_id`` takes from its parent."""
+        if not self.rule.applies(set(item), from_parent=parent is not None):
             return None
         types = self.types
         for name, value in item.items():
@@ -68,10 +71,17 @@ class WireRekey:
                 text = value["S"]
                 if len(text) != _DATETIME_LENGTH or not text.endswith(_UTC):
                     return None
-        endpoint = item["endpoint_id"]["S"]
-        if not self._valid_tenant(endpoint):
-            return None
-        added = rekeyed_attributes(endpoint)
+        if parent is not None:
+            added = {
+                "partition_key": str(parent),
+                "endpoint_id": parent.endpoint_id,
+                "part_id": parent.part_id,
+            }
+        else:
+            endpoint = item["endpoint_id"]["S"]
+            if not self._valid_tenant(endpoint):
+                return None
+            added = rekeyed_attributes(endpoint)
         rekeyed: Item = {**item}  # type: ignore[dict-item]
         for name, text in added.items():
             rekeyed[name] = {"S": text}

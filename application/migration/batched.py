@@ -19,7 +19,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, overload
 
 import attrs
@@ -36,11 +36,12 @@ from aace.domain.errors import (
     StorageUnavailable,
     ValidationError,
 )
-from aace.domain.legacy_source import LegacyPage, SourceRecord
+from aace.domain.legacy_source import LegacyPage, LegacySource, SourceRecord
 from aace.domain.migration import LegacyTable, Unreadable, migrated, rekeying
 from aace.domain.ports import Store
 from aace.domain.records import to_record
-from aace.domain.schema import EntitySchema
+from aace.domain.schema import EntityKey, EntitySchema
+from aace.domain.tenancy import PartitionKey
 
 __all__ = [
     "DynamoPageSink",
@@ -105,17 +106,26 @@ async def bulk_allowed(state: JobState, table: str, is_empty: Callable[[], Any])
     return saved.get("bulk") is True
 
 
-def prepare_wire(
-    table: LegacyTable, records: PageRecords, rekey: Callable[[Any], Any]
+async def prepare_wire(
+    legacy: LegacySource, table: LegacyTable, records: PageRecords, rekey: Callable[..., Any]
 ) -> tuple[list[Prepared], list[int]]:
-    """The page's records that only need re-keying, re-keyed on the wire; and the indexes
-    of the others (prepared as entities by the caller, validated)."""
+    """The page's records that only need re-keying, re-keyed on the wire (a child without a
+    tenant takes its parent's: the parents read in one batch); and the indexes of the
+    others (prepared as entities by the caller, validated)."""
     ready: list[Prepared] = []
     others: list[int] = []
     wire = records.wire or ()
+    parents = await _parents(legacy, table, wire)
     names = (table.legacy_hash_key, table.schema.range_key)
     for index, item in enumerate(wire):
-        done = rekey(item)
+        parent = None
+        if "endpoint_id" not in item and table.parent is not None:
+            wanted = _parent_key(table, item)
+            parent = parents.get(wanted) if wanted is not None else None
+            if parent is None:
+                others.append(index)  # reported by the full transform: no parent found
+                continue
+        done = rekey(item, parent)
         if done is None:
             others.append(index)
             continue
@@ -123,6 +133,30 @@ def prepare_wire(
         key = {n: item[n]["S"] for n in names if n in item and "S" in item[n]}
         ready.append(Prepared(tenant, key, WireItem(rekeyed, records.records, index)))
     return ready, others
+
+
+def _parent_key(table: LegacyTable, item: Mapping[str, Any]) -> EntityKey | None:
+    link = table.parent
+    if link is None:
+        return None
+    return link.key_of({f: item[f].get("S") for f in link.fields if f in item})
+
+
+async def _parents(
+    legacy: LegacySource, table: LegacyTable, wire: Sequence[Mapping[str, Any]]
+) -> dict[EntityKey, PartitionKey]:
+    """The tenants of the parents of the page's children without one (one batched read)."""
+    link = table.parent
+    if link is None:
+        return {}
+    wanted = [
+        key
+        for item in wire
+        if "endpoint_id" not in item
+        and "partition_key" not in item
+        and (key := _parent_key(table, item)) is not None
+    ]
+    return await legacy.parent_tenants(link, wanted) if wanted else {}
 
 
 class DynamoPageSink:

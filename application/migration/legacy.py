@@ -332,10 +332,14 @@ async def _run(
         await refuse_unresumed([p.table.name for p in present], options, state)
         jobs = await _table_jobs(legacy, store, present, options, state)
         await run_segments(jobs, options, state, report, progress)
+        report.mark("copied_at")
         if not options.dry_run and any(p.table.name == "agents" for p in present):
             if await all_done(state, "agents", options.segments):
                 counted = await recount_agents(store)
-                report.notes.append(f"tenant counters: agents counted for {counted} tenants")
+                seconds = time.time() - report.timings["copied_at"]
+                report.notes.append(
+                    f"tenant counters: agents counted for {counted} tenants in {seconds:.1f} s"
+                )
             else:
                 report.notes.append("tenant counters: made by the worker that finishes agents")
     for p in plans:
@@ -396,7 +400,7 @@ async def _table_job(
     async def prepare(records: Sequence[SourceRecord]) -> list[Prepared]:
         if rekey is None or not isinstance(records, PageRecords):
             return await prepare_page(legacy, table, records, in_place=in_place)
-        ready, others = prepare_wire(table, records, rekey)
+        ready, others = await prepare_wire(legacy, table, records, rekey)
         if others:
             rest = [records.records[i] for i in others]
             ready += await prepare_page(legacy, table, rest, in_place=in_place)

@@ -159,6 +159,12 @@ def test_wire_re_keying_gives_what_the_entity_round_trip_gives() -> None:
             continue
         codec = ItemCodec(table.schema, build_model(table.schema, settings))
         record = legacy_record(table, sample(table.schema, tenant))
+        if table.parent is not None:  # no tenant of its own: its parent's
+            parent = PartitionKey("acme", "emea")
+            found, item = WireRekey(rule, codec)(to_wire(record), parent) or ("", {})
+            assert found == "acme#emea", table.name
+            decoded = from_record(table.schema, codec.decode(item))
+            assert decoded == migrated(table, record, parent), table.name
         record.setdefault("endpoint_id", "acme")
         done = WireRekey(rule, codec)(to_wire(record))
         assert done is not None, table.name
