@@ -12,7 +12,6 @@ import attrs
 
 from aace.application.problems import MEDIA_TYPE, Problem
 from aace.application.serialization import dumps, to_json_data
-from aace.domain.entities import ALL_SCHEMAS
 from aace.domain.errors import ValidationError
 from aace.domain.ports import CheckResult, Health
 from aace.domain.query import MAX_PAGE_SIZE, Page
@@ -34,7 +33,6 @@ JSON = "application/json"
 PROBLEM_JSON = MEDIA_TYPE
 #: A listing's page size when the request names none (the services' default).
 DEFAULT_PAGE_SIZE = 50
-_ENTITIES = frozenset(schema.entity for schema in ALL_SCHEMAS)
 
 
 @attrs.frozen
@@ -66,9 +64,10 @@ def problem_response(problem: Problem) -> WebResponse:
 
 
 def web_data(value: Any, *, camel: bool = False) -> Any:
-    """``value`` with every record, page and loaded record in it turned into the web shape,
-    anything else left as it is (for a framework that encodes the rest itself)."""
-    if getattr(value, "__json_data__", None) is not None or type(value) in _ENTITIES:
+    """``value`` with every record, page and loaded record in it (any attrs instance: views,
+    the values services return) turned into the web shape, anything else left as it is (for
+    a framework that encodes the rest itself, as msgspec would every attrs field)."""
+    if getattr(value, "__json_data__", None) is not None or attrs.has(type(value)):
         return to_json_data(value, camel=camel)
     if isinstance(value, Mapping):
         return {key: web_data(item, camel=camel) for key, item in value.items()}
