@@ -9,8 +9,10 @@ next write (or by ``aace secrets rotate``).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -48,7 +50,9 @@ def key_provider_of(settings: Settings) -> KeyProvider | None:
 class CachedKeys:
     """A provider in front of another (a KMS) that keeps the sealing key and the opening
     keys it fetched for ``seconds`` (``clock``: monotonic seconds), so a busy process asks
-    the KMS about once per key per period instead of once per record."""
+    the KMS about once per key per period instead of once per record. Single flight:
+    callers that miss the same key at once wait for one fetch (one lock per key and event
+    loop, so threads each running their own loop can share the provider)."""
 
     def __init__(
         self,
@@ -62,27 +66,54 @@ class CachedKeys:
         self._clock = clock
         self._sealing: tuple[float, DataKey] | None = None
         self._opening: dict[str, tuple[float, DataKey]] = {}
+        self._locks: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, weakref.WeakValueDictionary[str | None, asyncio.Lock]
+        ] = weakref.WeakKeyDictionary()
 
     def __repr__(self) -> str:
         return f"CachedKeys({self._inner!r}, seconds={self._seconds})"
 
     async def sealing_key(self) -> DataKey:
-        now = self._clock()
-        if self._sealing is None or now - self._sealing[0] >= self._seconds:
-            key = await self._inner.sealing_key()
-            self._sealing = (now, key)
-            self._opening[key.key_id] = (now, key)
-        return self._sealing[1]
+        cached = self._fresh(self._sealing)
+        if cached is not None:
+            return cached
+        async with self._lock(None):
+            cached = self._fresh(self._sealing)  # fetched while this caller waited
+            if cached is None:
+                cached = await self._inner.sealing_key()
+                now = self._clock()
+                self._sealing = (now, cached)
+                self._opening[cached.key_id] = (now, cached)
+            return cached
 
     async def opening_key(self, key_id: str) -> DataKey:
-        now = self._clock()
-        cached = self._opening.get(key_id)
-        if cached is not None and now - cached[0] < self._seconds:
-            return cached[1]
-        key = await self._inner.opening_key(key_id)
-        self._opening = {k: v for k, v in self._opening.items() if now - v[0] < self._seconds}
-        self._opening[key_id] = (now, key)
-        return key
+        cached = self._fresh(self._opening.get(key_id))
+        if cached is not None:
+            return cached
+        async with self._lock(key_id):
+            cached = self._fresh(self._opening.get(key_id))
+            if cached is None:
+                cached = await self._inner.opening_key(key_id)
+                now = self._clock()
+                kept = {k: v for k, v in self._opening.items() if now - v[0] < self._seconds}
+                self._opening = kept | {key_id: (now, cached)}
+            return cached
+
+    def _fresh(self, entry: tuple[float, DataKey] | None) -> DataKey | None:
+        if entry is None or self._clock() - entry[0] >= self._seconds:
+            return None
+        return entry[1]
+
+    def _lock(self, name: str | None) -> asyncio.Lock:
+        """The lock of ``name`` (``None``: the sealing key) on the running loop."""
+        loop = asyncio.get_running_loop()
+        locks = self._locks.get(loop)
+        if locks is None:
+            locks = self._locks[loop] = weakref.WeakValueDictionary()
+        lock = locks.get(name)
+        if lock is None:
+            lock = locks[name] = asyncio.Lock()
+        return lock
 
 
 @attrs.frozen

@@ -33,6 +33,7 @@ from aace.domain.fields import utc_now
 from aace.domain.ports import Condition, Repository, Store
 from aace.domain.schema import EntitySchema
 from aace.domain.secrets import (
+    LISTED_KEY_ID_CHARS,
     Envelope,
     SecretMoved,
     UnknownSecretKey,
@@ -109,7 +110,7 @@ async def rotate_secrets(
     finished = None
     if earlier and all(earlier):  # nothing to do: say what status finds not under the key
         finished = max(e for e in earlier if e)
-        sealing = shown_key_id(key_id)
+        sealing = shown_key_id(key_id, LISTED_KEY_ID_CHARS)
         for table, counts in (await secrets_status(store)).items():
             if left := {k: n for k, n in counts.items() if k != sealing}:
                 elsewhere[table] = left
@@ -219,6 +220,6 @@ def _key_of(value: Any) -> str:
     if not is_envelope(value):
         return "clear"
     try:
-        return shown_key_id(Envelope.of(value).key_id)
+        return shown_key_id(Envelope.of(value).key_id, LISTED_KEY_ID_CHARS)
     except SecretMoved:
         return "damaged"

@@ -50,6 +50,8 @@ KEY_BYTES = 32
 #: How much of a key id read from the database an error or a report shows (a local key's
 #: id is 19 characters; a KMS recipe's carries its wrapped key, so it is cut).
 SHOWN_KEY_ID_CHARS = 40
+#: How much of a key id ``status`` and rotation's counts show (a KMS recipe's id whole).
+LISTED_KEY_ID_CHARS = 1024
 _KEY_ID_CHARS = frozenset(string.ascii_letters + string.digits + "-_=+/.:")
 #: A key's text: 43 characters of the URL-safe alphabet and the one ``=`` of padding.
 _KEY_TEXT = re.compile(r"[A-Za-z0-9_-]{43}=")
@@ -129,13 +131,14 @@ class Envelope:
             raise SecretMoved("a stored secret is a damaged envelope") from None
 
 
-def shown_key_id(key_id: object) -> str:
+def shown_key_id(key_id: object, limit: int = SHOWN_KEY_ID_CHARS) -> str:
     """A key id read from the database as errors and reports may show it: printable
-    characters of a key id only (others become ``?``), and at most
-    :data:`SHOWN_KEY_ID_CHARS` of them (a longer one is cut, with its length said)."""
+    characters of a key id only (others become ``?``), and at most ``limit`` of them (a
+    longer one is cut, with its length said). ``aace secrets status`` shows ids whole
+    (:data:`LISTED_KEY_ID_CHARS`), so data keys whose ids share a long head stay apart."""
     text = str(key_id)
-    cleaned = "".join(c if c in _KEY_ID_CHARS else "?" for c in text[:SHOWN_KEY_ID_CHARS])
-    if len(text) > SHOWN_KEY_ID_CHARS:
+    cleaned = "".join(c if c in _KEY_ID_CHARS else "?" for c in text[:limit])
+    if len(text) > limit:
         cleaned += f"… ({len(text)} characters)"
     return cleaned
 

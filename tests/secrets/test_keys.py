@@ -8,6 +8,7 @@ import base64
 import os
 import sys
 
+import anyio
 import pytest
 
 from aace.adapters.secrets import LocalKeys
@@ -136,3 +137,43 @@ async def test_a_cached_provider_fetches_once_per_period_and_names_unknown_ids()
     with pytest.raises(UnknownSecretKey) as raised:
         await cached.opening_key("k1-0000000000000000")
     assert "k1-0000000000000000" in str(raised.value)
+
+
+async def test_a_cached_provider_fetches_once_for_callers_that_miss_at_once() -> None:
+    """Single flight: five callers missing the same key wait for one fetch."""
+    calls: list[str] = []
+    gate = anyio.Event()
+    inner = LocalKeys([os.urandom(32)])
+    key_id = inner.key_ids[0]
+
+    class Slow:
+        async def sealing_key(self) -> DataKey:
+            calls.append("seal")
+            await gate.wait()
+            return await inner.sealing_key()
+
+        async def opening_key(self, key_id: str) -> DataKey:
+            calls.append(key_id)
+            await gate.wait()
+            return await inner.opening_key(key_id)
+
+    got: list[DataKey] = []
+
+    async def seal(cached: CachedKeys) -> None:
+        got.append(await cached.sealing_key())
+
+    async def open_(cached: CachedKeys) -> None:
+        got.append(await cached.opening_key(key_id))
+
+    for call, expected in ((seal, "seal"), (open_, key_id)):
+        calls.clear()
+        gate = anyio.Event()
+        cached = CachedKeys(Slow(), seconds=60, clock=lambda: 0.0)
+        async with anyio.create_task_group() as group:
+            for _ in range(5):
+                group.start_soon(call, cached)
+            await anyio.wait_all_tasks_blocked()
+            gate.set()
+        assert calls == [expected]
+    assert {k.key_id for k in got} == {key_id}
+    assert len(got) == 10
