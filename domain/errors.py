@@ -4,30 +4,59 @@ Every error a caller can see derives from :class:`AaceError`. Adapters translate
 exceptions into these (``raise ... from exc``), so no driver type ever escapes the package.
 
 Each class has an HTTP ``status`` (a class attribute; a subclass keeps its parent's unless
-it says otherwise). This is the one table (a test checks it against the classes, and walks
-the whole tree for a class without a status); ``aace.application.problems`` renders an error
-as RFC 9457 problem details with it.
+it says otherwise). This is the one table of every class, those defined elsewhere in the
+package included (their module ends the row): a test walks the whole ``AaceError`` tree
+and compares it with this table. ``aace.application.problems`` renders an error as RFC 9457
+problem details with its status and its problem type (``urn:aace:error:`` and the class's
+name in kebab case; ``about:blank`` for an error that is not the package's, a 500).
 
-==========================  ======  ==========================================================
-Error                       Status  Why
-==========================  ======  ==========================================================
-ValidationError             422     the input broke a rule (every bad field in ``errors``)
-InvalidPartitionKey         400     the tenant named is malformed (a header, a principal)
-TooLarge                    413     a value, key or record is over a storage limit
-InvalidCursor               400     a cursor malformed, tampered with or for another listing
-NotFound                    404     no such record for this tenant
-Conflict                    409     a create met an existing key
-ConditionFailed             412     a write's precondition on the current state was false
-IdempotencyConflict         422     an idempotency key reused with another input
-Forbidden                   403     the actor may not make this write or read
-LimitExceeded               409     a count limit (agents of a tenant) or an all-time quota
-QuotaExceeded               429     a periodic quota; ``Retry-After`` when the period resets
-HasDependents               409     a delete refused while dependents exist
-TransactionTooLarge         413     more writes than the backend applies atomically
-StorageError                500     the backend failed in a way no other error describes
-StorageUnavailable          503     the backend unreachable or throttling (transient)
-StorageMisconfigured        500     credentials, database or tables wrong (not transient)
-==========================  ======  ==========================================================
+=======================  ======  ==============================================================
+Error                    Status  Problem type, and why
+=======================  ======  ==============================================================
+ValidationError          422     ``urn:aace:error:validation-error``: the input broke a rule
+                                 (every bad field in ``errors``)
+InvalidPartitionKey      400     ``urn:aace:error:invalid-partition-key``: the tenant named is
+                                 malformed (a header, a principal)
+TooLarge                 413     ``urn:aace:error:too-large``: a value, key or record is over a
+                                 storage limit (``limit``)
+InvalidCursor            400     ``urn:aace:error:invalid-cursor``: a cursor malformed, tampered
+                                 with or for another listing
+NotFound                 404     ``urn:aace:error:not-found``: no such record for this tenant
+Conflict                 409     ``urn:aace:error:conflict``: a create met an existing key
+ConditionFailed          412     ``urn:aace:error:condition-failed``: a write's precondition on
+                                 the current state was false
+LostRace                 409     ``urn:aace:error:lost-race``: a concurrent writer changed what
+                                 the write had read; retry (``services.contention``)
+IdempotencyConflict      422     ``urn:aace:error:idempotency-conflict``: an idempotency key
+                                 reused with another input
+Forbidden                403     ``urn:aace:error:forbidden``: the caller may not do this
+LimitExceeded            409     ``urn:aace:error:limit-exceeded``: a count limit (agents of a
+                                 tenant) or an all-time quota
+QuotaExceeded            429     ``urn:aace:error:quota-exceeded``: a periodic quota;
+                                 ``Retry-After`` when the period resets
+HasDependents            409     ``urn:aace:error:has-dependents``: a delete refused while
+                                 dependents exist
+DependentsArrived        409     ``urn:aace:error:dependents-arrived``: a dependent created while
+                                 a cascade ran (``domain.unit_of_work``)
+TransactionTooLarge      413     ``urn:aace:error:transaction-too-large``: more writes than the
+                                 backend applies atomically
+StorageError             500     ``urn:aace:error:storage-error``: the backend failed in a way no
+                                 other error describes
+SecretMoved              500     ``urn:aace:error:secret-moved``: a sealed value read from
+                                 another record or attribute (``domain.secrets``)
+IteratorExpired          500     ``urn:aace:error:iterator-expired``: a stream iterator outlived
+                                 its 15 minutes (``domain.legacy_source``)
+StorageUnavailable       503     ``urn:aace:error:storage-unavailable``: the backend unreachable
+                                 or throttling (transient)
+StorageMisconfigured     500     ``urn:aace:error:storage-misconfigured``: credentials, database
+                                 or tables wrong (not transient)
+UnknownSecretKey         500     ``urn:aace:error:unknown-secret-key``: a sealed value names a key
+                                 no configured key has (``domain.secrets``)
+StreamTrimmed            500     ``urn:aace:error:stream-trimmed``: the stream no longer holds
+                                 what an iterator points at (``domain.legacy_source``)
+TableLayoutMismatch      500     ``urn:aace:error:table-layout-mismatch``: a table's keys or
+                                 indexes differ from the layout (``adapters.dynamodb``)
+=======================  ======  ==============================================================
 """
 
 from __future__ import annotations
@@ -153,8 +182,8 @@ class IdempotencyConflict(Conflict):
 
 
 class Forbidden(AaceError):
-    """The actor may not make this write: a tenant context writing a platform registry
-    (only a ``PlatformContext`` does). Nothing is written."""
+    """The caller may not do this: no authenticated principal, or a tenant context writing
+    a platform registry (only a ``PlatformContext`` does). Nothing is written."""
 
     status: ClassVar[int] = 403
 
