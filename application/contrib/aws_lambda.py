@@ -41,6 +41,7 @@ from aace.contrib.lambda_events import (
     event_method,
     event_path,
     event_query,
+    event_url_path,
     gateway_response,
 )
 from aace.contrib.tenants import ClaimsTenant, HeaderTenant, PlatformTenant
@@ -259,7 +260,7 @@ def _answer(event: Event, value: Any, *, status: int, camel: bool) -> dict[str, 
     cursor = getattr(value, "next_cursor", None)
     link = None
     if isinstance(cursor, str):
-        link = next_link(event_path(event), event_query(event), cursor)
+        link = next_link(event_url_path(event), event_query(event), cursor)
     return gateway_response(value_response(value, status=status, link=link, camel=camel))
 
 

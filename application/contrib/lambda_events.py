@@ -19,6 +19,7 @@ __all__ = [
     "event_method",
     "event_path",
     "event_query",
+    "event_url_path",
     "gateway_response",
 ]
 
@@ -40,7 +41,20 @@ def event_method(event: Mapping[str, Any]) -> str:
 
 
 def event_path(event: Mapping[str, Any]) -> str:
-    """The request's path (2.0: ``rawPath``; 1.0: ``path``)."""
+    """The request's path as routed (1.0: ``path``; 2.0: ``rawPath`` less a named stage's
+    ``/<stage>`` prefix, which API Gateway puts there unless the stage is ``$default``)."""
+    path = event_url_path(event)
+    stage = _context(event).get("stage")
+    if _is_v2(event) and isinstance(stage, str) and stage and stage != "$default":
+        prefix = f"/{stage}"
+        if path == prefix or path.startswith(f"{prefix}/"):
+            return path[len(prefix) :] or "/"
+    return path
+
+
+def event_url_path(event: Mapping[str, Any]) -> str:
+    """The path as the client sent it (2.0: ``rawPath``, a named stage included; 1.0:
+    ``path``): what a link back to this API starts with."""
     return str((event.get("rawPath") if _is_v2(event) else event.get("path")) or "/")
 
 

@@ -86,8 +86,10 @@ def http_event(
     query: dict[str, str] | None = None,
     path_parameters: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    stage: str = "$default",
 ) -> dict[str, Any]:
-    """An HTTP API (payload 2.0) proxy event: header names in lower case."""
+    """An HTTP API (payload 2.0) proxy event: header names in lower case; a named ``stage``
+    starts ``path`` (``/prod/agents``), as API Gateway sends it."""
     sent = {"accept": "application/json", "host": "abc123.execute-api.us-east-1.amazonaws.com"}
     sent |= {name.lower(): value for name, value in (headers or {}).items()}
     event: dict[str, Any] = {
@@ -110,7 +112,7 @@ def http_event(
             },
             "requestId": str(uuid.uuid4()),
             "routeKey": route_key,
-            "stage": "$default",
+            "stage": stage,
             "time": "10/Mar/2026:00:03:59 +0000",
             "timeEpoch": 1583798639428,
             **({"authorizer": authorizer} if authorizer is not None else {}),

@@ -199,6 +199,33 @@ def test_the_health_path_pings_the_store_without_a_tenant(agents: LambdaHandler)
         assert health["store"]["ok"] is True
 
 
+def test_a_named_stage_is_not_part_of_the_route(agents: LambdaHandler, settings: Settings) -> None:
+    health = agents(http_event("GET", "/prod/health", stage="prod"), LambdaContext())
+    assert health["statusCode"] == 200
+    assert _body(health)["ok"] is True
+    claims = {**ALICE, "part_id": "staged"}
+    for name in ("Staged", "Staged 2"):
+        _create(agents, name, claims)
+    query = {"limit": "1"}
+    staged = http_event("GET", "/prod/agents", stage="prod", authorizer=jwt(claims), query=query)
+    paged = agents(staged, LambdaContext())
+    assert len(_body(paged)["items"]) == 1
+    assert paged["headers"]["Link"].startswith("</prod/agents?limit=1&cursor=")  # as sent
+
+    @handler(settings=settings, tenant=platform_tenant())
+    async def by_platform(request: LambdaRequest[Aace]) -> Any:
+        return {"tenant": str(request.tenant.partition_key), "path": request.path}
+
+    try:
+        event = http_event("POST", "/prod/ep-7/graphql", stage="prod", headers={"Part-Id": "a"})
+        assert _body(by_platform(event, LambdaContext())) == {
+            "tenant": "ep-7#a",
+            "path": "/ep-7/graphql",
+        }
+    finally:
+        by_platform.close()
+
+
 def test_a_warm_container_opens_one_aace(settings: Settings) -> None:
     seen: list[Aace] = []
 
