@@ -202,21 +202,24 @@ class BlockingAgentService(Blocking):
         result: builtins.list[PublicId] = self._run('public_ids', context, agent_uuid)
         return result
 
-    def repoint(self, context: TenantContext, old_version_uuid: Id, new_version_uuid: Id, *, follow_active: Flag = False) -> int:
+    def repoint(self, context: TenantContext, old_version_uuid: Id, new_version_uuid: Id, *, follow_snippet: OptionalId = None) -> int:
         """Give every agent whose active version points at flow-snippet version
         ``old_version_uuid`` a new active version pointing at ``new_version_uuid``,
         recompiled: all of them, in units of work of at most :data:`REPOINT_BATCH` agents.
-        Returns how many it moved; calling it again after an interruption finishes the job
-        and changes nothing twice.
+        Returns how many it moved (0 at once when the two are the same version); calling it
+        again after an interruption finishes the job and changes nothing twice.
 
-        ``follow_active`` (the re-pointing of a version change): each unit also requires
-        the new version to be its snippet's active version when it commits; once a later
-        activation has replaced it, the agents on every version this call went from or to
-        go to the version active now. So whatever the interleaving of activations and new
-        versions (in one process or several), the last one's re-pointing leaves every agent
-        on the snippet's active version.
+        ``follow_snippet`` (the re-pointing of a version change): the
+        ``flow_snippet_uuid`` of ``new_version_uuid`` (``ValidationError`` naming it when
+        that version belongs to another snippet). Each unit then also requires the version
+        it moves agents to to be the snippet's active version when it commits; once another
+        version has become active (or the target is gone), the agents on every version this
+        call moved from or to go to the version active now. So whatever the interleaving of
+        activations, rollbacks and new versions (in one process or several), the last one's
+        re-pointing leaves every agent on the snippet's active version, and every call
+        ends.
         """
-        result: int = self._run('repoint', context, old_version_uuid, new_version_uuid, follow_active=follow_active)
+        result: int = self._run('repoint', context, old_version_uuid, new_version_uuid, follow_snippet=follow_snippet)
         return result
 
     def resolve_public(self, public_id: Id) -> PublicAgent:

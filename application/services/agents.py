@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import attrs
 from injector import inject
 
-from aace.application.services.arguments import Flag, Id, checked_entry_points
+from aace.application.services.arguments import Id, OptionalId, checked_entry_points
 from aace.application.services.contention import commit_or_lose, settle
 from aace.application.services.entity import Context, ServiceSpec, new_id, tenant_of
 from aace.application.services.listing import Listing, contains, eq, nested, one_of
@@ -26,6 +26,7 @@ from aace.domain.entities import (
     PromptTemplate,
     PublicId,
 )
+from aace.domain.errors import ValidationError
 from aace.domain.fields import utc_now
 from aace.domain.ports import ABSENT, Condition, Store, UnitOfWork, find_active
 from aace.domain.records import structure_input
@@ -134,21 +135,26 @@ class AgentService(VersionedService[Agent]):
         old_version_uuid: Id,
         new_version_uuid: Id,
         *,
-        follow_active: Flag = False,
+        follow_snippet: OptionalId = None,
     ) -> int:
         """Give every agent whose active version points at flow-snippet version
         ``old_version_uuid`` a new active version pointing at ``new_version_uuid``,
         recompiled: all of them, in units of work of at most :data:`REPOINT_BATCH` agents.
-        Returns how many it moved; calling it again after an interruption finishes the job
-        and changes nothing twice.
+        Returns how many it moved (0 at once when the two are the same version); calling it
+        again after an interruption finishes the job and changes nothing twice.
 
-        ``follow_active`` (the re-pointing of a version change): each unit also requires
-        the new version to be its snippet's active version when it commits; once a later
-        activation has replaced it, the agents on every version this call went from or to
-        go to the version active now. So whatever the interleaving of activations and new
-        versions (in one process or several), the last one's re-pointing leaves every agent
-        on the snippet's active version."""
-        route = _Route([old_version_uuid], new_version_uuid, follow_active)
+        ``follow_snippet`` (the re-pointing of a version change): the
+        ``flow_snippet_uuid`` of ``new_version_uuid`` (``ValidationError`` naming it when
+        that version belongs to another snippet). Each unit then also requires the version
+        it moves agents to to be the snippet's active version when it commits; once another
+        version has become active (or the target is gone), the agents on every version this
+        call moved from or to go to the version active now. So whatever the interleaving of
+        activations, rollbacks and new versions (in one process or several), the last one's
+        re-pointing leaves every agent on the snippet's active version, and every call
+        ends."""
+        if old_version_uuid == new_version_uuid:
+            return 0
+        route = _Route([old_version_uuid], new_version_uuid, follow_snippet)
         size = min(REPOINT_BATCH, max(1, (self._store.unit_of_work().max_actions - 1) // 2))
         moved = 0
 
@@ -168,9 +174,13 @@ class AgentService(VersionedService[Agent]):
         while True:
             sources = await self._sources(tenant, route.target)
             snippet = sources[0]
-            if snippet is not None:
-                route.snippet_uuid = snippet.flow_snippet_uuid
-            if not route.follow_active or (snippet is not None and snippet.status == "active"):
+            if not route.follows:
+                break
+            if snippet is not None and snippet.flow_snippet_uuid != route.snippet_uuid:
+                raise ValidationError(
+                    "follow_snippet", f"flow snippet version {route.target} is not one of its"
+                )
+            if snippet is not None and snippet.status == "active":
                 break
             if not await self._follow(tenant, route):
                 return 0  # the snippet has no version left: nothing to point at
@@ -184,22 +194,18 @@ class AgentService(VersionedService[Agent]):
                     page.items,
                     route.target,
                     sources=sources,
-                    require_active=route.follow_active,
+                    require_active=route.follows,
                 )
                 return len(page.items)
         return 0
 
     async def _follow(self, tenant: PartitionKey, route: _Route) -> bool:
         """Re-aim ``route`` at its snippet's active version (``False`` when there is none)."""
-        stable = route.snippet_uuid
-        active = None
-        if stable is not None:
-            active = await find_active(self._snippets, tenant, "flow_snippet_uuid", stable)
+        assert route.snippet_uuid is not None
+        active = await find_active(self._snippets, tenant, "flow_snippet_uuid", route.snippet_uuid)
         if active is None:
             return False
-        if route.target not in route.sources:
-            route.sources.append(route.target)
-        route.target = active.flow_snippet_version_uuid
+        route.retarget(active.flow_snippet_version_uuid)
         return True
 
     async def _repoint_batch(
@@ -242,14 +248,25 @@ class AgentService(VersionedService[Agent]):
 
 @attrs.define
 class _Route:
-    """Where a re-pointing moves agents: from the ``sources`` versions to ``target``
-    (``follow_active``: to whichever version of the target's snippet, ``snippet_uuid`` once
-    read, is active)."""
+    """Where a re-pointing moves agents: from the ``sources`` versions to ``target``; with
+    ``snippet_uuid``, to whichever version of that snippet is active (:meth:`retarget`)."""
 
     sources: list[str]
     target: str
-    follow_active: bool
     snippet_uuid: str | None = None
+
+    @property
+    def follows(self) -> bool:
+        return self.snippet_uuid is not None
+
+    def retarget(self, target: str) -> None:
+        """Move agents to ``target`` from now on, also those already moved to the old
+        target; never from ``target`` itself (agents there are where they belong, and
+        "moving" them would mint a version per step forever)."""
+        if self.target not in self.sources:
+            self.sources.append(self.target)
+        self.target = target
+        self.sources = [version for version in self.sources if version != target]
 
 
 Sources = tuple[FlowSnippet | None, PromptTemplate | None]

@@ -196,12 +196,13 @@ class FlowSnippetService(VersionedService[FlowSnippet]):
         return await self._agents.repoint(context, old_version_uuid, new_version_uuid)
 
     async def _after_version_change(self, context: TenantContext, old: Any, new: Any) -> None:
-        """The agents of the version that was active follow the active version, also when
-        a later activation overtakes this one (``agents.repoint``'s ``follow_active``)."""
-        if old.flow_snippet_version_uuid != new.flow_snippet_version_uuid:
-            await self._agents.repoint(
-                context,
-                old.flow_snippet_version_uuid,
-                new.flow_snippet_version_uuid,
-                follow_active=True,
-            )
+        """The agents of the version that was active follow the active version of the new
+        version's snippet, also when a later activation overtakes this one or the new
+        version is deleted before its re-pointing reads it (``agents.repoint``'s
+        ``follow_snippet``)."""
+        await self._agents.repoint(
+            context,
+            old.flow_snippet_version_uuid,
+            new.flow_snippet_version_uuid,
+            follow_snippet=new.flow_snippet_uuid,
+        )

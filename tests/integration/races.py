@@ -19,7 +19,16 @@ from aace.domain.query import Query, RangeCondition
 from aace.domain.schema import EntitySchema
 from aace.domain.tenancy import PartitionKey
 
-__all__ = ["AGENT", "Aaces", "Overtaking", "Pause", "SmallUnits", "aaces_on", "left_under"]
+__all__ = [
+    "AGENT",
+    "Aaces",
+    "Hold",
+    "Overtaking",
+    "Pause",
+    "SmallUnits",
+    "aaces_on",
+    "left_under",
+]
 
 E = TypeVar("E")
 
@@ -79,19 +88,24 @@ class SmallUnits:
 class Overtaking:
     """Makes the first re-pointing of a round wait until the second one has finished:
     ``before_read`` at its start, ``before_commit`` at its first unit of work (it has read
-    its agents but not written them); ``free`` lets them run as they come."""
+    its agents but not written them), ``between_pages`` at its second unit (it has moved a
+    page of agents, not the rest); ``free`` lets them run as they come. ``started`` is set
+    once the first re-pointing has begun (its version change has committed)."""
 
     def __init__(self, apps: list[SimpleNamespace]) -> None:
         self.mode = "free"
         self.calls = 0
         self.held: dict[str, int] = {}
         self._second_done = asyncio.Event()
+        self.started = asyncio.Event()
         self._which: contextvars.ContextVar[int] = contextvars.ContextVar("which", default=0)
+        self._first_batches = 0
         for app in apps:
             self._wrap(app.agents)
 
     def arm(self, mode: str) -> None:
         self.mode, self.calls, self._second_done = mode, 0, asyncio.Event()
+        self.started, self._first_batches = asyncio.Event(), 0
 
     def _wrap(self, agents: Any) -> None:
         repoint, batch = agents.repoint, agents._repoint_batch
@@ -100,6 +114,7 @@ class Overtaking:
             self.calls += 1
             number = self.calls
             token = self._which.set(number)
+            self.started.set()
             try:
                 if number == 1 and self.mode == "before_read":
                     await self._hold()
@@ -110,8 +125,11 @@ class Overtaking:
                     self._second_done.set()
 
         async def first_batch_waits(*args: Any, **kwargs: Any) -> Any:
-            if self._which.get() == 1 and self.mode == "before_commit":
-                await self._hold()
+            if self._which.get() == 1:
+                self._first_batches += 1
+                held_at = {"before_commit": 1, "between_pages": 2}.get(self.mode)
+                if self._first_batches == held_at:
+                    await self._hold()
             return await batch(*args, **kwargs)
 
         agents.repoint = first_waits
@@ -121,6 +139,38 @@ class Overtaking:
         if not self._second_done.is_set():
             self.held[self.mode] = self.held.get(self.mode, 0) + 1
             await self._second_done.wait()
+
+
+class Hold:
+    """Holds the calls of an async method of an object before they start, while armed and
+    past the first ``skip`` calls: the first held call sets ``reached``; held calls start
+    once ``release`` is set."""
+
+    def __init__(self, owner: Any, name: str) -> None:
+        self.reached = asyncio.Event()
+        self.release = asyncio.Event()
+        self.armed = False
+        self._skip = 0
+        real: Callable[..., Awaitable[Any]] = getattr(owner, name)
+
+        async def held(*args: Any, **kwargs: Any) -> Any:
+            if self.armed:
+                self._skip -= 1
+                if self._skip < 0:
+                    self.reached.set()
+                    await self.release.wait()
+            return await real(*args, **kwargs)
+
+        setattr(owner, name, held)
+
+    def arm(self, skip: int = 0) -> None:
+        self.reached, self.release, self.armed = asyncio.Event(), asyncio.Event(), True
+        self._skip = skip
+
+    def open(self) -> None:
+        """Let the held calls go, and the next ones run as they come."""
+        self.armed = False
+        self.release.set()
 
 
 class Pause:

@@ -7,16 +7,25 @@ driven by hooks, every round; free-running rounds cover the others."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from types import SimpleNamespace
 from typing import Any
 
 import anyio
 import pytest
 
-from aace.domain.errors import HasDependents, NotFound
+from aace.domain.errors import HasDependents, NotFound, ValidationError
 from aace.domain.ports import Store
 from aace.domain.tenancy import TenantContext
-from tests.integration.races import AGENT, Aaces, Overtaking, Pause, aaces_on, left_under
+from tests.integration.races import (
+    AGENT,
+    Aaces,
+    Hold,
+    Overtaking,
+    Pause,
+    aaces_on,
+    left_under,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -37,19 +46,30 @@ def aaces(request: pytest.FixtureRequest, store: Store) -> Aaces:
 
 # -- 1. re-pointing against activations and new versions ------------------------------------
 
-#: (first change, second change, how the first re-pointing is held) per round.
+#: Actions per unit of work of the re-pointing tests: two agents a page, so the agents on the
+#: snippet take two pages and a version change can come between them.
+REPOINT_UNIT = 5
+
+#: (first change, second change, how the first re-pointing is held) per round; a
+#: ``rollback`` activates the version that was active before the first change.
 PLAN = [
     (first, second, mode)
-    for mode in ("before_read", "before_commit", "free")
+    for mode in ("before_read", "before_commit", "between_pages", "free")
     for first, second in (
         ("activate", "activate"),
+        ("activate", "rollback"),
         ("activate", "new_version"),
         ("new_version", "new_version"),
     )
 ]
 
 
-async def _snippet_with_agents(app: SimpleNamespace, context: TenantContext) -> str:
+async def _snippet_with_agents(
+    app: SimpleNamespace, context: TenantContext, *, agents_last: bool = False
+) -> tuple[str, list[str]]:
+    """A snippet of three versions (the first active) with the agents on it, and its
+    versions; ``agents_last``: the agents are created once the versions exist, so no agent
+    ever named the later two."""
     template = await app.prompt_templates.create(
         context,
         {"prompt_type": "system", "prompt_name": "T", "template_context": "{flow_snippet}"},
@@ -58,68 +78,149 @@ async def _snippet_with_agents(app: SimpleNamespace, context: TenantContext) -> 
         context, {"prompt_uuid": template.prompt_uuid, "flow_name": "F", "flow_context": "v1"}
     )
     version = first.flow_snippet_version_uuid
-    for _ in range(AGENTS_ON_SNIPPET):
-        await app.agents.create(context, {**AGENT, "flow_snippet_version_uuid": version})
     stable: str = first.flow_snippet_uuid
-    for text in ("v2", "v3"):
-        await app.flow_snippets.new_version(context, stable, {"flow_context": text})
-    return stable
+    if not agents_last:
+        for _ in range(AGENTS_ON_SNIPPET):
+            await app.agents.create(context, {**AGENT, "flow_snippet_version_uuid": version})
+    later = [
+        (await app.flow_snippets.new_version(context, stable, {"flow_context": text}))
+        for text in ("v2", "v3")
+    ]
+    if agents_last:
+        await app.flow_snippets.activate(context, version)
+        for _ in range(AGENTS_ON_SNIPPET):
+            await app.agents.create(context, {**AGENT, "flow_snippet_version_uuid": version})
+    return stable, [version, *(v.flow_snippet_version_uuid for v in later)]
 
 
-def _change(
-    app: SimpleNamespace, context: TenantContext, kind: str, stable: str, version: str
-) -> Any:
-    if kind == "activate":
-        return app.flow_snippets.activate(context, version)
-    return app.flow_snippets.new_version(context, stable, {"flow_context": f"from {version}"})
-
-
-async def _every_agent_on_the_active_version(
-    app: SimpleNamespace, context: TenantContext, stable: str
-) -> None:
+async def _active_version(app: SimpleNamespace, context: TenantContext, stable: str) -> str:
     versions = await app.flow_snippets.versions(context, stable)
     active = [v for v in versions if v.status == "active"]
     assert len(active) == 1, [v.status for v in versions]
-    current = active[0].flow_snippet_version_uuid
+    current: str = active[0].flow_snippet_version_uuid
+    return current
+
+
+async def _change(
+    app: SimpleNamespace,
+    context: TenantContext,
+    kind: str,
+    stable: str,
+    version: str,
+    after: asyncio.Event | None = None,
+) -> Any:
+    """One version change; a ``rollback`` waits for ``after`` (the first change's
+    re-pointing has begun), as activating the version still active changes nothing."""
+    if kind == "rollback" and after is not None:
+        await after.wait()
+    if kind in ("activate", "rollback"):
+        return await app.flow_snippets.activate(context, version)
+    return await app.flow_snippets.new_version(
+        context, stable, {"flow_context": f"from {version}"}
+    )
+
+
+async def _every_agent_on_the_active_version(
+    app: SimpleNamespace, context: TenantContext, stable: str, versions_before: int
+) -> None:
+    """Every agent on the active version, and exactly one new version per agent moved
+    (none minted by a re-pointing that moved agents already where they belonged)."""
+    current = await _active_version(app, context, stable)
     assert await app.agents.count(context, statuses=["active"]) == AGENTS_ON_SNIPPET
     on_it = await app.agents.count(context, statuses=["active"], flow_snippet_version_uuid=current)
     assert on_it == AGENTS_ON_SNIPPET, f"{AGENTS_ON_SNIPPET - on_it} agents name another version"
+    assert await app.agents.count(context) - versions_before <= 3 * AGENTS_ON_SNIPPET
 
 
 @pytest.mark.parametrize("instances", [1, 2], ids=["one-aace", "two-aace"])
 async def test_concurrent_version_changes_leave_every_agent_on_the_active_version(
     aaces: Aaces, context: TenantContext, instances: int
 ) -> None:
-    """Two activations, an activation and a new version, or two new versions of one
-    snippet at once, with agents on it: afterwards every agent names the active version.
-    The first re-pointing is held until the second has finished (before it reads, or
-    after it read and before it writes), which is how agents were left on a version that
-    another activation had replaced; one round in three runs free."""
-    apps = aaces(instances)
+    """Two activations, an activation and a rollback to the version active before it, an
+    activation and a new version, or two new versions of one snippet at once, with agents
+    on it (two pages of them): afterwards every agent names the active version, and every
+    re-pointing has ended. The first re-pointing is held until the second has finished
+    (before it reads, after it read and before it writes, or between its two pages), which
+    is how agents were left on a version another activation had replaced, and how a
+    rollback made a re-pointing move agents onto the version they were on, forever; one
+    round in four runs free."""
+    apps = aaces(instances, unit_size=REPOINT_UNIT)
     first_app, second_app = apps[0], apps[-1]
     overtaking = Overtaking(apps)
-    stable = await _snippet_with_agents(first_app, context)
+    stable, _ = await _snippet_with_agents(first_app, context)
     for number in range(ROUNDS):
         first, second, mode = PLAN[number % len(PLAN)]
         if instances == 1 and first == second == "new_version":
             mode = "free"  # one Aace queues new versions of an entity: nothing overtakes
-        inactive = [
-            v.flow_snippet_version_uuid
-            for v in await first_app.flow_snippets.versions(context, stable)
-            if v.status == "inactive"
-        ]
+        versions = await first_app.flow_snippets.versions(context, stable)
+        inactive = [v.flow_snippet_version_uuid for v in versions if v.status == "inactive"]
+        previous = await _active_version(first_app, context, stable)
+        before = await first_app.agents.count(context)
+        second_version = previous if second == "rollback" else inactive[(number + 1) % 2]
         overtaking.arm(mode)
         with anyio.fail_after(ROUND_LIMIT):
             await asyncio.gather(
-                _change(first_app, context, first, stable, inactive[number % len(inactive)]),
-                _change(
-                    second_app, context, second, stable, inactive[(number + 1) % len(inactive)]
-                ),
+                _change(first_app, context, first, stable, inactive[number % 2]),
+                _change(second_app, context, second, stable, second_version, overtaking.started),
             )
         assert overtaking.calls == 2, (number, overtaking.calls)
-        await _every_agent_on_the_active_version(first_app, context, stable)
-    assert overtaking.held.get("before_read"), overtaking.held  # the hooks did hold
-    assert overtaking.held.get("before_commit"), overtaking.held
+        await _every_agent_on_the_active_version(first_app, context, stable, before)
+    for mode in ("before_read", "before_commit", "between_pages"):
+        assert overtaking.held.get(mode), overtaking.held  # the hooks did hold
+
+
+async def test_a_rerouted_repointing_ends_after_rollbacks_and_flapping(
+    aaces: Aaces, context: TenantContext
+) -> None:
+    """A re-pointing from v1 to v2, held before its first page or between its two pages
+    while the snippet is rolled back to v1 (A→B→A) or flaps back and forth (A→B→A→B),
+    ends with every agent on the active version and one new version per agent moved;
+    re-pointing a version to itself moves nothing."""
+    (app,) = aaces(1, unit_size=REPOINT_UNIT)
+    stable, (v1, v2, v3) = await _snippet_with_agents(app, context)
+    batches = Hold(app.agents, "_repoint_batch")
+    for skip, flaps in itertools.product((0, 1), ([v1], [v1, v2])):
+        await app.flow_snippets.activate(context, v1)
+        before = await app.agents.count(context)
+        batches.arm(skip)
+        with anyio.fail_after(ROUND_LIMIT):
+            held = asyncio.ensure_future(app.flow_snippets.activate(context, v2))
+            await batches.reached.wait()
+            batches.armed = False  # the flaps' own re-pointings run free
+            for version in flaps:
+                await app.flow_snippets.activate(context, version)
+            batches.open()
+            await held
+        await _every_agent_on_the_active_version(app, context, stable, before)
+    for version in (v1, v2, v3):
+        before = await app.agents.count(context)
+        with anyio.fail_after(ROUND_LIMIT):
+            assert await app.flow_snippets.repoint(context, version, version) == 0
+            assert await app.agents.repoint(context, version, version) == 0
+        assert await app.agents.count(context) == before
+
+
+async def test_a_repointing_whose_target_is_deleted_before_it_reads_follows_the_heir(
+    aaces: Aaces, context: TenantContext
+) -> None:
+    """``activate(v2)`` whose re-pointing starts only after v2 was deleted (the heir v3
+    promoted): the agents go to v3, the active version, instead of staying on v1."""
+    (app,) = aaces(1)
+    stable, (v1, v2, v3) = await _snippet_with_agents(app, context, agents_last=True)
+    start = Hold(app.agents, "repoint")
+    start.arm()
+    with anyio.fail_after(ROUND_LIMIT):
+        activating = asyncio.ensure_future(app.flow_snippets.activate(context, v2))
+        await start.reached.wait()
+        await app.flow_snippets.update(context, v3, {"flow_context": "v3b"})  # the heir
+        await app.flow_snippets.delete(context, v2)
+        start.open()
+        await activating
+    assert await _active_version(app, context, stable) == v3
+    await _every_agent_on_the_active_version(app, context, stable, AGENTS_ON_SNIPPET)
+    with pytest.raises(ValidationError) as refused:
+        await app.agents.repoint(context, v1, v3, follow_snippet="another-snippet")
+    assert refused.value.field == "follow_snippet"
 
 
 # -- 2. cascades against creates of children and grandchildren -----------------------------
