@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import make_url
@@ -20,6 +21,7 @@ from aace.adapters.dynamodb import DynamoStore
 from aace.adapters.memory.store import MemoryStore
 from aace.adapters.sql import SqlStore
 from aace.domain.ports import Store
+from aace.domain.schema import EntitySchema
 from tests.backends.dynamodb import boto3_client, session_endpoint
 from tests.backends.postgresql import postgres_url
 
@@ -54,7 +56,7 @@ def raw_bytes(store: Store, request: pytest.FixtureRequest) -> bytes:
     return "\n".join(found).encode()
 
 
-def _schemas() -> tuple[object, ...]:
+def _schemas() -> tuple[EntitySchema[Any], ...]:
     from aace.domain.entities import ALL_SCHEMAS
 
     return ALL_SCHEMAS

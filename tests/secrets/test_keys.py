@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import os
 import sys
+from typing import Any
 
 import anyio
 import pytest
@@ -84,13 +85,13 @@ def test_keys_or_a_provider_without_the_secrets_extra_are_refused_by_name(
 ) -> None:
     provider = LocalKeys([os.urandom(32)])
     monkeypatch.setitem(sys.modules, "cryptography", None)  # as if it were not installed
-    given: dict[str, object]
-    for given, name in (
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"secret_keys": [new_key()]}, "secret_keys"),
         ({"key_provider": provider}, "key_provider"),
-    ):
+    ]
+    for given, name in cases:
         with pytest.raises(ValidationError) as raised:
-            Settings(**given)  # type: ignore[arg-type]
+            Settings(**given)
         assert raised.value.field == name
         assert "aace-core[secrets]" in str(raised.value)
 

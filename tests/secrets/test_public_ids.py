@@ -202,8 +202,8 @@ async def test_an_issued_id_is_never_derivable_from_the_agent_or_the_tenant(
         agent = await app.agents.create(owner, {**AGENT, "agent_name": name})
         issued = [await app.agents.issue_public_id(owner, agent.agent_uuid) for _ in range(3)]
         assert len(set(issued)) == 3  # the same agent and tenant never give the same id
-        sources = (endpoint, part, name, str(owner.partition_key), agent.agent_uuid)
-        sources += (agent.agent_version_uuid, agent.agent_uuid.replace("-", ""))
+        sources = [endpoint, part, name, str(owner.partition_key), agent.agent_uuid]
+        sources += [agent.agent_version_uuid, agent.agent_uuid.replace("-", "")]
         for public in issued:
             assert len(public) == 36
             assert public.startswith("pub_")
