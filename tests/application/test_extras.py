@@ -24,6 +24,7 @@ from tests.backends import TEST_SECRET
 
 #: Modules none of which an embedder of SQLite alone should load.
 NOT_FOR_SQLITE = {
+    "aiosqlite",
     "alembic",
     "asyncpg",
     "boto3",
@@ -121,6 +122,14 @@ def test_the_all_extra_is_every_extra_of_the_package() -> None:
     assert named is not None, everything
     tooling = {"all", "test", "dev"}
     assert sorted(named["names"].split(",")) == sorted(set(extras) - tooling)
+
+
+def test_the_sqlite_extra_holds_no_driver_the_store_does_not_use() -> None:
+    """SQLite runs on the standard library's sqlite3: the extra names no aiosqlite (the
+    probes below see that nothing loads it, creating included)."""
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    extras = tomllib.loads(pyproject.read_text())["project"]["optional-dependencies"]
+    assert not [r for r in extras["sqlite"] if r.startswith("aiosqlite")]
 
 
 def test_the_aace_command_without_its_extra_prints_one_line_naming_it(tmp_path: Path) -> None:
