@@ -28,7 +28,7 @@ from aace.domain.entities import MCP_SERVERS
 from aace.domain.ports import ANY, Store
 from aace.domain.secrets import is_envelope, key_id_of
 from aace.domain.tenancy import PartitionKey, TenantContext
-from tests.backends import opener, settings_opener
+from tests.backends import ADAPTERS, opener, settings_opener
 from tests.backends.postgresql import app_role_settings
 from tests.backends.sqlite import sqlite_url
 from tests.factories import sample
@@ -217,9 +217,16 @@ async def test_the_cli_rotates_counts_and_says_when_the_job_had_finished(
     assert f"mcp_servers: {_key_id(new)} 8" in await run("status")
 
 
+@pytest.mark.parametrize("adapter", ADAPTERS)
 async def test_a_record_no_key_opens_is_counted_unreadable_and_the_run_carries_on(
-    store: Store, tenant: PartitionKey
+    adapter: str, request: pytest.FixtureRequest, tenant: PartitionKey
 ) -> None:
+    """On a store of its own: rotation reads every tenant's records."""
+    async with opener(adapter)(request) as store:
+        await _rotate_past_unreadable_records(store, tenant)
+
+
+async def _rotate_past_unreadable_records(store: Store, tenant: PartitionKey) -> None:
     old, new, lost = new_key(), new_key(), new_key()
     context = TenantContext(tenant)
     await _seed(store, old, tenant)
