@@ -38,12 +38,15 @@ _let_pyenv_answer(*NEWER_PYTHONS)
 #: Every extra and the test tools: what the test sessions install.
 EVERYTHING = ".[all,test]"
 #: The fast subset: the unit tests, the docs' examples, the contract and application tests
-#: on the in-process adapters (memory, SQLite) and the service tests on memory; no server.
+#: on the in-process adapters (memory, SQLite), the service tests on memory, the framework
+#: integrations and the telemetry; no server.
 FAST_SUBSET = (
     "tests/unit",
     "tests/contract",
     "tests/integration",
     "tests/application",
+    "tests/contrib",
+    "tests/telemetry",
     "README.md",
     "docs",
     "-k",

@@ -5,7 +5,8 @@ The shapes are :mod:`aace.domain.serialization`'s (its docstring is the referenc
 record without its tenant or secrets unless asked, ``Page`` as ``items`` / ``next_cursor`` /
 ``related``, ``Loaded`` as ``record`` / ``related``, ``related`` as lists of
 ``{"key": [...], "value": ...}``, camelCase on request for the package's names only.
-:func:`dumps` encodes with msgspec where it is installed (the same bytes as ``json``).
+:func:`dumps` encodes with msgspec where it is installed, else with ``json``: equivalent
+JSON (the same data), not necessarily the same bytes.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ def _json_encoder() -> Callable[[Any], bytes]:
 _encode = _json_encoder()
 
 
-def dumps(value: Any, *, camel: bool = False, tenant: bool = False, secrets: bool = False) -> bytes:
+def dumps(
+    value: Any, *, camel: bool = False, tenant: bool = False, secrets: bool = False
+) -> bytes:
     """``value`` (records, pages, loaded records, lists of them) as compact UTF-8 JSON in
     the web shape (:func:`to_json_data`'s options)."""
     return _encode(to_json_data(value, camel=camel, tenant=tenant, secrets=secrets))

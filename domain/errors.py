@@ -22,6 +22,8 @@ TooLarge                 413     ``urn:aace:error:too-large``: a value, key or r
 InvalidCursor            400     ``urn:aace:error:invalid-cursor``: a cursor malformed, tampered
                                  with or for another listing
 NotFound                 404     ``urn:aace:error:not-found``: no such record for this tenant
+ParentBeingDeleted       404     ``urn:aace:error:parent-being-deleted``: a required record is
+                                 being deleted (``domain.unit_of_work``)
 Conflict                 409     ``urn:aace:error:conflict``: a create met an existing key
 ConditionFailed          412     ``urn:aace:error:condition-failed``: a write's precondition on
                                  the current state was false

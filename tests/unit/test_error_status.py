@@ -117,6 +117,8 @@ def test_problem_examples() -> None:
         {"field": "agent_name", "message": "must not be blank"},
         {"field": "bogus", "message": "is not a field"},
     ]
+    forbidden = problem(errors.Forbidden("no principal")).body["detail"]
+    assert forbidden == "The caller may not do this."  # a read is refused with it too
     assert problem(RuntimeError("boom")).body == {
         "type": "about:blank", "title": "Internal Server Error", "status": 500
     }  # fmt: skip
