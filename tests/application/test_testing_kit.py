@@ -3,6 +3,9 @@ runs (``pytester``) of a small suite using the plugin, on memory, SQLite and Dyn
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from tests.backends.dynamodb import MOTO, session_endpoint
@@ -132,3 +135,19 @@ def test_the_option_is_documented(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*--aace-storage*"])
     markers = pytester.runpytest_subprocess("-p", "aace.testing", "--markers")
     markers.stdout.fnmatch_lines(["*aace_settings*", "*aace_adapters*"])
+
+
+def _docs_example() -> str:
+    """The test module docs/embedding.md shows under "Testing your code"."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "embedding.md").read_text()
+    section = page.split("## Testing your code", 1)[1]
+    found = re.search(r"```python\n(.*?)```", section, re.S)
+    assert found is not None
+    return found.group(1)
+
+
+@pytest.mark.parametrize("storage", ["memory://", "sqlite"])
+def test_the_docs_example_runs(pytester: pytest.Pytester, storage: str) -> None:
+    pytester.makepyfile(test_docs_example=_docs_example())
+    result = pytester.runpytest_subprocess("-p", "aace.testing", "--aace-storage", storage)
+    result.assert_outcomes(passed=1)
