@@ -46,7 +46,7 @@ class BlockingAace(BlockingServices):
 
     def ping(self) -> Health:
         """:meth:`Aace.ping`, blocking: the store's (and cache's) health, never raised."""
-        return self._traffic.call(self._app.ping, reads=True)
+        return self._traffic.call(self._app.ping)  # in a task of its own: it sets timeouts
 
     def close(self) -> None:
         """Close the store and stop the background loop; calling it again does nothing."""
