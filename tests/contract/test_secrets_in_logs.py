@@ -132,6 +132,7 @@ async def test_reading_an_mcp_server_returns_its_headers_and_logs_none_of_them(
         found = await repo.get(tenant, key)
         (many,) = await repo.get_many(tenant, [key])
         page = await repo.query(tenant, Query())
+    assert many is not None
     assert found.headers == many.headers == page.items[0].headers == secrets.headers
     assert_engine_log_was_captured(store, lines)
     assert not secrets.found_in("\n".join(lines))

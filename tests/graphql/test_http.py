@@ -5,6 +5,8 @@ unless served as operator; the health route."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import pytest
 
@@ -42,7 +44,8 @@ async def test_every_entity_over_http(settings) -> None:
                 headers={"Part-Id": tenant},
             )
 
-        made, every = {}, {}
+        made: dict[str, Any] = {}
+        every: dict[str, Any] = {}
         for step in STEPS:
             variables = {**step.insert(made, 0, run), "updatedBy": "alice"}
             record = ok(await call(step, step.insert_op, "Mutation", variables))[step.insert_op]

@@ -23,7 +23,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from aace.domain.entities import MESSAGES, RUNS, SESSION_AGENTS, SESSIONS, TOOL_CALLS
 from aace.domain.migration import LEGACY_TABLES, LegacyTable, Treatment
 from aace.domain.records import to_record
-from aace.domain.schema import AttrKind, IndexKind, TableNames
+from aace.domain.schema import AttrKind, EntitySchema, IndexKind, TableNames
 from aace.domain.tenancy import PartitionKey
 from tests.factories import sample
 
@@ -57,7 +57,8 @@ def create_legacy_tables(client: Any, prefix: str, *, stream: bool = True) -> No
         schema = table.schema
         hash_key = table.legacy_hash_key
         keys = {hash_key, schema.range_key}
-        local, global_ = [], []
+        local: list[dict[str, Any]] = []
+        global_: list[dict[str, Any]] = []
         for index in schema.indexes:
             index_hash = hash_key if index.kind is IndexKind.LOCAL else index.hash_key
             keys |= {index_hash, index.range_key}
@@ -209,11 +210,12 @@ def populate(tables: LegacyWriter, endpoints: list[str], per_table: int = 3) -> 
                     runs.append(entity)
                 if table.schema is SESSIONS:
                     sessions.append(entity)
-        for table_schema, parents, fields in (
+        children: list[tuple[EntitySchema[Any], list[Any], tuple[str, ...]]] = [
             (MESSAGES, runs, ("thread_uuid", "run_uuid")),
             (TOOL_CALLS, runs, ("thread_uuid", "run_uuid")),
             (SESSION_AGENTS, sessions, ("coordination_uuid", "session_uuid")),
-        ):
+        ]
+        for table_schema, parents, fields in children:
             for parent in parents:
                 tick += 1
                 link = {name: getattr(parent, name) for name in fields}
@@ -223,7 +225,7 @@ def populate(tables: LegacyWriter, endpoints: list[str], per_table: int = 3) -> 
         if table.treatment is Treatment.REGISTRY:
             for _ in range(per_table):
                 tick += 1
-                data.put(table, sample(table.schema, None, **_dated(table, tick)))  # type: ignore[arg-type]
+                data.put(table, sample(table.schema, None, **_dated(table, tick)))
     return data
 
 
@@ -239,7 +241,9 @@ def orphan_message(tables: LegacyWriter) -> dict[str, Any]:
 def _dated(table: LegacyTable, tick: int) -> dict[str, Any]:
     moment = _moment(tick)
     names = set(table.schema.attribute_kinds)
-    dated = {name: moment for name in ("created_at", "updated_at") if name in names}
+    dated: dict[str, Any] = {
+        name: moment for name in ("created_at", "updated_at") if name in names
+    }
     if "updated_by" in names:
         dated["updated_by"] = "legacy"
     return dated

@@ -3,6 +3,7 @@ and counts that stay exact across a crash between a page's tally and its checkpo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -37,7 +38,7 @@ def many_tenants(total: int) -> TableJob:
         end = min(start + 100, total)
         return list(range(start, end)), (None if end == total else str(end))
 
-    async def prepare(numbers: list[Any]) -> list[Prepared]:
+    async def prepare(numbers: Sequence[Any]) -> list[Prepared]:
         return [
             Prepared(f"aws-prod-us-east-1-{n:06d}#business-unit-{n:06d}", {"n": n}, n)
             for n in numbers

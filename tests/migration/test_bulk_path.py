@@ -82,7 +82,11 @@ async def test_an_empty_target_is_copied_in_bulk_requests_behind_a_fence(
             pages = -(-records // 5) + 2  # a page per 5 records of a segment, at most
             assert 0 < writer.requests <= pages
             bulk = target.storage_url.startswith("dynamodb")
-            assert fence == ({"bulk": True, "at": fence["at"]} if bulk else None)
+            if bulk:
+                assert fence is not None
+                assert fence == {"bulk": True, "at": fence["at"]}
+            else:
+                assert fence is None
         assert await contents(store) == expected_contents(memory.data, only=("agents",))
 
 
