@@ -22,6 +22,7 @@ from aace.domain.errors import (
     Forbidden,
     HasDependents,
     LimitExceeded,
+    NotFound,
     TransactionTooLarge,
     ValidationError,
 )
@@ -43,8 +44,10 @@ __all__ = [
     "DependentsArrived",
     "Guard",
     "IncrementAction",
+    "ParentBeingDeleted",
     "PutAction",
     "acting_tenant",
+    "covers_query",
     "writes_registry",
     "check_writer",
     "deleted_keys",
@@ -125,15 +128,63 @@ class Guard:
     #: The guard of a cascading delete over dependents it deletes itself: finding one means
     #: it was created after the cascade read its subtree (:class:`DependentsArrived`).
     cascaded: bool = False
+    #: Another guard of the same unit of work lists every record this one would
+    #: (:meth:`covers`): an adapter that checks guards in the unit's own transaction may skip
+    #: it; one that marks the deleted record first (DynamoDB) still marks it.
+    covered: bool = False
 
     def refuse(self, parent: str, key: EntityKey) -> HasDependents:
         message = f"{parent} {key} still has {self.name}"
         return DependentsArrived(message) if self.cascaded else HasDependents(message)
 
+    def covers(self, narrower: Guard) -> bool:
+        """Whether every record ``narrower``'s listing can hold is one this guard's holds
+        too, refused alike, so that a unit of work holding both needs only this one: this
+        lists a whole parent partition (filtered at most on attributes ``narrower`` also
+        requires equal), ``narrower`` a strict part of the same partition (a run's messages
+        within its thread's). Never both ways, so two guards never drop each other."""
+        return (
+            not self.covered
+            and self.schema is narrower.schema
+            and self.cascaded is narrower.cascaded
+            and covers_query(self.schema, self.query, narrower.query)
+        )
+
+
+def covers_query(schema: EntitySchema[Any], wide: Query, narrow: Query) -> bool:
+    """Whether every record of ``schema`` that ``narrow`` lists, ``wide`` lists too, and
+    ``narrow`` lists a strict part of it (never both ways): ``wide`` reads a whole parent
+    partition (filtered at most on attributes ``narrow`` also requires equal), ``narrow`` a
+    part of the same partition (a run's messages within its thread's)."""
+    if wide.parent is None or wide.parent != narrow.parent:
+        return False
+    if wide.index is not None or wide.range is not None:
+        return False
+    index = schema.index(narrow.index)
+    if index is not None and index.hash_key != schema.hash_key:
+        return False  # a global index over other partitions
+    if any(narrow.filters.get(name, _MISSING) != value for name, value in wide.filters.items()):
+        return False
+    return (
+        narrow.index is not None
+        or narrow.range is not None
+        or len(narrow.filters) > len(wide.filters)
+    )
+
+
+_MISSING = object()
+
 
 class DependentsArrived(HasDependents):
     """A cascade's own guard found a dependent it had not read (created while the cascade
     ran): nothing was written, and the cascade reads its subtree again."""
+
+
+class ParentBeingDeleted(NotFound):
+    """A required record carries a live deletion mark (DynamoDB): its guarded delete is
+    under way and may yet be refused. A create retries as after a lost race, and answers
+    ``NotFound`` once the record is gone, or when it is still marked at the create's
+    deadline (a delete that crashed leaves its mark until the lease runs out)."""
 
 
 @attrs.frozen

@@ -7,7 +7,8 @@ evaluated the same way whatever else the unit holds.
 
 A cancelled transaction is mapped action by action: a failed condition becomes the domain
 error of the first action that failed (a required parent refused only for its deletion
-mark is ``NotFound``, as if its delete had already landed); a ``TransactionConflict``
+mark is :class:`ParentBeingDeleted`, a ``NotFound`` that a create retries until the delete
+has landed or been refused); a ``TransactionConflict``
 (another transaction on the same items) is retried with the runner's backoff under a fresh
 request token. An
 unconditional delete over another tenant's record is a no-op, as in the reference: inside a
@@ -18,9 +19,10 @@ atomically (a round that finds a record changed hands is followed by the next at
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+import anyio
 import attrs
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -45,13 +47,18 @@ from aace.adapters.dynamodb.writes import (
 from aace.domain.errors import (
     AaceError,
     ConditionFailed,
-    NotFound,
     StorageUnavailable,
     TooLarge,
 )
 from aace.domain.ports import Repository
 from aace.domain.schema import EntitySchema
-from aace.domain.unit_of_work import Action, BufferedUnitOfWork, CheckAction, DeleteAction
+from aace.domain.unit_of_work import (
+    Action,
+    BufferedUnitOfWork,
+    CheckAction,
+    DeleteAction,
+    ParentBeingDeleted,
+)
 
 __all__ = ["DynamoUnitOfWork", "apply_one", "apply_transaction"]
 
@@ -70,8 +77,12 @@ Marks = Mapping[int, Mark]
 
 
 def _request(action: Action, target: Target, mark: Mark | None) -> WriteRequest:
-    request = write_request(action, target)
-    return request if mark is None else with_mark(request, mark)
+    operation, body = write_request(action, target)
+    if isinstance(action, CheckAction):
+        # A failed check brings its record back, so a deletion mark tells itself apart from a
+        # missing record (:func:`_parent_being_deleted`); nothing of it reaches the caller.
+        body["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return (operation, body) if mark is None else with_mark((operation, body), mark)
 
 
 async def apply_one(
@@ -119,7 +130,8 @@ def _outcome(
         elif number in marks:
             return _mark_lost(action), flips
         elif _parent_being_deleted(action, target, reason.get("Item")):
-            return NotFound(f"{action.schema.name} {action.key} not found"), flips
+            message = f"{action.schema.name} {action.key} is being deleted"
+            return ParentBeingDeleted(message), flips
         else:
             return failure_of(action, target, reason.get("Item")), flips
     for action, reason, code in zip(actions, reasons, codes, strict=False):
@@ -134,8 +146,9 @@ def _outcome(
 
 def _parent_being_deleted(action: Action, target: Target, stored: Any) -> bool:
     """Whether a required record failed its check only for its deletion mark: it is the
-    tenant's and meets the condition, so a guarded delete of it is under way. The child is
-    refused as if the parent were already gone (``NotFound``), as on every adapter."""
+    tenant's and meets the condition, so a guarded delete of it is under way, which may yet
+    be refused (``HasDependents``). The child's create waits it out as SQL waits on the
+    parent's row lock (:class:`ParentBeingDeleted`, a ``NotFound`` the services retry)."""
     if not isinstance(action, CheckAction) or not stored or MARK_ATTRIBUTES[1] not in stored:
         return False
     codec, _ = target(action.schema)
@@ -240,25 +253,75 @@ class DynamoUnitOfWork(BufferedUnitOfWork):
         self._repository_of = repository_of
 
     async def _apply(self, actions: Sequence[Action]) -> None:
-        guarded = [
-            number
-            for number, action in enumerate(actions)
-            if isinstance(action, DeleteAction) and action.guards
-        ]
         marks: dict[int, Mark] = {}
         try:
-            for number in guarded:
-                delete = actions[number]
-                assert isinstance(delete, DeleteAction)
-                marks[number] = await mark_parent(self._runner, self._target, delete)
-                await refuse_if_dependents(self._repository_of, actions, delete)
+            await self._mark_and_look(actions, marks)
             if len(actions) == 1 and not isinstance(actions[0], CheckAction):
                 await apply_one(self._runner, self._target, actions[0], marks.get(0))
             else:
                 await apply_transaction(self._runner, self._target, actions, marks)
         except BaseException:
-            for number, mark in marks.items():
-                delete = actions[number]
-                assert isinstance(delete, DeleteAction)
-                await unmark_parent(self._runner, self._target, delete, mark)
+            with anyio.CancelScope(shield=True):
+                for number, mark in marks.items():
+                    delete = actions[number]
+                    assert isinstance(delete, DeleteAction)
+                    await unmark_parent(self._runner, self._target, delete, mark)
             raise
+
+    async def _mark_and_look(self, actions: Sequence[Action], marks: dict[int, Mark]) -> None:
+        """Mark every guarded delete's record, then look for their dependents (steps 1 and
+        2 of :mod:`.deletion_marks`): every mark before any look, so a guard may cover
+        another (its children cannot land once both records are marked); each step at most
+        the runner's worker count at once (a cascade's unit holds up to 100 deletes).
+        ``marks`` gets every mark placed, also when another fails (a mark being placed is
+        not cancelled halfway, so none is left behind unrecorded)."""
+        guarded = {
+            number: action
+            for number, action in enumerate(actions)
+            if isinstance(action, DeleteAction) and action.guards
+        }
+
+        async def mark(number: int) -> None:
+            with anyio.CancelScope(shield=True):
+                marks[number] = await mark_parent(self._runner, self._target, guarded[number])
+
+        async def look(number: int) -> None:
+            await refuse_if_dependents(self._repository_of, actions, guarded[number])
+
+        await self._each(mark, list(guarded))
+        await self._each(look, list(guarded))
+
+    async def _each(self, step: Callable[[int], Awaitable[None]], numbers: list[int]) -> None:
+        """``step`` of every numbered action, at most the runner's worker count at once; the
+        first domain error of a failed step is raised (:func:`_first_of`)."""
+        if len(numbers) == 1:
+            await step(numbers[0])
+            return
+        limiter = anyio.CapacityLimiter(max(1, self._runner.settings.workers))
+
+        async def limited(number: int) -> None:
+            async with limiter:
+                await step(number)
+
+        try:
+            async with anyio.create_task_group() as group:
+                for number in numbers:
+                    group.start_soon(limited, number)
+        except BaseExceptionGroup as group_error:
+            raise _first_of(group_error) from None
+
+
+def _first_of(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The error to raise for a failed group of marks and looks: a domain error (a
+    dependent, a record gone) before any other, so the unit fails as it would one by one."""
+    leaves: list[BaseException] = []
+
+    def walk(error: BaseException) -> None:
+        if isinstance(error, BaseExceptionGroup):
+            for inner in error.exceptions:
+                walk(inner)
+        else:
+            leaves.append(error)
+
+    walk(group)
+    return next((e for e in leaves if isinstance(e, AaceError)), leaves[0])

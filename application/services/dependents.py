@@ -3,18 +3,23 @@ requires, the guards a delete carries, and the subtree a cascading delete remove
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
-from aace.domain.errors import NotFound
+from aace.application.services.contention import settle
+from aace.domain.errors import ConditionFailed, NotFound
 from aace.domain.ports import Condition, Store, UnitOfWork, find_active, read_all
+from aace.domain.query import Query
 from aace.domain.records import to_record
 from aace.domain.relations import Link, Relation, children_of, parents_of
+from aace.domain.retry import RetryPolicy
 from aace.domain.schema import EntitySchema
 from aace.domain.tenancy import PartitionKey
-from aace.domain.unit_of_work import Guard
+from aace.domain.unit_of_work import Guard, ParentBeingDeleted, covers_query
 
-__all__ = ["Dependents"]
+__all__ = ["Dependents", "caused_by", "settle_child"]
+
+T = TypeVar("T")
 
 #: A record's identity while a cascade collects a subtree: (schema name, key).
 Identity = tuple[str, tuple[str, ...]]
@@ -24,6 +29,31 @@ def _by_stable_id(relation: Relation) -> bool:
     """The link names the parent's stable id (an agent's ``agent_uuid``), not its key."""
     parent_attr = relation.link_attrs[0]
     return parent_attr not in relation.parent.key_fields
+
+
+def caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``error`` or an error it was raised from (``raise … from``) is a ``kind``:
+    what a retried write lost to last, once its retries ran out."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__
+    return False
+
+
+async def settle_child(policy: RetryPolicy, attempt: Callable[[], Awaitable[T]], what: str) -> T:
+    """:func:`settle` for a write that requires its parents: a parent whose delete is under
+    way (:class:`ParentBeingDeleted`, which ``attempt`` raises as a lost race) is waited
+    out, as SQL waits on the parent's row lock, since the delete may yet be refused; still
+    being deleted at the deadline (a delete that crashed), the parent counts as gone:
+    ``NotFound``."""
+    try:
+        return await settle(policy, attempt, what)
+    except ConditionFailed as exc:
+        if not caused_by(exc, ParentBeingDeleted):
+            raise
+        raise NotFound(f"{what}: a parent is still being deleted") from exc
 
 
 class Dependents:
@@ -87,15 +117,23 @@ class Dependents:
             guards.append(Guard(relation.children, relation.child, query, cascaded))
         return guards
 
+    def guards_of(self, schema: EntitySchema[Any], item: Any) -> list[Guard]:
+        """The guards of a cascade's delete of ``item`` (a record of the subtree it read):
+        its own dependents, so a child created under it after the subtree was read refuses
+        the unit instead of outliving it (the child's create requires only its direct
+        parent)."""
+        return self.guards(schema, to_record(schema, item), cascade=True)
+
+    @staticmethod
     def delete_descendant(
-        self, uow: UnitOfWork, schema: EntitySchema[Any], tenant: PartitionKey, item: Any
+        uow: UnitOfWork,
+        schema: EntitySchema[Any],
+        item: Any,
+        tenant: PartitionKey,
+        guards: Sequence[Guard],
     ) -> None:
-        """Add a cascade's delete of ``item`` (a record of the subtree it read) to ``uow``:
-        the record must still be there, and its own dependents guard it, so a child created
-        under it after the subtree was read refuses the unit instead of outliving it (the
-        child's create requires only its direct parent)."""
-        record = to_record(schema, item)
-        guards = self.guards(schema, record, cascade=True)
+        """Add a cascade's delete of ``item`` to ``uow``: the record must still be there,
+        and ``guards`` (of :meth:`guards_of`) must find nothing."""
         uow.delete(schema, tenant, schema.key_of(item), guards=guards)
 
     async def children(
@@ -115,14 +153,21 @@ class Dependents:
     async def subtree(
         self, schema: EntitySchema[Any], tenant: PartitionKey, record: dict[str, Any]
     ) -> list[tuple[EntitySchema[Any], Any]]:
-        """Every record below ``record`` along owned relations, deepest first (each once)."""
+        """Every record below ``record`` along owned relations, each once, in post-order:
+        every record comes after all of its descendants. A listing that one read before
+        covers (a run's messages, after its thread's) is not read again: a parent's children
+        that are also its other children's children are read first."""
         seen: set[Identity] = set()
         ordered: list[tuple[EntitySchema[Any], Any]] = []
+        read: list[tuple[EntitySchema[Any], Query]] = []
 
         async def visit(parent: EntitySchema[Any], parent_record: dict[str, Any]) -> None:
-            for relation in children_of(parent):
-                if not relation.owned or relation.link is Link.CHILD_LISTS:
-                    continue
+            for relation in _owned_widest_first(parent):
+                if relation.link is Link.CHILD_HOLDS:
+                    query = relation.children_query(parent_record)
+                    if any(s is relation.child and covers_query(s, q, query) for s, q in read):
+                        continue  # every child it lists is listed already
+                    read.append((relation.child, query))
                 async for child in self.children(relation, tenant, parent_record):
                     identity = (relation.child.name, relation.child.key_of(child))
                     if identity in seen:
@@ -133,3 +178,11 @@ class Dependents:
 
         await visit(schema, record)
         return ordered
+
+
+def _owned_widest_first(parent: EntitySchema[Any]) -> list[Relation]:
+    """The owned relations a cascade follows from ``parent``, those whose children are also
+    children of its other children first (a thread's messages before its runs)."""
+    relations = [r for r in children_of(parent) if r.owned and r.link is not Link.CHILD_LISTS]
+    below = {grand.child.name for r in relations for grand in children_of(r.child)}
+    return sorted(relations, key=lambda r: r.child.name not in below)

@@ -7,13 +7,11 @@ entity subclasses it and overrides a hook (``_complete``, ``_also_on_create``,
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
-from contextvars import ContextVar
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
-import attrs
 from injector import inject
 
 from aace.application.loader import Loaded, Loader, check_includes
@@ -32,13 +30,14 @@ from aace.application.services.arguments import (
     PageSize,
     checked_entry_points,
 )
+from aace.application.services.cascade import Cascade, settle_cascade
 from aace.application.services.contention import (
     LostRace,
     commit_or_lose,
     contention_policy,
     settle,
 )
-from aace.application.services.dependents import Dependents
+from aace.application.services.dependents import Dependents, settle_child
 from aace.application.services.idempotency import Idempotency, fingerprint
 from aace.application.services.inputs import (
     built,
@@ -47,76 +46,42 @@ from aace.application.services.inputs import (
     refuse_managed,
     revised,
 )
-from aace.application.services.listing import Listing, listing_query
+from aace.application.services.listing import listing_query
+from aace.application.services.spec import (
+    Context,
+    ServiceSpec,
+    choosing_id,
+    chosen_id,
+    tenant_of,
+    updated_by,
+    writer,
+)
 from aace.application.services.views import public_view
 from aace.application.settings import Settings
-from aace.domain.entity_rules import EntityRules, as_given
+from aace.domain.entity_rules import EntityRules
 from aace.domain.errors import (
     ConditionFailed,
     Forbidden,
     LimitExceeded,
-    TransactionTooLarge,
     ValidationError,
 )
 from aace.domain.ports import ABSENT, PRESENT, Condition, Store, UnitOfWork
 from aace.domain.query import Page
-from aace.domain.records import to_record
 from aace.domain.schema import EntityKey, EntitySchema
-from aace.domain.tenancy import PartitionKey, PlatformContext, TenantContext, as_operator
-from aace.domain.unit_of_work import NO_TENANT, DependentsArrived
+from aace.domain.tenancy import PartitionKey, PlatformContext
+from aace.domain.unit_of_work import ParentBeingDeleted
 
-__all__ = ["EntityService", "ServiceSpec", "new_id", "tenant_of"]
+__all__ = [
+    "Context",
+    "EntityService",
+    "ServiceSpec",
+    "new_id",
+    "tenant_of",
+    "updated_by",
+    "writer",
+]
 
 E = TypeVar("E")
-Context = TenantContext | PlatformContext
-#: The caller-chosen id of the record ``create`` is building (``create``'s ``id``).
-_CHOSEN_ID: ContextVar[str | None] = ContextVar("aace_chosen_id", default=None)
-
-
-@attrs.frozen
-class ServiceSpec(Generic[E]):
-    """What a generated service needs to know about its entity.
-
-    ``natural_key``: the key comes from the caller's data (``create`` on an existing key is
-    ``Conflict``; ``upsert`` writes either way); otherwise the package generates every key
-    part that is not a parent's. ``listing``: the keyword filters and default order.
-    ``managed``: fields only the package sets (a caller giving one is refused by name).
-    """
-
-    schema: EntitySchema[E]
-    listing: Listing = attrs.field(factory=Listing)
-    natural_key: bool = False
-    #: Fields the package sets and a caller may not (``time_spent``, ``total_tokens``, …).
-    managed: frozenset[str] = frozenset()
-    #: The entity's pure rules: input as stored, what a new record and an update become.
-    rules: EntityRules[E] = attrs.field(factory=EntityRules)
-    #: The keyword filters of ``list`` and ``count`` in the listing's terms (runs'
-    #: ``token_type`` with ``min_tokens`` / ``max_tokens``).
-    keywords: Callable[[Mapping[str, Any]], Mapping[str, Any]] = as_given
-    #: The fields whose change completes a record again from other records (``_complete``);
-    #: ``None``: every update does.
-    completes_on: frozenset[str] | None = None
-    #: The range key of a new record made from the caller's data (a usage limit's
-    #: ``"<usage_key>#<period>"``) instead of a fresh id; the caller cannot give it.
-    key_from: Callable[[Mapping[str, Any]], str] | None = None
-
-
-def tenant_of(context: Context) -> PartitionKey:
-    """The tenant a call reads and writes: the context's, or the one an operator names."""
-    if isinstance(context, PlatformContext):
-        return NO_TENANT if context.tenant is None else context.tenant
-    return context.partition_key
-
-
-def writer(context: Context) -> Any:
-    """The block a write runs in: operator mode for a ``PlatformContext``."""
-    if isinstance(context, PlatformContext):
-        return as_operator(context)
-    return nullcontext()
-
-
-def updated_by(context: Context) -> str:
-    return context.updated_by
 
 
 @checked_entry_points
@@ -135,6 +100,7 @@ class EntityService(Generic[E]):
         self._records = store.repository(self.spec.schema)
         self._idempotency = Idempotency(store)
         self._dependents = Dependents(store)
+        self._cascade = Cascade(store, self._dependents)
         self._contention = contention_policy(settings.contention_deadline)
 
     @property
@@ -240,39 +206,24 @@ class EntityService(Generic[E]):
         with self._chosen_id(id):
             return await self._create(context, data, idempotency_key)
 
-    @contextmanager
-    def _chosen_id(self, id: str | None) -> Iterator[None]:
-        """Within the block, a new record's own key part is ``id`` (``None``: generated).
-        Refused (``ValidationError`` naming ``id``) where the service makes its keys from
-        the data (natural keys, derived keys) or itself (versioned entities)."""
-        if id is None:
-            yield
-            return
-        if (
-            self.spec.natural_key
-            or self.spec.key_from is not None
-            or type(self)._managed is not EntityService._managed
-        ):
-            raise ValidationError("id", f"{self.schema.name} ids are not the caller's to choose")
-        token = _CHOSEN_ID.set(id)
-        try:
-            yield
-        finally:
-            _CHOSEN_ID.reset(token)
+    def _chosen_id(self, id: str | None) -> AbstractContextManager[None]:
+        """``create``'s ``id`` for the record built within the block (:func:`choosing_id`)."""
+        own_keys = type(self)._managed is not EntityService._managed  # versioned entities
+        return choosing_id(self.spec, id, own_keys=own_keys)
 
     async def _create(self, context: Context, data: Any, idempotency_key: str | None) -> E:
         """Create once; a required parent that changed after it was read (an agent's
-        active version replaced by a new one) is read again, so the create lands under
-        the parent as it now is, or is ``NotFound`` once the parent is gone."""
+        active version replaced by a new one) or is being deleted is read again after a
+        backoff (:func:`settle_child`)."""
 
         async def attempt() -> E:
             try:
                 return await self._create_once(context, data, idempotency_key)
-            except ConditionFailed as exc:
+            except (ConditionFailed, ParentBeingDeleted) as exc:
                 raise LostRace(str(exc)) from exc
 
         try:
-            return await settle(self._contention, attempt, f"{self.schema.name} create")
+            return await settle_child(self._contention, attempt, f"{self.schema.name} create")
         except LimitExceeded:
             # A quota checked before the commit (a run's) must not hide the first result of
             # a retried create: the key's record says what it made.
@@ -354,61 +305,17 @@ class EntityService(Generic[E]):
             with writer(context):
                 await self._delete(tenant, current, cascade)
 
-        await settle(self._contention, attempt, f"{self.schema.name} {checked}")
+        await settle_cascade(self._contention, attempt, f"{self.schema.name} {checked}")
 
     # -- the shared machinery ------------------------------------------------------------
 
     async def _delete(self, tenant: PartitionKey, current: Any, cascade: bool) -> None:
-        """Delete ``current`` (guarded); with ``cascade``, its owned subtree too: in the
-        same unit of work as far as it fits, the deepest rest first in units of their own,
-        so a crash between units leaves a parent with fewer descendants, never a
-        descendant without its parent. Each delete of a cascade is guarded by its own
-        dependents: one created while the cascade runs refuses the unit, and the cascade
-        reads its subtree again (``LostRace``), so nothing is left under a deleted parent."""
-        record = to_record(self.schema, current)
-        uow = self._store.unit_of_work()
-        self._delete_into(uow, tenant, current, record, cascade=cascade)
-        if not cascade:
-            await commit_or_lose(uow)
-            return
-        deepest = await self._dependents.subtree(self.schema, tenant, record)
-        while deepest:  # the shallowest records go with the parent, as many as fit
-            schema, item = deepest[-1]
-            try:
-                self._dependents.delete_descendant(uow, schema, tenant, item)
-            except TransactionTooLarge:
-                break
-            deepest.pop()
-        batch = uow.max_actions
-        try:
-            for start in range(0, len(deepest), batch):
-                part = self._store.unit_of_work()
-                for schema, item in deepest[start : start + batch]:
-                    self._dependents.delete_descendant(part, schema, tenant, item)
-                await commit_or_lose(part)
-            await commit_or_lose(uow)
-        except DependentsArrived as exc:
-            raise LostRace(str(exc)) from exc
-
-    def _delete_into(
-        self,
-        uow: UnitOfWork,
-        tenant: PartitionKey,
-        current: Any,
-        record: dict[str, Any],
-        *,
-        cascade: bool = False,
-    ) -> None:
-        """Add the guarded delete of ``current`` to ``uow`` (``cascade``: the guards of
-        the dependents the cascade deletes itself), and what goes with it."""
-        uow.delete(
-            self.schema,
-            tenant,
-            self.schema.key_of(current),
-            condition=self._delete_condition(current),
-            guards=self._dependents.guards(self.schema, record, cascade=cascade),
+        """Delete ``current`` (guarded), with what goes with it; with ``cascade``, its owned
+        subtree too (:class:`Cascade`)."""
+        condition = self._delete_condition(current)
+        await self._cascade.delete(
+            self.schema, tenant, current, condition, self._also_on_delete, cascade=cascade
         )
-        self._also_on_delete(uow, tenant)
 
     def _delete_condition(self, current: Any) -> Condition:
         """What the record must still be when its delete commits (there, by default)."""
@@ -440,7 +347,7 @@ class EntityService(Generic[E]):
         as a parent's (all of them for a natural key); a caller-chosen id (``create``'s
         ``id``) instead of a fresh one."""
         keys = package_keys(self.spec, data)
-        chosen = _CHOSEN_ID.get()
+        chosen = chosen_id()
         if chosen is not None:
             keys[self.schema.range_key] = chosen
         return keys

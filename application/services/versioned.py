@@ -23,6 +23,7 @@ from aace.application.services.arguments import (
     PageSize,
     checked_entry_points,
 )
+from aace.application.services.cascade import settle_cascade
 from aace.application.services.contention import WriterQueues, commit_or_lose, settle
 from aace.application.services.entity import EntityService, new_id, tenant_of
 from aace.application.services.inputs import MANAGED_FIELDS
@@ -236,7 +237,7 @@ class VersionedService(EntityService[E]):
                 uow.put(promoted, condition=unchanged(heir))
             await commit_or_lose(uow)
 
-        await settle(self._contention, attempt, f"version {version_id}")
+        await settle_cascade(self._contention, attempt, f"version {version_id}")
 
     def _delete_condition(self, current: Any) -> Condition:
         """The last version's delete (``_delete_into``): still as it was read."""
