@@ -39,20 +39,23 @@ Aaces = Callable[..., list[SimpleNamespace]]
 
 
 def aaces_on(store: Store, cached: bool) -> Aaces:
-    """``make(n, unit_size=None)``: ``n`` sets of services over ``store``, as ``n``
-    ``Aace`` opened on it (each with its own writer queues; with ``cached``, each with its
-    own cached store in front of one shared cache, as processes sharing a Redis);
-    ``unit_size`` bounds their units of work (:class:`SmallUnits`)."""
+    """``make(n, unit_size=None, **settings)``: ``n`` sets of services over ``store``, as
+    ``n`` ``Aace`` opened on it (each with its own writer queues; with ``cached``, each with
+    its own cached store in front of one shared cache, as processes sharing a Redis);
+    ``unit_size`` bounds their units of work (:class:`SmallUnits`, as ``app.units``);
+    ``settings`` are those of :class:`Settings` (``contention_deadline``)."""
     cache = MemoryCache() if cached else None
     namespace = f"aace-race-{uuid.uuid4().hex[:10]}"
 
-    def make(count: int, unit_size: int | None = None) -> list[SimpleNamespace]:
+    def make(count: int, unit_size: int | None = None, **settings: Any) -> list[SimpleNamespace]:
         apps = []
         for _ in range(count):
-            backing: Any = store if unit_size is None else SmallUnits(store, unit_size)
+            units = None if unit_size is None else SmallUnits(store, unit_size)
+            backing: Any = store if units is None else units
             if cache is not None:
                 backing = CachedStore(backing, cache, ttl=60, namespace=namespace)
-            apps.append(SimpleNamespace(**wire_services(Settings(), backing)))
+            services = wire_services(Settings(**settings), backing)
+            apps.append(SimpleNamespace(**services, units=units))
         return apps
 
     return make
@@ -60,12 +63,14 @@ def aaces_on(store: Store, cached: bool) -> Aaces:
 
 class SmallUnits:
     """``store`` as a backend whose units of work hold at most ``size`` actions, so that a
-    cascade of a few records already spreads over several units."""
+    cascade of a few records already spreads over several units; ``commits`` pauses after
+    a unit's commit when armed (:class:`Pause`)."""
 
     def __init__(self, store: Store, size: int) -> None:
         self._store = store
         self._size = size
         self.adapter = store.adapter
+        self.commits = Pause()
 
     def repository(self, schema: EntitySchema[E]) -> Repository[E]:
         return self._store.repository(schema)
@@ -73,6 +78,7 @@ class SmallUnits:
     def unit_of_work(self) -> UnitOfWork:
         unit = self._store.unit_of_work()
         unit.max_actions = self._size
+        self.commits.wrap(unit, "commit")
         return unit
 
     async def initialize(self) -> None:
@@ -174,14 +180,19 @@ class Hold:
 
 
 class Pause:
-    """Holds an async method of an object after its first call of a round returns, until
-    released: ``reached`` is set then, and the call returns once ``release`` is set."""
+    """Holds an async method of an object (or of every object it wraps) after its first
+    call of a round returns, until released: ``reached`` is set then, and the call returns
+    once ``release`` is set."""
 
-    def __init__(self, owner: Any, name: str) -> None:
+    def __init__(self, owner: Any = None, name: str = "") -> None:
         self.reached = asyncio.Event()
         self.release = asyncio.Event()
         self.armed = False
         self.hits = 0
+        if owner is not None:
+            self.wrap(owner, name)
+
+    def wrap(self, owner: Any, name: str) -> None:
         real: Callable[..., Awaitable[Any]] = getattr(owner, name)
 
         async def paused(*args: Any, **kwargs: Any) -> Any:

@@ -22,11 +22,14 @@ pytestmark = pytest.mark.anyio
 
 #: Units of work the cascade is killed after, one round each (it needs four).
 KILLED_AFTER = (1, 2, 3, 1, 2)
-#: Actions per unit of work in the killed process: of the 21 records below the agent, the
-#: last unit takes the 4 shallowest with the agent's delete and counter; the 17 deepest go
-#: first, in units of these sizes.
+#: Actions per unit of work in the killed process: of the 21 records below the agent, listed
+#: in post-order (each after its descendants), the last unit takes the last 4 listed (the
+#: last thread, its two runs and one of its messages) with the agent's delete and counter;
+#: the 17 listed first go first, in units of these sizes.
 UNIT_SIZE = 6
 EARLIER_UNITS = (6, 6, 5)
+#: Generous bound on the killed process's start and cascade (a hang guard, not a timing).
+HANG_GUARD = 120
 
 #: The killed process: the cascade on units of ``UNIT_SIZE`` actions, which stops dead
 #: (prints and waits to be killed) once the given number of units has committed.
@@ -100,9 +103,13 @@ async def _kill_after(
         assert process.stdout is not None
         assert process.stderr is not None
         try:
-            line = await BufferedByteReceiveStream(process.stdout).receive_until(b"\n", 100)
+            with anyio.fail_after(HANG_GUARD):  # a child that never prints fails, not hangs
+                line = await BufferedByteReceiveStream(process.stdout).receive_until(b"\n", 100)
         except anyio.EndOfStream:
             line = b""
+        except TimeoutError:
+            process.kill()
+            raise
         if line.split() != [b"units", str(units).encode()]:
             errors = b"".join([chunk async for chunk in process.stderr])
             pytest.fail(f"the cascade did not stop after {units} units: {line!r} {errors!r}")

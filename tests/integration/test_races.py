@@ -17,6 +17,7 @@ import pytest
 from aace.domain.errors import HasDependents, NotFound, ValidationError
 from aace.domain.ports import Store
 from aace.domain.tenancy import TenantContext
+from aace.domain.unit_of_work import DependentsArrived
 from tests.integration.races import (
     AGENT,
     Aaces,
@@ -239,12 +240,13 @@ async def _conversation(app: SimpleNamespace, context: TenantContext) -> tuple[A
 
 
 async def _children_and_grandchildren(
-    app: SimpleNamespace, context: TenantContext, thread: Any, run: Any
+    app: SimpleNamespace, context: TenantContext, agent: Any, thread: Any, run: Any
 ) -> list[Any]:
-    """A run under the thread, a message and a tool call under its run: each lands or is
-    refused as ``NotFound`` (its parent already gone)."""
+    """A thread under the agent, a run under the thread, a message and a tool call under
+    its run: each lands or is refused as ``NotFound`` (its parent already gone)."""
     under_run = {"thread_uuid": thread.thread_uuid, "run_uuid": run.run_uuid}
     results = await asyncio.gather(
+        app.threads.create(context, {"agent_uuid": agent.agent_uuid}),
         app.runs.create(context, {"thread_uuid": thread.thread_uuid}),
         app.messages.create(context, {**under_run, "role": "user", "message": "late"}),
         app.tool_calls.create(context, {**under_run, "tool_type": "function", "name": "f"}),
@@ -256,38 +258,76 @@ async def _children_and_grandchildren(
     return list(results)
 
 
+#: How the creates meet the cascade: while it is held once it has listed its subtree,
+#: while it is held between two of its units (on units of 6 actions), or as they come.
+CASCADE_MODES = ("listed", "between_units", "free")
+
+
 async def test_a_cascade_racing_creates_leaves_nothing_under_a_deleted_parent(
     aaces: Aaces, store: Store, context: TenantContext
 ) -> None:
-    """An agent's last version deleted with ``cascade=True`` while a run is created under
-    its thread and a message and a tool call under its run: the cascade deletes them too,
-    or they are refused; nothing stays under a deleted parent. Every other round the
-    creates land after the cascade read its subtree and before it writes (the interleaving
-    that used to orphan them); the others run free. Half the rounds run on units of work
-    of 6 actions, so the cascade spreads over several units, deepest first."""
+    """An agent's last version deleted with ``cascade=True`` while a thread is created
+    under the agent, a run under its thread and a message and a tool call under its run:
+    the cascade deletes them too, or they are refused; nothing stays under a deleted
+    parent. The creates land after the cascade listed its subtree and before it writes
+    (the interleaving that used to orphan grandchildren), or between two of its units (the
+    first committed, the rest not), or run free. Half the rounds run on units of work of 6
+    actions, so the cascade spreads over several units, deepest first."""
     apps = [*aaces(1), *aaces(1, unit_size=6)]
-    pauses = [Pause(app.agents._dependents, "subtree") for app in apps]
+    listed = [Pause(app.agents._dependents, "subtree") for app in apps]
     tenant = context.partition_key
+    held: dict[str, int] = {}
     for number in range(ROUNDS):
-        app, pause = apps[number // 2 % 2], pauses[number // 2 % 2]
+        small = number % 2
+        app, mode = apps[small], CASCADE_MODES[number // 2 % len(CASCADE_MODES)]
+        if mode == "between_units" and not small:
+            mode = "listed"  # the whole cascade fits one unit
         agent, thread, run = await _conversation(app, context)
         delete = app.agents.delete(context, agent.agent_version_uuid, cascade=True)
         with anyio.fail_after(ROUND_LIMIT):
-            if number % 2 == 0:
+            if mode == "free":
+                await asyncio.gather(
+                    delete, _children_and_grandchildren(app, context, agent, thread, run)
+                )
+            else:
+                pause = listed[small] if mode == "listed" else app.units.commits
                 pause.arm()
                 deleting = asyncio.ensure_future(delete)
                 await pause.reached.wait()
-                created = await _children_and_grandchildren(app, context, thread, run)
+                created = await _children_and_grandchildren(app, context, agent, thread, run)
                 assert not any(isinstance(r, BaseException) for r in created), created
                 pause.release.set()
                 await deleting
-            else:
-                await asyncio.gather(
-                    delete, _children_and_grandchildren(app, context, thread, run)
-                )
+                held[mode] = held.get(mode, 0) + 1
         left = await left_under(store, tenant, agent.agent_uuid, [thread.thread_uuid])
-        assert not any(left.values()), (number, left)
-    assert [pause.hits for pause in pauses] == [ROUNDS // 4] * 2
+        assert not any(left.values()), (number, mode, left)
+    assert held.get("listed"), held
+    assert held.get("between_units"), held
+
+
+async def test_a_cascade_outrun_by_creates_says_so(
+    aaces: Aaces, store: Store, context: TenantContext
+) -> None:
+    """A cascade that finds a record created under its subtree after it listed it, with no
+    time left to list again, is ``DependentsArrived`` saying that records kept being
+    created (not ``ConditionFailed`` "kept changing"); what it deleted went bottom-up, so
+    every record left has its parents."""
+    (app,) = aaces(1, unit_size=6, contention_deadline=1e-6)
+    listed = Pause(app.agents._dependents, "subtree")
+    agent, thread, _ = await _conversation(app, context)
+    listed.arm()
+    with anyio.fail_after(ROUND_LIMIT):
+        deleting = asyncio.ensure_future(
+            app.agents.delete(context, agent.agent_version_uuid, cascade=True)
+        )
+        await listed.reached.wait()
+        await app.runs.create(context, {"thread_uuid": thread.thread_uuid})
+        listed.release.set()
+        with pytest.raises(DependentsArrived) as outrun:
+            await deleting
+    assert "kept being created" in str(outrun.value)
+    left = await left_under(store, context.partition_key, agent.agent_uuid, [thread.thread_uuid])
+    assert (left["agents"], left["threads"], left["runs"]) == (1, 1, 2), left
 
 
 # -- 3. the error of a child whose parent goes while it is created -------------------------
