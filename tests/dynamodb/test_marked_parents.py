@@ -200,9 +200,9 @@ async def test_the_requests_of_a_cascade(
         await app.messages.create(context, {**message, "role": "user", "message": "m"})
     requests = Requests(dynamo_store, monkeypatch)
     await app.agents.delete(context, agent.agent_version_uuid, cascade=True)
-    print("cascade requests", requests.sent)
     marks = requests.sent.get("UpdateItem", 0)
     assert marks == CASCADE_RUNS + 2  # the runs, the thread, the agent; none removed
     assert requests.sent.get("TransactWriteItems") == 4  # 303 deletes + the counter
-    assert requests.total <= 700, requests.sent
+    assert requests.sent.get("Query", 0) <= 120, requests.sent  # 117: 611 before merging
+    assert requests.total <= 280, requests.sent  # 274: 768 before
     assert await app.runs.count(context, thread_uuid=thread.thread_uuid) == 0
