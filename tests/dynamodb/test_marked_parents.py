@@ -16,8 +16,7 @@ import anyio
 import pytest
 
 from aace.adapters.dynamodb import DynamoStore
-from aace.adapters.dynamodb import unit_of_work as dynamo_units
-from aace.adapters.dynamodb.deletion_marks import mark_parent, unmark_parent
+from aace.adapters.dynamodb.deletion_marks import mark_parent, refuse_if_dependents, unmark_parent
 from aace.application.container import wire_services
 from aace.application.services.dependents import caused_by
 from aace.application.settings import Settings
@@ -33,6 +32,8 @@ pytestmark = pytest.mark.anyio
 AGENT = {"agent_name": "Support", "llm_provider": "openai", "llm_name": "gpt-4o"}
 #: A contention deadline that allows no second try: a create still refused is final.
 NO_RETRY = 1e-6
+#: Where the unit of work looks for a guarded delete's dependents (step 2 of the marks).
+LOOK = "aace.adapters.dynamodb.unit_of_work.refuse_if_dependents"
 #: Generous bound on a scenario, so a hook that never opens fails instead of hanging.
 HANG_GUARD = 60
 
@@ -129,35 +130,38 @@ async def test_a_create_during_a_delete_paused_after_its_mark(
     for _ in range(threads_before):
         await app.threads.create(context, {"agent_uuid": agent.agent_uuid})
     marked, release = asyncio.Event(), asyncio.Event()
-    look = dynamo_units.refuse_if_dependents
+    look = refuse_if_dependents
 
     async def paused(*args: Any, **kwargs: Any) -> None:
         marked.set()
         await release.wait()
         await look(*args, **kwargs)
 
-    monkeypatch.setattr(dynamo_units, "refuse_if_dependents", paused)
+    monkeypatch.setattr(LOOK, paused)
     refusals = Refusals(app.threads)
     with anyio.fail_after(HANG_GUARD):
         deleting = asyncio.ensure_future(app.agents.delete(context, agent.agent_version_uuid))
         await marked.wait()
-        monkeypatch.setattr(dynamo_units, "refuse_if_dependents", look)
+        monkeypatch.setattr(LOOK, look)
         creating = asyncio.ensure_future(
             app.threads.create(context, {"agent_uuid": agent.agent_uuid})
         )
         await refusals.first.wait()
         release.set()
-        deleted, created = await asyncio.gather(deleting, creating, return_exceptions=True)
+        results: tuple[Any, Any] = await asyncio.gather(deleting, creating, return_exceptions=True)
+    deleted, created = results
     alive = await app.agents.find(context, agent.agent_version_uuid)
     threads = await app.threads.count(context, agent_uuid=agent.agent_uuid)
     if threads_before:
         assert isinstance(deleted, HasDependents), repr(deleted)
         assert not isinstance(created, BaseException), repr(created)
-        assert alive is not None and threads == 2
+        assert alive is not None
+        assert threads == 2
     else:
         assert deleted is None, repr(deleted)
         assert type(created) is NotFound, repr(created)
-        assert alive is None and threads == 0
+        assert alive is None
+        assert threads == 0
 
 
 class Requests:
