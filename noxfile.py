@@ -117,27 +117,32 @@ BUILD_API_REFERENCE = r"""
 import pkgutil, sys, warnings
 from pathlib import Path
 import pdoc, pdoc.extract
-import aace.application, aace.contrib, aace.domain
+import aace.application, aace.contrib, aace.domain, aace.graphql
 
+# Folders of application/ that refuse their second name: documented as aace.<name>.
+ALIASED = ("contrib", "graphql")
 for known in (
     r"Error parsing type annotation PartitionKey for aace\.domain\.[\w.]+\.__init__\. ",
-    # The integrations' folder refuses its second name: they are documented as aace.contrib.
-    r"(Error loading|Couldn't import) aace\.application\.contrib:",
+    *(rf"(Error loading|Couldn't import) aace\.application\.{name}:" for name in ALIASED),
 ):
     warnings.filterwarnings("ignore", known, UserWarning)
 
+for lazy in (aace, aace.domain, aace.graphql):  # resolve PEP 562 names before pdoc looks
+    for name in lazy.__all__:
+        getattr(lazy, name)
 names = ["aace"]
-for package in (aace.domain, aace.application, aace.contrib):
+for package in (aace.domain, aace.application, aace.contrib, aace.graphql):
     names.append(package.__name__)
     names += [m.name for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")]
-names = [name for name in names if not name.startswith("aace.application.contrib")]
+hidden = tuple(f"aace.application.{name}" for name in ALIASED)
+names = [name for name in names if not name.startswith(hidden)]
 specs, covered = [], set()
 for name in sorted(names):
     if name not in covered:
         specs.append(name)
         covered.update(pdoc.extract.walk_specs([name]))
 pdoc.render.configure(docformat="restructuredtext")
-pdoc.pdoc(*specs, r"!aace\.application\.contrib", output_directory=Path(sys.argv[1]))
+pdoc.pdoc(*specs, *(f"!{h}" for h in hidden), output_directory=Path(sys.argv[1]))
 """
 
 

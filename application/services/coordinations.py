@@ -171,7 +171,7 @@ class SessionRunService(NaturalKeyService[SessionRun]):
         data: Input,
         *,
         idempotency_key: OptionalId = None,
-        id: OptionalId = None,  # noqa: A002 (the shared shape; refused: a natural key)
+        id: OptionalId = None,
     ) -> SessionRun:
         """Create the session run, or update the one with this key (``idempotency_key`` is
         accepted for the shared shape; an upsert is idempotent by itself)."""

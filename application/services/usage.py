@@ -194,7 +194,7 @@ class UsageLimitService(EntityService[UsageLimit]):
         data: Input,
         *,
         idempotency_key: OptionalId = None,
-        id: OptionalId = None,  # noqa: A002 (the shared shape; refused: keys from data)
+        id: OptionalId = None,
     ) -> UsageLimit:
         """A limit (``usage_key``, ``period``, ``limit``, ``allow_overage``, ``status``);
         ``Conflict`` if the tenant has one for that key and period (so a retry is safe
@@ -235,7 +235,7 @@ class UsageSummaryService(EntityService[UsageSummary]):
         data: Input,
         *,
         idempotency_key: OptionalId = None,
-        id: OptionalId = None,  # noqa: A002 (the shared shape)
+        id: OptionalId = None,
     ) -> UsageSummary:
         raise Forbidden("usage summaries change through app.usage.record and adjust")
 

@@ -48,4 +48,6 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'aace.graphql' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"aace.graphql.{module}"), name)
+    value = getattr(importlib.import_module(f"aace.graphql.{module}"), name)
+    globals()[name] = value
+    return value
