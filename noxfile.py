@@ -19,17 +19,22 @@ PYTHON = "3.11"
 
 def _let_pyenv_answer(*versions: str) -> None:
     """Where pyenv manages the Pythons, its shims answer ``python3.12`` only for versions it
-    was told to use: tell it (the current one first), unless the caller already did."""
-    if shutil.which("pyenv") is None or "PYENV_VERSION" in os.environ:
+    was told to use (``PYENV_VERSION``, which pyenv's own ``python3`` shim sets to itself):
+    add the newest install of each of ``versions`` to what it was told."""
+    if shutil.which("pyenv") is None:
         return
 
     def newest(version: str) -> str:
         found = subprocess.run(["pyenv", "latest", version], capture_output=True, text=True)
         return found.stdout.strip()
 
-    current = subprocess.run(["pyenv", "version-name"], capture_output=True, text=True)
-    names = [current.stdout.strip(), *(newest(v) for v in versions)]
-    os.environ["PYENV_VERSION"] = ":".join(name for name in names if name)
+    told = os.environ.get("PYENV_VERSION")
+    if not told:
+        current = subprocess.run(["pyenv", "version-name"], capture_output=True, text=True)
+        told = current.stdout.strip()
+    names = [name for name in told.split(":") if name]
+    names += [name for name in map(newest, versions) if name and name not in names]
+    os.environ["PYENV_VERSION"] = ":".join(names)
 
 
 #: The newer interpreters the fast subset runs on (the whole suite runs on PYTHON).
