@@ -224,6 +224,14 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str], dict[str, tuple[str, str, st
     "aace-tenant_counters": (PK, "counter_name", {PK: "S", "counter_name": "S"}, {}),
     "aace-usage_limits": (PK, "limit_key", {PK: "S", "limit_key": "S"}, {}),
     "aace-usage_summaries": (PK, "summary_key", {PK: "S", "summary_key": "S"}, {}),
+    # Public ids for client-side embeds: keyed by the id alone (resolved before the tenant is
+    # known), listed per tenant and agent through a global index.
+    "aace-public_ids": (
+        "public_id",
+        "kind",
+        {"public_id": "S", "kind": "S", PK: "S", "agent_uuid": "S"},
+        dict([gsi("partition_key-agent_uuid-index", PK, "agent_uuid")]),
+    ),
     # The migration tool's state: per job, its checkpoints, stream positions and tombstones.
     "aace-migration_state": ("job", "item", {"job": "S", "item": "S"}, {}),
 }

@@ -110,7 +110,7 @@ async def test_a_database_migrated_by_a_newer_release_is_refused_untouched(
         assert await migrate.current_revision(store.database, store.version_table) == "9999"
     expected = (
         f"{store.database.where} was migrated by a newer aace-core "
-        "(revision 9999; this one knows revisions up to 0005)"
+        f"(revision 9999; this one knows revisions up to {migrate.shipped().head})"
     )
     assert str(on_verify.value) == expected
     assert str(on_initialize.value) == expected
@@ -126,15 +126,18 @@ async def test_verify_names_an_older_revision_and_that_aace_init_migrates_it(
     adapter: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A release shipping revision 0006 meets a database still at 0005."""
-    later = migrate.Shipped("0006", frozenset({"0001", "0002", "0003", "0004", "0005", "0006"}))
+    """A release shipping the revision after this one's head meets a database at the head."""
+    head = migrate.shipped().head
+    following = f"{int(head) + 1:04d}"
+    later = migrate.Shipped(following, migrate.shipped().known | {following})
     async with unprepared_store(request, adapter) as store:
         await store.initialize()
         monkeypatch.setattr(migrate, "shipped", lambda: later)
         with pytest.raises(StorageMisconfigured) as refused:
             await store.verify()
     assert str(refused.value) == (
-        f"{store.database.where} is at revision 0005 but this aace-core needs revision 0006: "
+        f"{store.database.where} is at revision {head} but this aace-core needs revision "
+        f"{following}: "
         "`aace init` migrates it"
     )
     assert str(refused.value.hint).startswith("run `aace init --storage ")
