@@ -25,7 +25,8 @@ from graphql import (
 from graphql.language import DocumentNode, IntValueNode, VariableNode
 
 from aace.application.serialization import camel_case
-from aace.graphql.catalogue import AGENT_CORE, COORDINATION
+from aace.graphql.catalogue import AGENT_CORE
+from aace.graphql.coordination_catalogue import COORDINATION
 from aace.graphql.nested import PER_PARENT
 from aace.graphql.paging import DEFAULT_LIMIT
 

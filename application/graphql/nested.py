@@ -14,7 +14,7 @@ from aace.domain.entities import AGENTS, PROMPT_TEMPLATES, SESSIONS, THREADS
 from aace.graphql.state import RequestState, state_of
 
 if TYPE_CHECKING:
-    from aace.graphql.catalogue import EntityApi, Nested
+    from aace.graphql.entity_api import EntityApi, Nested
 
 __all__ = ["PER_PARENT", "nested_resolver"]
 

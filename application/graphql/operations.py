@@ -12,7 +12,7 @@ from typing import Any
 import graphene
 
 from aace.domain.errors import HasDependents, NotFound, ValidationError
-from aace.graphql.catalogue import EntityApi
+from aace.graphql.entity_api import EntityApi
 from aace.graphql.paging import filter_key, page_args
 from aace.graphql.scalars import as_utc
 from aace.graphql.state import state_of

@@ -12,7 +12,9 @@ from typing import Any
 import graphene
 
 from aace.application.serialization import camel_case
-from aace.graphql.catalogue import AGENT_CORE, COORDINATION, EntityApi
+from aace.graphql.catalogue import AGENT_CORE
+from aace.graphql.coordination_catalogue import COORDINATION
+from aace.graphql.entity_api import EntityApi
 from aace.graphql.operations import arguments, entity_operations
 from aace.graphql.state import state_of
 from aace.graphql.types import TypeRegistry

@@ -10,7 +10,7 @@ from typing import Any
 import graphene
 
 from aace.domain.schema import AttrKind, EntitySchema
-from aace.graphql.catalogue import EntityApi, Nested
+from aace.graphql.entity_api import EntityApi, Nested
 from aace.graphql.nested import nested_resolver
 from aace.graphql.scalars import JSONCamelCase
 

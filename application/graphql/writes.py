@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aace.domain.errors import ValidationError
-from aace.graphql.catalogue import EntityApi
+from aace.graphql.entity_api import EntityApi
 from aace.graphql.state import RequestState
 
 __all__ = ["WRITERS", "write"]
